@@ -1,0 +1,434 @@
+"""Typed, unit-tagged results of the Smartcar API.
+
+Units are always metric (the client asks for it): distances in km, volumes in litres, pressures in kPa,
+energy in kWh. Smartcar's fractions (0-1) are turned into percentages (0-100) here, once, so that every
+`*_percent` field means the same thing whichever API generation produced it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Self
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResponseMeta:
+    """Metadata Smartcar sends with every answer (response headers)."""
+
+    data_age: datetime | None = None  # SC-Data-Age: when the car recorded the data
+    fetched_at: datetime | None = None  # SC-Fetched-At
+    unit_system: str | None = None  # SC-Unit-System
+    request_id: str | None = None  # SC-Request-Id
+
+
+EMPTY_META = ResponseMeta()
+
+
+class ChargeState(StrEnum):
+    """Charging state as Smartcar reports it."""
+
+    CHARGING = "CHARGING"
+    FULLY_CHARGED = "FULLY_CHARGED"
+    NOT_CHARGING = "NOT_CHARGING"
+
+
+class OpeningStatus(StrEnum):
+    """State of a door, window, sunroof, storage or charging port."""
+
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+    UNKNOWN = "UNKNOWN"
+
+
+class SystemHealth(StrEnum):
+    """Status of one vehicle system (diagnostics)."""
+
+    OK = "OK"
+    ALERT = "ALERT"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Opening:
+    """One door, window, sunroof, storage (trunk/frunk) or charging port. `type` is Smartcar's own
+    location word, e.g. `frontLeft`, `rear`, `front`."""
+
+    type: str
+    status: OpeningStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiagnosticTroubleCode:
+    """One active trouble code."""
+
+    code: str
+    timestamp: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SystemStatus:
+    """One vehicle system and whether it reports an alert."""
+
+    system_id: str
+    status: SystemHealth
+    description: str | None = None
+
+
+# --- v2 endpoint results -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VehicleAttributes:
+    """GET /vehicles/{id} (v2) or the v3 vehicle resource."""
+
+    id: str
+    make: str | None
+    model: str | None
+    year: int | None
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Vin:
+    """GET /vin."""
+
+    vin: str
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Location:
+    """GET /location (degrees)."""
+
+    latitude: float
+    longitude: float
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Odometer:
+    """GET /odometer (km)."""
+
+    distance_km: float
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fuel:
+    """GET /fuel; any field may be null."""
+
+    range_km: float | None
+    percent_remaining: float | None
+    amount_remaining_l: float | None
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Battery:
+    """GET /battery."""
+
+    percent_remaining: float | None
+    range_km: float | None
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatteryCapacity:
+    """GET /battery/capacity (kWh)."""
+
+    capacity_kwh: float
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CapacityOption:
+    """One of the capacities a model line is sold with."""
+
+    capacity_kwh: float
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NominalCapacity:
+    """GET /battery/nominal_capacity."""
+
+    available_capacities: tuple[CapacityOption, ...]
+    nominal_kwh: float | None
+    source: str | None
+    url: str | None
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Charge:
+    """GET /charge."""
+
+    is_plugged_in: bool | None
+    state: ChargeState | None
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargeLimit:
+    """GET /charge/limit (percent, 50-100)."""
+
+    limit_percent: float
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineOil:
+    """GET /engine/oil (percent of life remaining)."""
+
+    life_remaining_percent: float | None
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TirePressure:
+    """GET /tires/pressure (kPa)."""
+
+    front_left_kpa: float | None
+    front_right_kpa: float | None
+    back_left_kpa: float | None
+    back_right_kpa: float | None
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Security:
+    """GET /security: lock status and every opening."""
+
+    is_locked: bool | None
+    doors: tuple[Opening, ...] = ()
+    windows: tuple[Opening, ...] = ()
+    sunroof: tuple[Opening, ...] = ()
+    storage: tuple[Opening, ...] = ()
+    charging_port: tuple[Opening, ...] = ()
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiagnosticTroubleCodes:
+    """GET /diagnostics/dtcs."""
+
+    active_codes: tuple[DiagnosticTroubleCode, ...]
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SystemStatuses:
+    """GET /diagnostics/system_status."""
+
+    systems: tuple[SystemStatus, ...]
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceCost:
+    """Cost of one service visit."""
+
+    total_cost: float | None
+    currency: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceRecord:
+    """One entry of GET /service/history."""
+
+    service_id: str | None
+    service_date: datetime | None
+    odometer_distance_km: float | None
+    service_tasks: tuple[dict[str, str | None], ...]
+    service_details: tuple[dict[str, str | None], ...]
+    service_cost: ServiceCost | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceHistory:
+    """GET /service/history."""
+
+    records: tuple[ServiceRecord, ...]
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Permissions:
+    """GET /permissions, all pages."""
+
+    permissions: tuple[str, ...]
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class User:
+    """GET /user."""
+
+    id: str
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandResult:
+    """What a command (lock, charge, ...) answers."""
+
+    status: str
+    message: str | None
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookSubscription:
+    """POST /vehicles/{id}/webhooks/{webhookId}."""
+
+    webhook_id: str
+    vehicle_id: str
+    meta: ResponseMeta = EMPTY_META
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Connection:
+    """One vehicle connection seen by the Management API."""
+
+    user_id: str
+    vehicle_id: str
+    connected_at: datetime | None
+    mode: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Token:
+    """What the token endpoint answers."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    refresh_token: str
+
+    def __repr__(self) -> str:
+        """Never show the tokens."""
+        return f"Token(token_type={self.token_type!r}, expires_in={self.expires_in!r})"
+
+
+# --- Everything we know about one car --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VehicleState:
+    """Everything known about one car, from v3 signals, v2 batch, single endpoints or webhooks.
+
+    `None` means unknown (not asked, not supported, or not reported); `merge` keeps old values where the
+    newer state has none, so a partial answer never erases what we knew.
+    """
+
+    # Traction battery and charging (EV, PHEV)
+    battery_percent: float | None = None
+    battery_range_km: float | None = None
+    battery_capacity_kwh: float | None = None
+    is_plugged_in: bool | None = None
+    charge_state: ChargeState | None = None
+    is_charging: bool | None = None
+    charge_limit_percent: float | None = None
+    charge_voltage_v: float | None = None
+    charge_current_a: float | None = None
+    charge_power_kw: float | None = None
+    charge_time_to_complete_min: float | None = None
+    # Fuel (ICE, PHEV)
+    fuel_percent: float | None = None
+    fuel_amount_l: float | None = None
+    fuel_range_km: float | None = None
+    # Odometer and location
+    odometer_km: float | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    # Security
+    is_locked: bool | None = None
+    doors: tuple[Opening, ...] | None = None
+    windows: tuple[Opening, ...] | None = None
+    sunroof: tuple[Opening, ...] | None = None
+    storage: tuple[Opening, ...] | None = None
+    charging_port: tuple[Opening, ...] | None = None
+    # Tyres (kPa), engine oil
+    tire_front_left_kpa: float | None = None
+    tire_front_right_kpa: float | None = None
+    tire_back_left_kpa: float | None = None
+    tire_back_right_kpa: float | None = None
+    oil_life_percent: float | None = None
+    # 12 V battery, connectivity
+    low_voltage_battery_percent: float | None = None
+    is_online: bool | None = None
+    is_asleep: bool | None = None
+    # Identity and diagnostics
+    vin: str | None = None
+    trouble_codes: tuple[DiagnosticTroubleCode, ...] | None = None
+    system_statuses: tuple[SystemStatus, ...] | None = None
+    # When the car recorded the newest of these values (SC-Data-Age / oemUpdatedAt)
+    data_age: datetime | None = None
+
+    def merge(self, newer: VehicleState) -> Self:
+        """Return this state updated with every value `newer` knows."""
+        changes = {
+            item.name: value
+            for item in fields(newer)
+            if (value := getattr(newer, item.name)) is not None
+        }
+        if self.data_age is not None and newer.data_age is not None:
+            changes["data_age"] = max(self.data_age, newer.data_age)
+        return replace(self, **changes)
+
+    def known_fields(self) -> frozenset[str]:
+        """Names of the fields that have a value."""
+        return frozenset(item.name for item in fields(self) if getattr(self, item.name) is not None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateResult:
+    """A read of several things at once (v2 batch or v3 signals).
+
+    `state` holds what succeeded; `errors` maps each failed path (v2, e.g. `/battery`) or signal code
+    (v3, e.g. `tractionbattery-stateofcharge`) to its error, so one failure never hides the rest.
+    """
+
+    state: VehicleState
+    errors: dict[str, Exception] = field(default_factory=dict)
+    meta: ResponseMeta = EMPTY_META
+
+
+__all__ = [
+    "EMPTY_META",
+    "Battery",
+    "BatteryCapacity",
+    "CapacityOption",
+    "Charge",
+    "ChargeLimit",
+    "ChargeState",
+    "CommandResult",
+    "Connection",
+    "DiagnosticTroubleCode",
+    "DiagnosticTroubleCodes",
+    "EngineOil",
+    "Fuel",
+    "Location",
+    "NominalCapacity",
+    "Odometer",
+    "Opening",
+    "OpeningStatus",
+    "Permissions",
+    "ResponseMeta",
+    "Security",
+    "ServiceCost",
+    "ServiceHistory",
+    "ServiceRecord",
+    "StateResult",
+    "SystemHealth",
+    "SystemStatus",
+    "SystemStatuses",
+    "TirePressure",
+    "Token",
+    "User",
+    "VehicleAttributes",
+    "VehicleState",
+    "Vin",
+    "WebhookSubscription",
+]

@@ -1,0 +1,5 @@
+"""Constants of the Smartcar integration."""
+
+from typing import Final
+
+DOMAIN: Final = "smartcar"
