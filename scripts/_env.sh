@@ -73,7 +73,8 @@ _smartcar_provision_native() {
   rm -rf "$venv"
   "$python" -m venv "$venv"
   "$venv/bin/pip" install --quiet --upgrade pip
-  "$venv/bin/pip" install --quiet -r "$SMARTCAR_PROJECT/requirements_test.txt"
+  "$venv/bin/pip" install --quiet -r "$SMARTCAR_PROJECT/requirements_test.txt" \
+    -r "$SMARTCAR_PROJECT/requirements_dev.txt"
   touch "$venv/.complete"
 }
 
@@ -105,7 +106,8 @@ _smartcar_provision_chroot_venv() {
   _smartcar_log "creating $venv inside the Debian root (about two minutes)"
   rm -rf "${SMARTCAR_ROOT:?}$venv"
   _smartcar_chroot_exec python3.14 -m venv "$venv"
-  _smartcar_chroot_exec "$venv/bin/pip" install --quiet -r "$SMARTCAR_PROJECT/requirements_test.txt"
+  _smartcar_chroot_exec "$venv/bin/pip" install --quiet -r "$SMARTCAR_PROJECT/requirements_test.txt" \
+    -r "$SMARTCAR_PROJECT/requirements_dev.txt"
   touch "$SMARTCAR_ROOT$venv/.complete"
 }
 
