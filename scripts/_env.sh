@@ -61,6 +61,14 @@ _smartcar_with_lock() {
   ) 9>"$SMARTCAR_CACHE/lock"
 }
 
+# Drop venvs of other requirement hashes unused for two days (a run on an old checkout may still hold
+# a recent one).
+_smartcar_prune_venvs() {
+  local parent=$1 keep=$2
+  find "$parent" -mindepth 1 -maxdepth 1 -type d -name "${3:-*}" ! -path "$keep" -mtime +2 \
+    -exec rm -rf {} + 2>/dev/null || true
+}
+
 _smartcar_venv_native() { echo "$SMARTCAR_CACHE/native-$(_smartcar_requirements_hash)"; }
 _smartcar_venv_chroot() { echo "/opt/venvs/$(_smartcar_requirements_hash)"; }
 
@@ -76,6 +84,7 @@ _smartcar_provision_native() {
   "$venv/bin/pip" install --quiet -r "$SMARTCAR_PROJECT/requirements_test.txt" \
     -r "$SMARTCAR_PROJECT/requirements_dev.txt"
   touch "$venv/.complete"
+  _smartcar_prune_venvs "$SMARTCAR_CACHE" "$venv" "native-*"
 }
 
 _smartcar_provision_root() {
@@ -109,6 +118,7 @@ _smartcar_provision_chroot_venv() {
   _smartcar_chroot_exec "$venv/bin/pip" install --quiet -r "$SMARTCAR_PROJECT/requirements_test.txt" \
     -r "$SMARTCAR_PROJECT/requirements_dev.txt"
   touch "$SMARTCAR_ROOT$venv/.complete"
+  _smartcar_prune_venvs "$SMARTCAR_ROOT/opt/venvs" "$SMARTCAR_ROOT$venv"
 }
 
 # Run a command inside the Debian root, the project mounted at its own path, cwd = project.
@@ -162,9 +172,13 @@ MSG
 smartcar_run() {
   case "$(smartcar_env_mode)" in
     native)
+      touch "$(_smartcar_venv_native)"  # last use, for pruning
       (cd "$SMARTCAR_PROJECT" && PATH="$(_smartcar_venv_native)/bin:$PATH" "$@")
       ;;
-    chroot) _smartcar_chroot_exec "$@" ;;
+    chroot)
+      touch "$SMARTCAR_ROOT$(_smartcar_venv_chroot)"  # last use, for pruning
+      _smartcar_chroot_exec "$@"
+      ;;
     *) return 1 ;;
   esac
 }
