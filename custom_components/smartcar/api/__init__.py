@@ -1,1 +1,102 @@
-"""An async client for the Smartcar API (no Home Assistant imports: it could ship on its own)."""
+"""An async client for the Smartcar API (no Home Assistant imports: it could ship on its own).
+
+`SmartcarClient` reads and commands cars (v2.0, batch, v3 signals), `SmartcarAuth` talks to the
+OAuth token endpoint, `SmartcarManagement` to the Management API; `webhooks` checks and parses
+deliveries.
+Everything it returns is typed (`models`), everything it raises is a `SmartcarError` (`errors`).
+"""
+
+from .client import (
+    BATCH_PATHS,
+    Origins,
+    SmartcarAuth,
+    SmartcarClient,
+    SmartcarManagement,
+    TokenProvider,
+    basic_auth_header,
+)
+from .errors import (
+    AuthenticationError,
+    BillingError,
+    ConnectedServicesAccountError,
+    GatewayTimeoutError,
+    MonthlyLimitExceededError,
+    NotCapableError,
+    OAuthError,
+    RateLimitError,
+    Resolution,
+    ResourceNotFoundError,
+    ServerError,
+    SmartcarConnectionError,
+    SmartcarError,
+    SmartcarInvalidInputError,
+    SmartcarPermissionError,
+    SmartcarResponseError,
+    SmartcarTimeoutError,
+    UpstreamError,
+    ValidationError,
+    VehicleStateError,
+    WebhookPayloadError,
+)
+from .models import StateResult, VehicleState
+from .parsers import PATH_READERS, PathReader
+from .signals import SIGNALS, SignalSpec
+from .webhooks import (
+    VehicleErrorEvent,
+    VehiclesEvent,
+    VehicleStateEvent,
+    VerifyEvent,
+    WebhookEvent,
+    WebhookVehicleError,
+    challenge_response,
+    parse_webhook,
+    vehicle_events,
+    verify_signature,
+)
+
+__all__ = [
+    "BATCH_PATHS",
+    "PATH_READERS",
+    "SIGNALS",
+    "AuthenticationError",
+    "BillingError",
+    "ConnectedServicesAccountError",
+    "GatewayTimeoutError",
+    "MonthlyLimitExceededError",
+    "NotCapableError",
+    "OAuthError",
+    "Origins",
+    "PathReader",
+    "RateLimitError",
+    "Resolution",
+    "ResourceNotFoundError",
+    "ServerError",
+    "SignalSpec",
+    "SmartcarAuth",
+    "SmartcarClient",
+    "SmartcarConnectionError",
+    "SmartcarError",
+    "SmartcarInvalidInputError",
+    "SmartcarManagement",
+    "SmartcarPermissionError",
+    "SmartcarResponseError",
+    "SmartcarTimeoutError",
+    "StateResult",
+    "TokenProvider",
+    "UpstreamError",
+    "ValidationError",
+    "VehicleErrorEvent",
+    "VehicleState",
+    "VehicleStateError",
+    "VehicleStateEvent",
+    "VehiclesEvent",
+    "VerifyEvent",
+    "WebhookEvent",
+    "WebhookPayloadError",
+    "WebhookVehicleError",
+    "basic_auth_header",
+    "challenge_response",
+    "parse_webhook",
+    "vehicle_events",
+    "verify_signature",
+]

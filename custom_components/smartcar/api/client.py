@@ -1,18 +1,32 @@
 """The async Smartcar client (v2.0, batch, v3 signals, OAuth token, Management API).
 
-Knows nothing of Home Assistant: it gets an `aiohttp.ClientSession` and an async callable returning a
-valid access token, and always asks for metric units.
+Knows nothing of Home Assistant: it gets an `aiohttp.ClientSession` and an async callable returning
+a valid access token, and always asks for metric units.
 """
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+import logging
+import math
 import os
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from typing import Final
+from urllib.parse import quote
 
 import aiohttp
+from yarl import URL
 
+from . import _json as j
+from .errors import (
+    SmartcarConnectionError,
+    SmartcarInvalidInputError,
+    SmartcarResponseError,
+    SmartcarTimeoutError,
+    error_from_response,
+)
 from .models import (
     Battery,
     BatteryCapacity,
@@ -27,6 +41,7 @@ from .models import (
     NominalCapacity,
     Odometer,
     Permissions,
+    ResponseMeta,
     Security,
     ServiceHistory,
     StateResult,
@@ -38,8 +53,57 @@ from .models import (
     Vin,
     WebhookSubscription,
 )
+from .parsers import (
+    PATH_READERS,
+    meta_from_headers,
+    parse_battery,
+    parse_battery_capacity,
+    parse_charge,
+    parse_charge_limit,
+    parse_command,
+    parse_connection,
+    parse_engine_oil,
+    parse_fuel,
+    parse_location,
+    parse_nominal_capacity,
+    parse_odometer,
+    parse_security,
+    parse_service_history,
+    parse_system_statuses,
+    parse_tire_pressure,
+    parse_token,
+    parse_trouble_codes,
+    parse_user,
+    parse_vehicle_attributes,
+    parse_vin,
+    parse_webhook_subscription,
+    read_path_responses,
+)
+from .signals import parse_signals
+
+_LOGGER = logging.getLogger(__name__)
 
 type TokenProvider = Callable[[], Awaitable[str]]
+
+API_VERSION: Final = "v2.0"
+API_V3_VERSION: Final = "v3"
+UNIT_SYSTEM: Final = "metric"
+# Smartcar's page size limit for /vehicles (and the one we use for /permissions).
+PAGE_SIZE: Final = 50
+# Never follow more pages than this: a server that always says "next" must not loop us forever.
+MAX_PAGES: Final = 100
+# The date filter of /service/history; the SDKs disagree on these names (SMARTCAR_API.md §2).
+SERVICE_HISTORY_PARAMS: Final = ("startDate", "endDate")
+# Query parameters of the Management API's connection list.
+MANAGEMENT_PARAMS: Final = {"vehicle_id": "vehicle_id", "user_id": "user_id", "cursor": "cursor"}
+# Limits Smartcar documents for POST /charge/limit (fractions).
+CHARGE_LIMIT_RANGE: Final = (0.5, 1.0)
+
+
+def basic_auth_header(username: str, password: str) -> str:
+    """Build `Basic base64(username:password)` (client credentials, or `default:<token>`)."""
+    credentials = f"{username}:{password}".encode()
+    return "Basic " + base64.b64encode(credentials).decode("ascii")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,9 +118,26 @@ class Origins:
 
     @classmethod
     def from_environment(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Origins:
-        """Read SMARTCAR_API_ORIGIN, SMARTCAR_API_V3_ORIGIN, SMARTCAR_AUTH_ORIGIN,
-        SMARTCAR_CONNECT_ORIGIN and SMARTCAR_MANAGEMENT_API_ORIGIN (trailing slashes dropped)."""
-        raise NotImplementedError
+        """Read the origins from the environment (the SDKs' variable names).
+
+        SMARTCAR_API_ORIGIN, SMARTCAR_API_V3_ORIGIN, SMARTCAR_AUTH_ORIGIN, SMARTCAR_CONNECT_ORIGIN
+        and SMARTCAR_MANAGEMENT_API_ORIGIN; trailing slashes are dropped, unset or empty means the
+        default.
+        """
+        source: Mapping[str, str] = os.environ if environ is None else environ
+        defaults = cls()
+
+        def pick(name: str, default: str) -> str:
+            value = (source.get(name) or "").strip().rstrip("/")
+            return value or default
+
+        return cls(
+            api=pick("SMARTCAR_API_ORIGIN", defaults.api),
+            api_v3=pick("SMARTCAR_API_V3_ORIGIN", defaults.api_v3),
+            auth=pick("SMARTCAR_AUTH_ORIGIN", defaults.auth),
+            connect=pick("SMARTCAR_CONNECT_ORIGIN", defaults.connect),
+            management=pick("SMARTCAR_MANAGEMENT_API_ORIGIN", defaults.management),
+        )
 
     @property
     def authorize_url(self) -> str:
@@ -87,6 +168,141 @@ BATCH_PATHS: tuple[str, ...] = (
 )
 
 
+# --- Transport: one place that sends, times out, and turns failures into SmartcarError ----------
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A 2xx answer: decoded JSON (None when the body was empty) and its metadata."""
+
+    status: int
+    body: object
+    meta: ResponseMeta
+
+
+class _Transport:
+    """Sends one request and maps every way it can fail to the error hierarchy."""
+
+    def __init__(self, session: aiohttp.ClientSession, timeout: float) -> None:
+        self._session = session
+        self._timeout_seconds = timeout
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def send(
+        self,
+        method: str,
+        url: URL,
+        *,
+        headers: Mapping[str, str],
+        json_body: object = None,
+        form: Mapping[str, str] | None = None,
+        allow_empty: bool = False,
+    ) -> _Answer:
+        """Send and return the decoded 2xx answer, or raise the matching `SmartcarError`."""
+        try:
+            async with self._session.request(
+                method,
+                url,
+                headers=dict(headers),
+                json=json_body,
+                data=form,
+                timeout=self._timeout,
+                # Never carry the Bearer token to wherever a redirect points.
+                allow_redirects=False,
+            ) as response:
+                raw = await response.read()
+                status = response.status
+                response_headers: Mapping[str, str] = response.headers
+        except TimeoutError as err:
+            raise SmartcarTimeoutError(
+                f"Smartcar did not answer {method} {url.path} within {self._timeout_seconds:g} s"
+            ) from err
+        except aiohttp.ClientError as err:
+            raise SmartcarConnectionError(
+                f"cannot reach Smartcar for {method} {url.path}: {type(err).__name__}"
+            ) from err
+        _LOGGER.debug("%s %s -> %s", method, url.path, status)
+        meta = meta_from_headers(response_headers)
+        if not 200 <= status < 300:
+            text = raw.decode("utf-8", errors="replace")
+            try:
+                error_body: object = j.loads(raw) if raw.strip() else None
+            except j.ShapeError:
+                error_body = None
+            raise error_from_response(status, error_body, response_headers, text=text)
+        if not raw.strip():
+            if allow_empty:
+                return _Answer(status, None, meta)
+            raise SmartcarResponseError(
+                f"{method} {url.path} answered {status} with an empty body",
+                status=status,
+                request_id=meta.request_id,
+            )
+        try:
+            body = j.loads(raw)
+        except j.ShapeError as err:
+            raise SmartcarResponseError(
+                f"{method} {url.path} answered {status} with a body that is not JSON",
+                status=status,
+                request_id=meta.request_id,
+            ) from err
+        return _Answer(status, body, meta)
+
+
+def _parse[T](answer: _Answer, where: str, parse: Callable[[j.JsonObject, ResponseMeta], T]) -> T:
+    """Run a parser on an answer's JSON object; a wrong shape becomes `SmartcarResponseError`."""
+    try:
+        return parse(j.as_object(answer.body, where), answer.meta)
+    except j.ShapeError as err:
+        raise SmartcarResponseError(
+            f"{where}: {err}", status=answer.status, request_id=answer.meta.request_id
+        ) from err
+
+
+def _required(name: str, value: object) -> str:
+    """Refuse an empty id or token before anything is sent."""
+    if not isinstance(value, str) or not value.strip():
+        raise SmartcarInvalidInputError(f"{name} must be a non-empty string")
+    return value
+
+
+def _segment(name: str, value: object) -> str:
+    """Check and percent-encode a path segment from user input (non-empty, no dot segment)."""
+    text = _required(name, value)
+    if text in {".", ".."}:
+        raise SmartcarInvalidInputError(f"{name} is not a valid identifier")
+    return quote(text, safe="")
+
+
+def _url(origin: str, *segments: str) -> URL:
+    """`origin/segment/...`; segments are already encoded."""
+    return URL(origin.rstrip("/") + "/" + "/".join(segments), encoded=True)
+
+
+def _in_range(name: str, value: object, low: float, high: float) -> float:
+    """Check a finite number within [low, high]; refuse it before anything is sent."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SmartcarInvalidInputError(f"{name} must be a number")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise SmartcarInvalidInputError(f"{name} must be between {low:g} and {high:g}")
+    return float(value)
+
+
+def _next_offset(offset: int, page_size: int, paging: j.JsonObject | None) -> int | None:
+    """Offset of the next /vehicles or /permissions page, None when this was the last.
+
+    A short page is the last. `paging.count` is documented as the total; if a server sends the page
+    size there instead, `count == page_size` keeps us going and the next (empty) page stops us.
+    """
+    if page_size < PAGE_SIZE:
+        return None
+    count = j.opt_int(paging, "count") if paging else None
+    next_offset = offset + page_size
+    if count is not None and count != page_size and next_offset >= count:
+        return None
+    return next_offset
+
+
 class SmartcarClient:
     """Smartcar Vehicle API client for one user (one access token)."""
 
@@ -99,70 +315,368 @@ class SmartcarClient:
         timeout: float = 310,
     ) -> None:
         """Use `session` for every request and `get_access_token()` before each one."""
-        raise NotImplementedError
+        self._transport = _Transport(session, timeout)
+        self._get_access_token = get_access_token
+        self.origins = origins or Origins.from_environment()
+
+    # --- plumbing ---
+
+    async def _bearer(self) -> str:
+        token = await self._get_access_token()
+        return "Bearer " + _required("the access token", token)
+
+    async def _v2(
+        self,
+        method: str,
+        url: URL,
+        *,
+        json_body: object = None,
+        authorization: str | None = None,
+        allow_empty: bool = False,
+    ) -> _Answer:
+        headers = {
+            "Authorization": authorization or await self._bearer(),
+            "sc-unit-system": UNIT_SYSTEM,
+            "Accept": "application/json",
+        }
+        return await self._transport.send(
+            method, url, headers=headers, json_body=json_body, allow_empty=allow_empty
+        )
+
+    async def _v3(self, url: URL) -> _Answer:
+        headers = {"Authorization": await self._bearer(), "Accept": "application/json"}
+        return await self._transport.send("GET", url, headers=headers)
+
+    def _v2_url(self, *segments: str) -> URL:
+        return _url(self.origins.api, API_VERSION, *segments)
+
+    def _vehicle_url(self, vehicle_id: str, *segments: str) -> URL:
+        return self._v2_url("vehicles", _segment("vehicle_id", vehicle_id), *segments)
+
+    async def _read[T](
+        self,
+        vehicle_id: str,
+        path: str,
+        parse: Callable[[j.JsonObject, ResponseMeta], T],
+    ) -> T:
+        segments = [segment for segment in path.split("/") if segment]
+        answer = await self._v2("GET", self._vehicle_url(vehicle_id, *segments))
+        return _parse(answer, path or "vehicle", parse)
+
+    async def _command(
+        self, vehicle_id: str, path: str, body: Mapping[str, object]
+    ) -> CommandResult:
+        segments = [segment for segment in path.split("/") if segment]
+        answer = await self._v2("POST", self._vehicle_url(vehicle_id, *segments), json_body=body)
+        return _parse(answer, path, parse_command)
+
+    async def _paged_ids(self, url: URL, key: str) -> tuple[tuple[str, ...], ResponseMeta]:
+        """Every string of `key` over limit/offset pages, and the first page's metadata."""
+        answer, collected, offset = await self._id_page(url, key, 0)
+        for _ in range(MAX_PAGES):
+            if offset is None:
+                break
+            _answer, more, offset = await self._id_page(url, key, offset)
+            collected += more
+        return collected, answer.meta
+
+    async def _id_page(
+        self, url: URL, key: str, offset: int
+    ) -> tuple[_Answer, tuple[str, ...], int | None]:
+        """One page of ids and the offset of the next page (None after the last)."""
+        answer = await self._v2("GET", url.update_query(limit=PAGE_SIZE, offset=offset))
+        try:
+            body = j.as_object(answer.body, key)
+            items = j.as_list(body.get(key), key)
+            ids = tuple(j.as_str(item, f"{key}[]") for item in items)
+            next_offset = _next_offset(offset, len(items), j.opt_object(body, "paging"))
+        except j.ShapeError as err:
+            raise SmartcarResponseError(
+                f"{key}: {err}", status=answer.status, request_id=answer.meta.request_id
+            ) from err
+        return answer, ids, next_offset
 
     # --- account level (not billed) ---
     async def get_user_id(self) -> User:
         """GET /v2.0/user."""
-        raise NotImplementedError
+        answer = await self._v2("GET", self._v2_url("user"))
+        return _parse(answer, "user", parse_user)
 
     async def get_vehicle_ids(self) -> tuple[str, ...]:
         """GET /v2.0/vehicles, every page (50 per page)."""
-        raise NotImplementedError
+        vehicle_ids, _meta = await self._paged_ids(self._v2_url("vehicles"), "vehicles")
+        return vehicle_ids
 
     async def get_permissions(self, vehicle_id: str) -> Permissions:
         """GET /vehicles/{id}/permissions, every page."""
-        raise NotImplementedError
+        permissions, meta = await self._paged_ids(
+            self._vehicle_url(vehicle_id, "permissions"), "permissions"
+        )
+        return Permissions(permissions=permissions, meta=meta)
 
     # --- v2 reads ---
-    async def get_attributes(self, vehicle_id: str) -> VehicleAttributes: ...
-    async def get_vin(self, vehicle_id: str) -> Vin: ...
-    async def get_location(self, vehicle_id: str) -> Location: ...
-    async def get_odometer(self, vehicle_id: str) -> Odometer: ...
-    async def get_fuel(self, vehicle_id: str) -> Fuel: ...
-    async def get_battery(self, vehicle_id: str) -> Battery: ...
-    async def get_battery_capacity(self, vehicle_id: str) -> BatteryCapacity: ...
-    async def get_nominal_capacity(self, vehicle_id: str) -> NominalCapacity: ...
-    async def get_charge(self, vehicle_id: str) -> Charge: ...
-    async def get_charge_limit(self, vehicle_id: str) -> ChargeLimit: ...
-    async def get_engine_oil(self, vehicle_id: str) -> EngineOil: ...
-    async def get_tire_pressure(self, vehicle_id: str) -> TirePressure: ...
-    async def get_security(self, vehicle_id: str) -> Security: ...
-    async def get_diagnostic_trouble_codes(self, vehicle_id: str) -> DiagnosticTroubleCodes: ...
-    async def get_system_status(self, vehicle_id: str) -> SystemStatuses: ...
+    async def get_attributes(self, vehicle_id: str) -> VehicleAttributes:
+        """GET /vehicles/{id}: make, model, year."""
+        return await self._read(vehicle_id, "", parse_vehicle_attributes)
+
+    async def get_vin(self, vehicle_id: str) -> Vin:
+        """GET /vehicles/{id}/vin."""
+        return await self._read(vehicle_id, "/vin", parse_vin)
+
+    async def get_location(self, vehicle_id: str) -> Location:
+        """GET /vehicles/{id}/location."""
+        return await self._read(vehicle_id, "/location", parse_location)
+
+    async def get_odometer(self, vehicle_id: str) -> Odometer:
+        """GET /vehicles/{id}/odometer (km)."""
+        return await self._read(vehicle_id, "/odometer", parse_odometer)
+
+    async def get_fuel(self, vehicle_id: str) -> Fuel:
+        """GET /vehicles/{id}/fuel."""
+        return await self._read(vehicle_id, "/fuel", parse_fuel)
+
+    async def get_battery(self, vehicle_id: str) -> Battery:
+        """GET /vehicles/{id}/battery."""
+        return await self._read(vehicle_id, "/battery", parse_battery)
+
+    async def get_battery_capacity(self, vehicle_id: str) -> BatteryCapacity:
+        """GET /vehicles/{id}/battery/capacity (kWh)."""
+        return await self._read(vehicle_id, "/battery/capacity", parse_battery_capacity)
+
+    async def get_nominal_capacity(self, vehicle_id: str) -> NominalCapacity:
+        """GET /vehicles/{id}/battery/nominal_capacity."""
+        return await self._read(vehicle_id, "/battery/nominal_capacity", parse_nominal_capacity)
+
+    async def get_charge(self, vehicle_id: str) -> Charge:
+        """GET /vehicles/{id}/charge."""
+        return await self._read(vehicle_id, "/charge", parse_charge)
+
+    async def get_charge_limit(self, vehicle_id: str) -> ChargeLimit:
+        """GET /vehicles/{id}/charge/limit (as a percentage)."""
+        return await self._read(vehicle_id, "/charge/limit", parse_charge_limit)
+
+    async def get_engine_oil(self, vehicle_id: str) -> EngineOil:
+        """GET /vehicles/{id}/engine/oil (percentage of life remaining)."""
+        return await self._read(vehicle_id, "/engine/oil", parse_engine_oil)
+
+    async def get_tire_pressure(self, vehicle_id: str) -> TirePressure:
+        """GET /vehicles/{id}/tires/pressure (kPa)."""
+        return await self._read(vehicle_id, "/tires/pressure", parse_tire_pressure)
+
+    async def get_security(self, vehicle_id: str) -> Security:
+        """GET /vehicles/{id}/security: lock, doors, windows, sunroof, storage, charging port."""
+        return await self._read(vehicle_id, "/security", parse_security)
+
+    async def get_diagnostic_trouble_codes(self, vehicle_id: str) -> DiagnosticTroubleCodes:
+        """GET /vehicles/{id}/diagnostics/dtcs."""
+        return await self._read(vehicle_id, "/diagnostics/dtcs", parse_trouble_codes)
+
+    async def get_system_status(self, vehicle_id: str) -> SystemStatuses:
+        """GET /vehicles/{id}/diagnostics/system_status."""
+        return await self._read(vehicle_id, "/diagnostics/system_status", parse_system_statuses)
+
     async def get_service_history(
         self, vehicle_id: str, *, start_date: date | None = None, end_date: date | None = None
-    ) -> ServiceHistory: ...
+    ) -> ServiceHistory:
+        """GET /vehicles/{id}/service/history, optionally between two dates (inclusive)."""
+        if start_date is not None and end_date is not None and _day(start_date) > _day(end_date):
+            raise SmartcarInvalidInputError("start_date must not be after end_date")
+        url = self._vehicle_url(vehicle_id, "service", "history")
+        query = {
+            name: _day(value).isoformat()
+            for name, value in zip(SERVICE_HISTORY_PARAMS, (start_date, end_date), strict=True)
+            if value is not None
+        }
+        answer = await self._v2("GET", url.update_query(query) if query else url)
+        try:
+            return parse_service_history(answer.body, answer.meta)
+        except j.ShapeError as err:
+            raise SmartcarResponseError(
+                f"service history: {err}", status=answer.status, request_id=answer.meta.request_id
+            ) from err
 
     async def batch(self, vehicle_id: str, paths: Sequence[str]) -> StateResult:
-        """POST /vehicles/{id}/batch: one request, each path its own result (billed per path)."""
-        raise NotImplementedError
+        """POST /vehicles/{id}/batch: one request, each path its own result (billed per path).
+
+        Paths must be ones `parsers.PATH_READERS` can read (every path of `BATCH_PATHS` is);
+        duplicates are sent once. A requested path Smartcar does not answer is a
+        `SmartcarResponseError`.
+        """
+        wanted = tuple(dict.fromkeys(paths))
+        if not wanted:
+            raise SmartcarInvalidInputError("a batch needs at least one path")
+        if unknown := [path for path in wanted if path not in PATH_READERS]:
+            raise SmartcarInvalidInputError(f"cannot batch unknown paths: {', '.join(unknown)}")
+        answer = await self._v2(
+            "POST",
+            self._vehicle_url(vehicle_id, "batch"),
+            json_body={"requests": [{"path": path} for path in wanted]},
+        )
+        try:
+            body = j.as_object(answer.body, "batch")
+            responses = j.as_list(body.get("responses"), "responses")
+            result = read_path_responses(responses, answer.meta)
+        except j.ShapeError as err:
+            raise SmartcarResponseError(
+                f"batch: {err}", status=answer.status, request_id=answer.meta.request_id
+            ) from err
+        # read_path_responses checked that every item is an object with a path.
+        answered = {item.get("path") for item in responses if isinstance(item, Mapping)}
+        for path in wanted:
+            if path not in answered:
+                result.errors[path] = SmartcarResponseError(
+                    f"batch did not answer {path}", request_id=answer.meta.request_id
+                )
+        return result
 
     # --- v3 ---
-    async def get_vehicle_v3(self, vehicle_id: str) -> VehicleAttributes: ...
+    def _v3_vehicle_url(self, vehicle_id: str, *segments: str) -> URL:
+        return _url(
+            self.origins.api_v3,
+            API_V3_VERSION,
+            "vehicles",
+            _segment("vehicle_id", vehicle_id),
+            *segments,
+        )
+
+    async def get_vehicle_v3(self, vehicle_id: str) -> VehicleAttributes:
+        """GET v3 /vehicles/{id}: make, model, year."""
+        answer = await self._v3(self._v3_vehicle_url(vehicle_id))
+        return _parse(answer, "vehicle", parse_vehicle_attributes)
+
     async def get_signals(self, vehicle_id: str) -> StateResult:
         """GET v3 /vehicles/{id}/signals, every page, mapped through signals.SIGNALS."""
-        raise NotImplementedError
+        url = self._v3_vehicle_url(vehicle_id, "signals")
+        first, items, next_url = await self._signals_page(url)
+        seen = {url}
+        while next_url is not None and next_url not in seen and len(seen) < MAX_PAGES:
+            seen.add(next_url)
+            _answer, more, next_url = await self._signals_page(next_url)
+            items += more
+        return self._signals_result(items, first)
 
-    async def get_signal(self, vehicle_id: str, code: str) -> StateResult: ...
+    async def _signals_page(self, url: URL) -> tuple[_Answer, tuple[object, ...], URL | None]:
+        """One page of signals and the URL of the next page (None after the last)."""
+        answer = await self._v3(url)
+        try:
+            body = j.as_object(answer.body, "signals")
+            page = tuple(j.as_list(body.get("data"), "data"))
+            next_url = self._next_signals_page(url, body) if page else None
+        except j.ShapeError as err:
+            raise SmartcarResponseError(
+                f"signals: {err}", status=answer.status, request_id=answer.meta.request_id
+            ) from err
+        return answer, page, next_url
+
+    async def get_signal(self, vehicle_id: str, code: str) -> StateResult:
+        """GET v3 /vehicles/{id}/signals/{code}: one signal (an error signal lands in `errors`)."""
+        answer = await self._v3(self._v3_vehicle_url(vehicle_id, "signals", _segment("code", code)))
+        try:
+            body = j.as_object(answer.body, "signal")
+        except j.ShapeError as err:
+            raise SmartcarResponseError(
+                f"signal: {err}", status=answer.status, request_id=answer.meta.request_id
+            ) from err
+        return self._signals_result([j.opt_object(body, "data") or body], answer)
+
+    def _signals_result(self, items: Sequence[object], answer: _Answer) -> StateResult:
+        try:
+            result = parse_signals(items, answer.meta)
+        except j.ShapeError as err:
+            raise SmartcarResponseError(
+                f"signals: {err}", status=answer.status, request_id=answer.meta.request_id
+            ) from err
+        if result.meta.data_age is None and result.state.data_age is not None:
+            result = replace(result, meta=replace(result.meta, data_age=result.state.data_age))
+        return result
+
+    def _next_signals_page(self, current: URL, body: j.JsonObject) -> URL | None:
+        """`links.next` when it stays on the v3 origin, else the next page by `meta` counts."""
+        links = j.opt_object(body, "links")
+        next_link = j.opt_str(links, "next") if links else None
+        if next_link:
+            target = URL(next_link, encoded=True)
+            if not target.absolute:
+                # Smartcar's links are relative to the API base: `/vehicles/{id}/signals?page=2`.
+                versioned = f"/{API_V3_VERSION}/"
+                path = (
+                    next_link
+                    if next_link.startswith(versioned)
+                    else versioned + next_link.lstrip("/")
+                )
+                return URL(self.origins.api_v3.rstrip("/") + path, encoded=True)
+            if target.origin() == URL(self.origins.api_v3).origin():
+                return target
+            # A link elsewhere would receive our token: fall back to counting pages.
+            _LOGGER.debug("ignoring links.next outside the v3 origin")
+        meta = j.opt_object(body, "meta")
+        if meta is None:
+            return None
+        page = j.opt_int(meta, "page")
+        size = j.opt_int(meta, "pageSize")
+        total = j.opt_int(meta, "totalCount")
+        if page is None or not size or total is None or page * size >= total:
+            return None
+        return current.update_query(page=page + 1, pageSize=size)
 
     # --- commands (v2) ---
-    async def lock(self, vehicle_id: str) -> CommandResult: ...
-    async def unlock(self, vehicle_id: str) -> CommandResult: ...
-    async def start_charge(self, vehicle_id: str) -> CommandResult: ...
-    async def stop_charge(self, vehicle_id: str) -> CommandResult: ...
+    async def lock(self, vehicle_id: str) -> CommandResult:
+        """POST /vehicles/{id}/security `{"action": "LOCK"}`."""
+        return await self._command(vehicle_id, "/security", {"action": "LOCK"})
+
+    async def unlock(self, vehicle_id: str) -> CommandResult:
+        """POST /vehicles/{id}/security `{"action": "UNLOCK"}`."""
+        return await self._command(vehicle_id, "/security", {"action": "UNLOCK"})
+
+    async def start_charge(self, vehicle_id: str) -> CommandResult:
+        """POST /vehicles/{id}/charge `{"action": "START"}`."""
+        return await self._command(vehicle_id, "/charge", {"action": "START"})
+
+    async def stop_charge(self, vehicle_id: str) -> CommandResult:
+        """POST /vehicles/{id}/charge `{"action": "STOP"}`."""
+        return await self._command(vehicle_id, "/charge", {"action": "STOP"})
+
     async def set_charge_limit(self, vehicle_id: str, limit: float) -> CommandResult:
-        """POST /charge/limit; `limit` is a fraction 0.5-1.0, refused before any request otherwise."""
-        raise NotImplementedError
+        """POST /charge/limit; `limit` is a fraction 0.5-1.0, refused before any request if not."""
+        _segment("vehicle_id", vehicle_id)
+        low, high = CHARGE_LIMIT_RANGE
+        value = _in_range("limit", limit, low, high)
+        return await self._command(vehicle_id, "/charge/limit", {"limit": value})
 
     async def send_destination(
         self, vehicle_id: str, latitude: float, longitude: float
-    ) -> CommandResult: ...
-    async def disconnect(self, vehicle_id: str) -> CommandResult: ...
-    async def subscribe_webhook(self, vehicle_id: str, webhook_id: str) -> WebhookSubscription: ...
+    ) -> CommandResult:
+        """POST /vehicles/{id}/navigation/destination (degrees, checked before sending)."""
+        _segment("vehicle_id", vehicle_id)
+        body = {
+            "latitude": _in_range("latitude", latitude, -90, 90),
+            "longitude": _in_range("longitude", longitude, -180, 180),
+        }
+        return await self._command(vehicle_id, "/navigation/destination", body)
+
+    async def disconnect(self, vehicle_id: str) -> CommandResult:
+        """DELETE /vehicles/{id}/application: revoke this application's access to the car."""
+        answer = await self._v2("DELETE", self._vehicle_url(vehicle_id, "application"))
+        return _parse(answer, "application", parse_command)
+
+    async def subscribe_webhook(self, vehicle_id: str, webhook_id: str) -> WebhookSubscription:
+        """POST /vehicles/{id}/webhooks/{webhookId}."""
+        url = self._vehicle_url(vehicle_id, "webhooks", _segment("webhook_id", webhook_id))
+        answer = await self._v2("POST", url)
+        return _parse(answer, "webhooks", parse_webhook_subscription)
+
     async def unsubscribe_webhook(
         self, vehicle_id: str, webhook_id: str, management_token: str
-    ) -> None: ...
+    ) -> None:
+        """DELETE /vehicles/{id}/webhooks/{webhookId}, authorised by the management token."""
+        url = self._vehicle_url(vehicle_id, "webhooks", _segment("webhook_id", webhook_id))
+        authorization = "Bearer " + _required("management_token", management_token)
+        await self._v2("DELETE", url, authorization=authorization, allow_empty=True)
+
+
+def _day(value: date) -> date:
+    """Return the day of a date or datetime."""
+    return value.date() if isinstance(value, datetime) else value
 
 
 class SmartcarAuth:
@@ -175,22 +689,120 @@ class SmartcarAuth:
         client_secret: str,
         *,
         origins: Origins | None = None,
-    ) -> None: ...
+        timeout: float = 60,
+    ) -> None:
+        """Keep the credentials; they only ever travel in the `Authorization` header."""
+        self._authorization = basic_auth_header(
+            _required("client_id", client_id), _required("client_secret", client_secret)
+        )
+        self._transport = _Transport(session, timeout)
+        self.origins = origins or Origins.from_environment()
 
-    async def exchange_code(self, code: str, redirect_uri: str) -> Token: ...
-    async def refresh(self, refresh_token: str) -> Token: ...
+    def __repr__(self) -> str:
+        """Never show the credentials."""
+        return f"SmartcarAuth(token_url={self.origins.token_url!r})"
+
+    async def exchange_code(self, code: str, redirect_uri: str) -> Token:
+        """Trade an authorization code (valid 10 minutes) for tokens."""
+        return await self._token_request(
+            {
+                "grant_type": "authorization_code",
+                "code": _required("code", code),
+                "redirect_uri": _required("redirect_uri", redirect_uri),
+            }
+        )
+
+    async def refresh(self, refresh_token: str) -> Token:
+        """Trade a refresh token for a new pair (the old refresh token stops working soon after)."""
+        return await self._token_request(
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": _required("refresh_token", refresh_token),
+            }
+        )
+
+    async def _token_request(self, form: Mapping[str, str]) -> Token:
+        answer = await self._transport.send(
+            "POST",
+            URL(self.origins.token_url),
+            headers={"Authorization": self._authorization, "Accept": "application/json"},
+            form=dict(form),
+        )
+        return _parse(answer, "token", lambda body, _meta: parse_token(body))
 
 
 class SmartcarManagement:
     """The Management API (Basic `default:<management token>`)."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, management_token: str, *, origins: Origins | None = None
-    ) -> None: ...
+        self,
+        session: aiohttp.ClientSession,
+        management_token: str,
+        *,
+        origins: Origins | None = None,
+        timeout: float = 60,
+    ) -> None:
+        """Keep the management token; it only ever travels in the `Authorization` header."""
+        self._authorization = basic_auth_header(
+            "default", _required("management_token", management_token)
+        )
+        self._transport = _Transport(session, timeout)
+        self.origins = origins or Origins.from_environment()
+
+    def __repr__(self) -> str:
+        """Never show the token."""
+        return f"SmartcarManagement(origin={self.origins.management!r})"
+
+    def _connections_url(self, vehicle_id: str | None, user_id: str | None) -> URL:
+        url = _url(self.origins.management, API_VERSION, "management", "connections")
+        query: dict[str, str] = {}
+        if vehicle_id is not None:
+            query[MANAGEMENT_PARAMS["vehicle_id"]] = _required("vehicle_id", vehicle_id)
+        if user_id is not None:
+            query[MANAGEMENT_PARAMS["user_id"]] = _required("user_id", user_id)
+        return url.update_query(query) if query else url
+
+    async def _send(self, method: str, url: URL) -> _Answer:
+        headers = {"Authorization": self._authorization, "Accept": "application/json"}
+        return await self._transport.send(method, url, headers=headers)
 
     async def list_connections(
         self, *, vehicle_id: str | None = None, user_id: str | None = None
-    ) -> tuple[Connection, ...]: ...
+    ) -> tuple[Connection, ...]:
+        """GET /v2.0/management/connections, every page (follows `paging.cursor`)."""
+        url = self._connections_url(vehicle_id, user_id)
+        connections: list[Connection] = []
+        cursor: str | None = None
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            page_url = url.update_query({MANAGEMENT_PARAMS["cursor"]: cursor}) if cursor else url
+            answer = await self._send("GET", page_url)
+            try:
+                body = j.as_object(answer.body, "connections")
+                items = j.opt_list(body, "connections") or ()
+                connections.extend(parse_connection(item) for item in items)
+                paging = j.opt_object(body, "paging")
+                cursor = j.opt_str(paging, "cursor") if paging else None
+            except j.ShapeError as err:
+                raise SmartcarResponseError(
+                    f"connections: {err}", status=answer.status, request_id=answer.meta.request_id
+                ) from err
+            if not cursor or not items or cursor in seen:
+                break
+            seen.add(cursor)
+        return tuple(connections)
+
     async def delete_connections(
         self, *, vehicle_id: str | None = None, user_id: str | None = None
-    ) -> tuple[Connection, ...]: ...
+    ) -> tuple[Connection, ...]:
+        """DELETE /v2.0/management/connections for one vehicle or one user (exactly one filter)."""
+        if (vehicle_id is None) == (user_id is None):
+            raise SmartcarInvalidInputError("give exactly one of vehicle_id or user_id")
+        answer = await self._send("DELETE", self._connections_url(vehicle_id, user_id))
+        try:
+            body = j.as_object(answer.body, "connections")
+            return tuple(parse_connection(item) for item in j.opt_list(body, "connections") or ())
+        except j.ShapeError as err:
+            raise SmartcarResponseError(
+                f"connections: {err}", status=answer.status, request_id=answer.meta.request_id
+            ) from err

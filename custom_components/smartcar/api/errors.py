@@ -1,16 +1,21 @@
 """One exception hierarchy for every way Smartcar can fail.
 
-Smartcar answers errors in three shapes: v2 bodies (`type`, `code`, `description`, `resolution`, ...),
-v3 JSON:API bodies (`errors: [{status, type, code, title, detail, resolution, ...}]`) and OAuth bodies
-(`error`, `error_description`). They all become a `SmartcarError` subclass chosen by the Smartcar error
-type first and the HTTP status second, so callers can catch by meaning. The class names keep the seed
-Python SDK's status-code vocabulary recognisable (validation, authentication, permission, resource not
-found, state, rate limit, billing/monthly limit, server, not capable, gateway timeout).
+Smartcar answers errors in three shapes: v2 bodies (`type`, `code`, `description`, `resolution`,
+...), v3 JSON:API bodies (`errors: [{status, type, code, title, detail, resolution, ...}]`) and
+OAuth bodies (`error`, `error_description`). They all become a `SmartcarError` subclass chosen by
+the Smartcar error type first and the HTTP status second, so callers can catch by meaning. The class
+names keep the seed Python SDK's status-code vocabulary recognisable (validation, authentication,
+permission, resource not found, state, rate limit, billing/monthly limit, server, not capable,
+gateway timeout).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+import math
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +139,14 @@ class OAuthError(SmartcarError):
     """The token endpoint refused: `error` is the code (`invalid_grant`, `invalid_client`, ...)."""
 
 
+class WebhookPayloadError(SmartcarError, ValueError):
+    """A webhook delivery is not JSON or not a Smartcar envelope (answer 400, do not process it).
+
+    It is a `SmartcarError` so one `except SmartcarError` covers the whole library, and a
+    `ValueError` because the input, not Smartcar's service, is at fault.
+    """
+
+
 # Smartcar error type -> class. The type decides; the HTTP status is the fallback.
 ERROR_TYPES: dict[str, type[SmartcarError]] = {
     "VALIDATION": ValidationError,
@@ -171,3 +184,163 @@ def error_class(error_type: str | None, status: int | None) -> type[SmartcarErro
     if status is not None and status in ERROR_STATUSES:
         return ERROR_STATUSES[status]
     return SmartcarError
+
+
+# --- Building errors from what Smartcar answered --------------------------------------------------
+
+# Longest piece of a non-JSON error body kept as the description (proxies answer whole HTML pages).
+_MAX_TEXT_DESCRIPTION = 200
+
+
+def error_from_response(
+    status: int,
+    body: object,
+    headers: Mapping[str, str] | None = None,
+    *,
+    text: str | None = None,
+) -> SmartcarError:
+    """Build the error for an HTTP answer: v2, v3 JSON:API, OAuth or non-JSON body.
+
+    `body` is the decoded JSON (None when the body was not JSON, then `text` is the raw body);
+    `headers` give SC-Request-Id and Retry-After.
+    """
+    request_id = _header(headers, "SC-Request-Id")
+    retry_after = parse_retry_after(_header(headers, "Retry-After"))
+    if isinstance(body, Mapping):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
+            # v3 JSON:API: the first error decides (Smartcar sends one).
+            return error_from_body(
+                errors[0], status=status, request_id=request_id, retry_after=retry_after
+            )
+        oauth_code = body.get("error")
+        if isinstance(oauth_code, str) and "type" not in body:
+            description = _text(body, "error_description") or oauth_code
+            return OAuthError(
+                description,
+                status=status,
+                code=oauth_code,
+                request_id=_text(body, "requestId") or request_id,
+                retry_after=retry_after,
+            )
+        # v2, or any other JSON object: whatever it says is better than the raw text.
+        return error_from_body(body, status=status, request_id=request_id, retry_after=retry_after)
+    description = _describe_text(text) or f"HTTP {status}"
+    return error_class(None, status)(
+        description, status=status, request_id=request_id, retry_after=retry_after
+    )
+
+
+def error_from_body(
+    body: Mapping[str, object],
+    *,
+    status: int | None = None,
+    request_id: str | None = None,
+    retry_after: float | None = None,
+) -> SmartcarError:
+    """Build the error for one v2 error body or one v3 error object.
+
+    Used for whole answers, for each failed path of a batch and for each failed v3 signal. `status`
+    is the HTTP status (or the batch path's code) when known; the body's own `statusCode`/`status`
+    is the fallback. `request_id` is the fallback when the body has no `requestId`.
+    """
+    error_type = _text(body, "type")
+    code = _text(body, "code")
+    if status is None:
+        status = _status(body.get("statusCode"))
+    if status is None:
+        status = _status(body.get("status"))
+    description = (
+        _text(body, "description")
+        or _text(body, "detail")
+        or _text(body, "title")
+        or _text(body, "message")
+        or ":".join(part for part in (error_type, code) if part)
+        or (f"HTTP {status}" if status is not None else "Smartcar error")
+    )
+    links = body.get("links")
+    doc_url = _text(body, "docURL") or (
+        _text(links, "about") if isinstance(links, Mapping) else None
+    )
+    return error_class(error_type, status)(
+        description,
+        status=status,
+        type=error_type,
+        code=code,
+        request_id=_text(body, "requestId") or request_id,
+        resolution=parse_resolution(body.get("resolution")),
+        retry_after=retry_after,
+        suggested_user_message=_text(body, "suggestedUserMessage"),
+        doc_url=doc_url,
+    )
+
+
+def parse_resolution(value: object) -> Resolution | None:
+    """`resolution` as Smartcar sends it: `{type, url}`, a bare string, or nothing."""
+    if isinstance(value, str):
+        return Resolution(type=value) if value else None
+    if isinstance(value, Mapping):
+        resolution_type = _text(value, "type")
+        url = _text(value, "url")
+        if resolution_type is None and url is None:
+            return None
+        return Resolution(type=resolution_type, url=url)
+    return None
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """`Retry-After` in seconds (sent as seconds or an HTTP date); None if absent or unreadable."""
+    if value is None or not (value := value.strip()):
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    try:
+        when = parsedate_to_datetime(value)
+    except TypeError, ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    """Find a header by case-insensitive name (batch paths send plain lower-case dicts)."""
+    if not headers:
+        return None
+    if (value := headers.get(name)) is not None:
+        return value
+    lowered = name.lower()
+    for key, item in headers.items():
+        if key.lower() == lowered:
+            return item
+    return None
+
+
+def _text(obj: Mapping[str, object], key: str) -> str | None:
+    """Read a non-empty string field; anything else is None (errors must always build)."""
+    value = obj.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _status(value: object) -> int | None:
+    """Read an HTTP status sent as a number (v2 `statusCode`) or a string (v3 `status`)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _describe_text(text: str | None) -> str | None:
+    """Summarise a non-JSON body on one line."""
+    if not text or not (flat := " ".join(text.split())):
+        return None
+    if len(flat) > _MAX_TEXT_DESCRIPTION:
+        return flat[:_MAX_TEXT_DESCRIPTION] + "..."
+    return flat

@@ -1,8 +1,8 @@
 """Typed, unit-tagged results of the Smartcar API.
 
-Units are always metric (the client asks for it): distances in km, volumes in litres, pressures in kPa,
-energy in kWh. Smartcar's fractions (0-1) are turned into percentages (0-100) here, once, so that every
-`*_percent` field means the same thing whichever API generation produced it.
+Units are always metric (the client asks for it): distances in km, volumes in litres, pressures in
+kPa, energy in kWh. Smartcar's fractions (0-1) are turned into percentages (0-100) here, once, so
+that every `*_percent` field means the same thing whichever API generation produced it.
 """
 
 from __future__ import annotations
@@ -51,8 +51,10 @@ class SystemHealth(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Opening:
-    """One door, window, sunroof, storage (trunk/frunk) or charging port. `type` is Smartcar's own
-    location word, e.g. `frontLeft`, `rear`, `front`."""
+    """One door, window, sunroof, storage (trunk/frunk) or charging port.
+
+    `type` is Smartcar's own location word, e.g. `frontLeft`, `rear`, `front`.
+    """
 
     type: str
     status: OpeningStatus
@@ -311,15 +313,15 @@ class Token:
         return f"Token(token_type={self.token_type!r}, expires_in={self.expires_in!r})"
 
 
-# --- Everything we know about one car --------------------------------------------------------------
+# --- Everything we know about one car -------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VehicleState:
     """Everything known about one car, from v3 signals, v2 batch, single endpoints or webhooks.
 
-    `None` means unknown (not asked, not supported, or not reported); `merge` keeps old values where the
-    newer state has none, so a partial answer never erases what we knew.
+    `None` means unknown (not asked, not supported, or not reported); `merge` keeps old values where
+    the newer state has none, so a partial answer never erases what we knew.
     """
 
     # Traction battery and charging (EV, PHEV)
@@ -386,8 +388,9 @@ class VehicleState:
 class StateResult:
     """A read of several things at once (v2 batch or v3 signals).
 
-    `state` holds what succeeded; `errors` maps each failed path (v2, e.g. `/battery`) or signal code
-    (v3, e.g. `tractionbattery-stateofcharge`) to its error, so one failure never hides the rest.
+    `state` holds what succeeded; `errors` maps each failed path (v2, e.g. `/battery`) or signal
+    code (v3, e.g. `tractionbattery-stateofcharge`) to its error, so one failure never hides the
+    rest.
     """
 
     state: VehicleState

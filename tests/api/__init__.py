@@ -1,0 +1,1 @@
+"""Tests of the Smartcar API client (custom_components/smartcar/api)."""
