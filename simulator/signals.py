@@ -1,0 +1,408 @@
+"""v3 signals: the one table of signal code -> name, group, permission, availability and body.
+
+Bodies are metric (v3 has no unit-system header in SMARTCAR_API.md). Confirmed codes follow
+SMARTCAR_API.md section 3 (``tractionbattery-stateofcharge`` -> ``{"unit": "percent",
+"value": 62}``, ``odometer-traveleddistance`` -> ``{"unit": "kilometers", "value": ...}``). For
+the catalogue-only codes the simulator chose these bodies (the shapes of Smartcar's signal reference
+pages where they exist, otherwise the simplest consistent shape); correct them here only:
+
+============================================ =====================================================
+code                                         body
+============================================ =====================================================
+closure-islocked                             ``{"value": true}``
+closure-doors                                ``{"values": [{"row": 0, "column": 0, "isOpen": false,
+                                             "isLocked": true}, ...], "rowCount": 2,
+                                             "columnCount": 2}`` (row 0 front, column 0 left)
+closure-windows                              ``{"values": [{"row", "column", "isOpen"}], "rowCount",
+                                             "columnCount"}``
+closure-sunroof                              ``{"isOpen": false}`` (only cars with a sunroof)
+closure-fronttrunk / closure-reartrunk       ``{"isOpen": false, "isLocked": true}``
+charge-ischarging                            ``{"value": false}``
+charge-ischargingcableconnected              ``{"value": true}``
+charge-activelimit                           ``{"unit": "percent", "value": 80}``
+charge-voltage / -amperage / -wattage        ``{"unit": "volts"|"ampere"|"kilowatts", "value": n}``
+charge-timetocomplete                        ``{"unit": "minutes", "value": 18}``
+charge-chargetimers                          ``{"values": []}``
+tractionbattery-range                        ``{"unit": "kilometers", "value": 347.2}``
+tractionbattery-nominalcapacity              ``{"source": "SMARTCAR", "capacity": 75.0,
+                                             "availableCapacities": [{"capacity", "description"}],
+                                             "unit": "kWhr"}``
+lowvoltagebattery-stateofcharge              ``{"unit": "percent", "value": 88}``
+lowvoltagebattery-status                     ``{"value": "GOOD"|"WARN"|"BAD"}``
+location-preciselocation                     ``{"latitude", "longitude", "heading", "direction",
+                                             "locationType": "CURRENT"}``
+internalcombustionengine-fuellevel           ``{"unit": "percent", "value": 62}``
+internalcombustionengine-amountremaining     ``{"unit": "liters", "value": 31.0}``
+internalcombustionengine-range               ``{"unit": "kilometers", "value": 465.0}``
+internalcombustionengine-oillife             ``{"unit": "percent", "value": 41}``
+wheel-tires                                  ``{"unit": "kilopascals", "values": [{"row": 0,
+                                             "column": 0, "value": 230.0}, ...], "rowCount": 2,
+                                             "columnCount": 2}``
+connectivitystatus-isonline / -isasleep      ``{"value": true}``
+vehicleidentification-vin                    ``{"value": "5YJ3E1EA7PF412345"}``
+vehicleuseraccount-permissions               ``{"values": ["read_battery", ...]}`` (the scope)
+============================================ =====================================================
+
+Permissions: a signal whose permission was not granted is *omitted* from ``GET /signals`` (and
+``GET /signals/{code}`` answers 403 PERMISSION); a signal the car cannot produce (fuel on an EV,
+battery on a petrol car, a sunroof it does not have) is omitted too and answers 501
+COMPATIBILITY:VEHICLE_NOT_CAPABLE when asked for by code. Unknown codes answer 404
+RESOURCE_NOT_FOUND:PATH.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .clock import epoch_ms
+from .fleet import CLOSED, OPEN, POSITION_GRID, Vehicle
+
+type Body = dict[str, Any]
+type BodyBuilder = Callable[[Vehicle, Sequence[str]], Body]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignalSpec:
+    """One row of the signal table."""
+
+    code: str
+    name: str
+    group: str
+    permission: str | None
+    body: BodyBuilder
+    available: Callable[[Vehicle], bool] = lambda _vehicle: True
+
+
+def _percent(fraction: float) -> float:
+    return round(fraction * 100, 1)
+
+
+def _grid(statuses: dict[str, str], **extra: Any) -> Body:
+    values = [
+        {"row": row, "column": column, "isOpen": statuses[position] == OPEN, **extra}
+        for position, (row, column) in POSITION_GRID.items()
+        if position in statuses
+    ]
+    return {"values": values, "rowCount": 2, "columnCount": 2}
+
+
+def _direction(heading: float) -> str:
+    names = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+    return names[round((heading % 360) / 45) % 8]
+
+
+def _battery(vehicle: Vehicle) -> bool:
+    return vehicle.has_battery
+
+
+def _engine(vehicle: Vehicle) -> bool:
+    return vehicle.has_engine
+
+
+def _storage(vehicle: Vehicle, which: str) -> Body:
+    return {"isOpen": vehicle.storage.get(which, CLOSED) == OPEN, "isLocked": vehicle.is_locked}
+
+
+SIGNALS: tuple[SignalSpec, ...] = (
+    SignalSpec(
+        code="charge-ischarging",
+        name="IsCharging",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {"value": v.is_charging},
+    ),
+    SignalSpec(
+        code="charge-ischargingcableconnected",
+        name="IsChargingCableConnected",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {"value": v.is_plugged_in},
+    ),
+    SignalSpec(
+        code="charge-activelimit",
+        name="ActiveLimit",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {"unit": "percent", "value": _percent(v.charge_limit)},
+    ),
+    SignalSpec(
+        code="charge-voltage",
+        name="Voltage",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {"unit": "volts", "value": v.charge_voltage if v.is_charging else 0},
+    ),
+    SignalSpec(
+        code="charge-amperage",
+        name="Amperage",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {"unit": "ampere", "value": v.charge_amperage if v.is_charging else 0},
+    ),
+    SignalSpec(
+        code="charge-wattage",
+        name="Wattage",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {"unit": "kilowatts", "value": v.charge_power_kw},
+    ),
+    SignalSpec(
+        code="charge-timetocomplete",
+        name="TimeToComplete",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {"unit": "minutes", "value": v.minutes_to_complete},
+    ),
+    SignalSpec(
+        code="charge-chargetimers",
+        name="ChargeTimers",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda _v, _s: {"values": []},
+    ),
+    SignalSpec(
+        code="tractionbattery-stateofcharge",
+        name="StateOfCharge",
+        group="TractionBattery",
+        permission="read_battery",
+        available=_battery,
+        body=lambda v, _s: {"unit": "percent", "value": _percent(v.state_of_charge)},
+    ),
+    SignalSpec(
+        code="tractionbattery-range",
+        name="Range",
+        group="TractionBattery",
+        permission="read_battery",
+        available=_battery,
+        body=lambda v, _s: {"unit": "kilometers", "value": v.battery_range_km},
+    ),
+    SignalSpec(
+        code="tractionbattery-nominalcapacity",
+        name="NominalCapacity",
+        group="TractionBattery",
+        permission="read_battery",
+        available=_battery,
+        body=lambda v, _s: {
+            "source": "SMARTCAR",
+            "capacity": v.battery_capacity_kwh,
+            "availableCapacities": list(v.nominal_capacities),
+            "unit": "kWhr",
+        },
+    ),
+    SignalSpec(
+        code="lowvoltagebattery-stateofcharge",
+        name="StateOfCharge",
+        group="LowVoltageBattery",
+        permission="read_battery",
+        body=lambda v, _s: {"unit": "percent", "value": _percent(v.low_voltage_soc)},
+    ),
+    SignalSpec(
+        code="lowvoltagebattery-status",
+        name="Status",
+        group="LowVoltageBattery",
+        permission="read_battery",
+        body=lambda v, _s: {"value": v.low_voltage_status},
+    ),
+    SignalSpec(
+        code="location-preciselocation",
+        name="PreciseLocation",
+        group="Location",
+        permission="read_location",
+        body=lambda v, _s: {
+            "latitude": v.latitude,
+            "longitude": v.longitude,
+            "heading": v.heading,
+            "direction": _direction(v.heading),
+            "locationType": "CURRENT",
+        },
+    ),
+    SignalSpec(
+        code="odometer-traveleddistance",
+        name="TraveledDistance",
+        group="Odometer",
+        permission="read_odometer",
+        body=lambda v, _s: {"unit": "kilometers", "value": v.odometer_km},
+    ),
+    SignalSpec(
+        code="closure-islocked",
+        name="IsLocked",
+        group="Closure",
+        permission="read_security",
+        body=lambda v, _s: {"value": v.is_locked},
+    ),
+    SignalSpec(
+        code="closure-doors",
+        name="Doors",
+        group="Closure",
+        permission="read_security",
+        body=lambda v, _s: _grid(v.doors, isLocked=v.is_locked),
+    ),
+    SignalSpec(
+        code="closure-windows",
+        name="Windows",
+        group="Closure",
+        permission="read_security",
+        body=lambda v, _s: _grid(v.windows),
+    ),
+    SignalSpec(
+        code="closure-sunroof",
+        name="Sunroof",
+        group="Closure",
+        permission="read_security",
+        available=lambda v: v.sunroof is not None,
+        body=lambda v, _s: {"isOpen": v.sunroof == OPEN},
+    ),
+    SignalSpec(
+        code="closure-fronttrunk",
+        name="FrontTrunk",
+        group="Closure",
+        permission="read_security",
+        available=lambda v: "front" in v.storage,
+        body=lambda v, _s: _storage(v, "front"),
+    ),
+    SignalSpec(
+        code="closure-reartrunk",
+        name="RearTrunk",
+        group="Closure",
+        permission="read_security",
+        available=lambda v: "rear" in v.storage,
+        body=lambda v, _s: _storage(v, "rear"),
+    ),
+    SignalSpec(
+        code="internalcombustionengine-fuellevel",
+        name="FuelLevel",
+        group="InternalCombustionEngine",
+        permission="read_fuel",
+        available=_engine,
+        body=lambda v, _s: {"unit": "percent", "value": _percent(v.fuel_fraction)},
+    ),
+    SignalSpec(
+        code="internalcombustionengine-amountremaining",
+        name="AmountRemaining",
+        group="InternalCombustionEngine",
+        permission="read_fuel",
+        available=_engine,
+        body=lambda v, _s: {"unit": "liters", "value": v.fuel_liters},
+    ),
+    SignalSpec(
+        code="internalcombustionengine-range",
+        name="Range",
+        group="InternalCombustionEngine",
+        permission="read_fuel",
+        available=_engine,
+        body=lambda v, _s: {"unit": "kilometers", "value": v.fuel_range},
+    ),
+    SignalSpec(
+        code="internalcombustionengine-oillife",
+        name="OilLife",
+        group="InternalCombustionEngine",
+        permission="read_engine_oil",
+        available=lambda v: v.has_engine and v.oil_life is not None,
+        body=lambda v, _s: {"unit": "percent", "value": _percent(v.oil_life or 0.0)},
+    ),
+    SignalSpec(
+        code="wheel-tires",
+        name="Tires",
+        group="Wheel",
+        permission="read_tires",
+        available=lambda v: bool(v.tires_kpa),
+        body=lambda v, _s: {
+            "unit": "kilopascals",
+            "values": [
+                {"row": row, "column": column, "value": v.tires_kpa[position]}
+                for position, (row, column) in POSITION_GRID.items()
+                if position in v.tires_kpa
+            ],
+            "rowCount": 2,
+            "columnCount": 2,
+        },
+    ),
+    SignalSpec(
+        code="connectivitystatus-isonline",
+        name="IsOnline",
+        group="ConnectivityStatus",
+        permission="read_vehicle_info",
+        body=lambda v, _s: {"value": v.is_online},
+    ),
+    SignalSpec(
+        code="connectivitystatus-isasleep",
+        name="IsAsleep",
+        group="ConnectivityStatus",
+        permission="read_vehicle_info",
+        body=lambda v, _s: {"value": v.is_asleep},
+    ),
+    SignalSpec(
+        code="vehicleidentification-vin",
+        name="VIN",
+        group="VehicleIdentification",
+        permission="read_vin",
+        body=lambda v, _s: {"value": v.vin},
+    ),
+    SignalSpec(
+        code="vehicleuseraccount-permissions",
+        name="Permissions",
+        group="VehicleUserAccount",
+        permission=None,
+        body=lambda _v, scope: {"values": list(scope)},
+    ),
+)
+
+SIGNALS_BY_CODE: dict[str, SignalSpec] = {spec.code: spec for spec in SIGNALS}
+
+
+def is_available(spec: SignalSpec, vehicle: Vehicle) -> bool:
+    """Whether the car can produce this signal at all."""
+    return spec.code not in vehicle.unsupported and spec.available(vehicle)
+
+
+def is_permitted(spec: SignalSpec, scope: Sequence[str]) -> bool:
+    return spec.permission is None or spec.permission in scope
+
+
+def visible_signals(vehicle: Vehicle, scope: Sequence[str]) -> list[SignalSpec]:
+    """The signals a token with ``scope`` sees for this car, in table order."""
+    return [spec for spec in SIGNALS if is_available(spec, vehicle) and is_permitted(spec, scope)]
+
+
+def signal_core(spec: SignalSpec, vehicle: Vehicle, scope: Sequence[str], now: float) -> Body:
+    """``{code, name, group, body, status, meta}``: the part shared by v3 and webhooks."""
+    return {
+        "code": spec.code,
+        "name": spec.name,
+        "group": spec.group,
+        "body": spec.body(vehicle, scope),
+        "status": {"value": "SUCCESS"},
+        "meta": {
+            "retrievedAt": epoch_ms(now),
+            "oemUpdatedAt": epoch_ms(now - vehicle.data_age_seconds),
+        },
+    }
+
+
+def signal_resource(spec: SignalSpec, vehicle: Vehicle, scope: Sequence[str], now: float) -> Body:
+    """The JSON:API resource object of one signal (v3 ``GET /signals``)."""
+    core = signal_core(spec, vehicle, scope, now)
+    vehicle_link = f"/vehicles/{vehicle.vehicle_id}"
+    return {
+        "id": spec.code,
+        "type": "signal",
+        "attributes": {
+            "code": core["code"],
+            "name": core["name"],
+            "group": core["group"],
+            "status": core["status"],
+            "body": core["body"],
+        },
+        "meta": core["meta"],
+        "links": {"self": f"{vehicle_link}/signals/{spec.code}", "vehicle": vehicle_link},
+    }

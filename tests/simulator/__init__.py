@@ -1,0 +1,1 @@
+"""Tests of the Smartcar simulator (fidelity to SMARTCAR_API.md)."""
