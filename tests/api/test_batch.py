@@ -227,9 +227,24 @@ async def test_batch_sends_duplicate_paths_once(
 ) -> None:
     smartcar.reply("POST", BATCH_PATH, Canned({"responses": [ok("/odometer", {"distance": 1.0})]}))
 
-    await client.batch(VEHICLE_ID, ["/odometer", "/odometer"])
+    result = await client.batch(VEHICLE_ID, ["/odometer", "/odometer"])
 
     assert smartcar.only().json() == {"requests": [{"path": "/odometer"}]}
+    assert result.billed_requests == 1
+
+
+async def test_batch_counts_every_path_it_sent_as_billed(
+    client: SmartcarClient, smartcar: FakeSmartcar
+) -> None:
+    smartcar.reply(
+        "POST",
+        BATCH_PATH,
+        Canned({"responses": [ok("/odometer", {"distance": 1.0}), ok("/vin", {"vin": "X"})]}),
+    )
+
+    result = await client.batch(VEHICLE_ID, ["/odometer", "/vin"])
+
+    assert result.billed_requests == 2
 
 
 async def test_batch_reports_a_path_smartcar_did_not_answer(

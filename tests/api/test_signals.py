@@ -148,7 +148,12 @@ async def test_signals_follow_links_next_and_merge_into_one_state(
     )
     assert result.meta.request_id == "v3-request"
     assert result.meta.data_age == datetime(2025, 9, 24, 7, 59, tzinfo=UTC)
-    assert [r.query for r in smartcar.requests] == [{}, {"page": "2", "pageSize": "2"}]
+    # The first page asks for the largest size; each page fetched may be billed.
+    assert [r.query for r in smartcar.requests] == [
+        {"pageSize": "100"},
+        {"page": "2", "pageSize": "2"},
+    ]
+    assert result.billed_requests == 2
     assert all(r.headers["Authorization"].startswith("Bearer ") for r in smartcar.requests)
 
 
@@ -171,10 +176,11 @@ async def test_signals_page_by_meta_counts_when_there_is_no_next_link(
 
     assert result.state.battery_range_km == 3.0
     assert [r.query for r in smartcar.requests] == [
-        {},
+        {"pageSize": "100"},
         {"page": "2", "pageSize": "1"},
         {"page": "3", "pageSize": "1"},
     ]
+    assert result.billed_requests == 3
 
 
 async def test_signals_never_send_the_token_to_a_next_link_on_another_origin(

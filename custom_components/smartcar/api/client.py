@@ -90,6 +90,8 @@ API_V3_VERSION: Final = "v3"
 UNIT_SYSTEM: Final = "metric"
 # Smartcar's page size limit for /vehicles (and the one we use for /permissions).
 PAGE_SIZE: Final = 50
+# The largest v3 page (`pageSize`): every page is a request the quota may be billed for.
+SIGNALS_PAGE_SIZE: Final = 100
 # Never follow more pages than this: a server that always says "next" must not loop us forever.
 MAX_PAGES: Final = 100
 # The date filter of /service/history; the SDKs disagree on these names (SMARTCAR_API.md §2).
@@ -527,7 +529,7 @@ class SmartcarClient:
                 result.errors[path] = SmartcarResponseError(
                     f"batch did not answer {path}", request_id=answer.meta.request_id
                 )
-        return result
+        return replace(result, billed_requests=len(wanted))
 
     # --- v3 ---
     def _v3_vehicle_url(self, vehicle_id: str, *segments: str) -> URL:
@@ -545,15 +547,19 @@ class SmartcarClient:
         return _parse(answer, "vehicle", parse_vehicle_attributes)
 
     async def get_signals(self, vehicle_id: str) -> StateResult:
-        """GET v3 /vehicles/{id}/signals, every page, mapped through signals.SIGNALS."""
-        url = self._v3_vehicle_url(vehicle_id, "signals")
+        """GET v3 /vehicles/{id}/signals, every page, mapped through signals.SIGNALS.
+
+        Asks for the largest page Smartcar allows: every page is a request the car's monthly
+        quota may be billed for, and a car's signals fit in one page of 100.
+        """
+        url = self._v3_vehicle_url(vehicle_id, "signals").with_query(pageSize=SIGNALS_PAGE_SIZE)
         first, items, next_url = await self._signals_page(url)
         seen = {url}
         while next_url is not None and next_url not in seen and len(seen) < MAX_PAGES:
             seen.add(next_url)
             _answer, more, next_url = await self._signals_page(next_url)
             items += more
-        return self._signals_result(items, first)
+        return replace(self._signals_result(items, first), billed_requests=len(seen))
 
     async def _signals_page(self, url: URL) -> tuple[_Answer, tuple[object, ...], URL | None]:
         """One page of signals and the URL of the next page (None after the last)."""

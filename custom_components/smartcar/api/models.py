@@ -396,6 +396,8 @@ class StateResult:
     state: VehicleState
     errors: dict[str, Exception] = field(default_factory=dict)
     meta: ResponseMeta = EMPTY_META
+    # What Smartcar may bill for this read: one per batch path, one per signals page.
+    billed_requests: int = 1
 
 
 __all__ = [
