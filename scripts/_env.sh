@@ -121,15 +121,21 @@ _smartcar_provision_chroot_venv() {
   _smartcar_prune_venvs "$SMARTCAR_ROOT/opt/venvs" "$SMARTCAR_ROOT$venv"
 }
 
+# Copy a host file into the root when it differs, atomically: a concurrent run may be reading it.
+_smartcar_sync_file() {
+  local source=$1 target=$2
+  [ -f "$source" ] || return 0
+  cmp -s "$source" "$target" && return 0
+  cp "$source" "$target.$$" && mv -f "$target.$$" "$target"
+}
+
 # Run a command inside the Debian root, the project mounted at its own path, cwd = project.
 _smartcar_chroot_exec() {
   local root=$SMARTCAR_ROOT project=$SMARTCAR_PROJECT venv
   venv=$(_smartcar_venv_chroot)
-  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  _smartcar_sync_file /etc/resolv.conf "$root/etc/resolv.conf"
   # The machine's CA bundle: pip and aiohttp need it where a proxy re-signs traffic.
-  if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
-    cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
-  fi
+  _smartcar_sync_file /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
   env -u PIP_FIND_LINKS -u PYTHONPATH -u VIRTUAL_ENV \
     PATH="$venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" HOME=/root LANG=C.UTF-8 \
     PIP_CERT=/etc/ssl/certs/ca-certificates.crt SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
