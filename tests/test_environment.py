@@ -7,7 +7,7 @@ from pathlib import Path
 import sys
 
 from awesomeversion import AwesomeVersion
-from homeassistant.const import __version__ as HA_VERSION
+from homeassistant.const import __version__ as ha_version
 from homeassistant.core import HomeAssistant
 from homeassistant.loader import async_get_integration
 
@@ -15,7 +15,7 @@ MANIFEST = Path(__file__).parents[1] / "custom_components" / "smartcar" / "manif
 
 
 def test_runs_on_current_home_assistant_and_python() -> None:
-    assert AwesomeVersion(HA_VERSION) >= AwesomeVersion("2026.10.0"), HA_VERSION
+    assert AwesomeVersion(ha_version) >= AwesomeVersion("2026.10.0"), ha_version
     assert sys.version_info >= (3, 14, 2), sys.version
 
 

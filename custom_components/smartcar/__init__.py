@@ -1,1 +1,221 @@
-"""The Smartcar integration."""
+"""The Smartcar integration: every car of a Smartcar account as a device."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import ClientError
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    ImplementationUnavailableError,
+    OAuth2TokenRequestBaseError,
+    OAuth2TokenRequestReauthError,
+)
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    OAuth2Session,
+    async_get_config_entry_implementation,
+)
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.typing import ConfigType
+
+from .api.client import Origins, SmartcarClient
+from .api.errors import AuthenticationError, SmartcarError
+from .auth import SmartcarTokens
+from .budget import BudgetPolicy, RequestLedger
+from .const import (
+    CONF_MIN_POLL_INTERVAL,
+    CONF_MONTHLY_LIMIT,
+    CONF_READ_PATH,
+    CONF_VEHICLES,
+    DEFAULT_MIN_POLL_INTERVAL,
+    DEFAULT_MONTHLY_LIMIT,
+    DOMAIN,
+    LOGGER,
+    PLATFORMS,
+    VEHICLE_DISCOVERY_INTERVAL,
+    ReadPath,
+)
+from .coordinator import SmartcarCoordinator
+from .entity import signal_new_vehicle
+from .models import SmartcarConfigEntry, SmartcarData
+from .services import async_setup_services
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions (they find their car among the loaded entries)."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
+    """Set up every car of the account."""
+    try:
+        implementation = await async_get_config_entry_implementation(hass, entry)
+    except ImplementationUnavailableError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="implementation_unavailable"
+        ) from err
+    # One session per account: it serialises refreshes, so a rotating refresh token is never
+    # used twice.
+    session = OAuth2Session(hass, entry, implementation)
+    try:
+        await session.async_ensure_token_valid()
+    except OAuth2TokenRequestReauthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="authentication_failed"
+        ) from err
+    except (OAuth2TokenRequestBaseError, ClientError) as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="cannot_connect"
+        ) from err
+
+    tokens = SmartcarTokens(hass, entry, session)
+    client = SmartcarClient(
+        async_get_clientsession(hass),
+        tokens.async_get_access_token,
+        origins=Origins.from_environment(),
+    )
+    vehicle_ids = await _async_list_vehicles(client, tokens)
+    ledger = RequestLedger(hass, entry.entry_id)
+    await ledger.async_load()
+    entry.runtime_data = SmartcarData(
+        client=client,
+        tokens=tokens,
+        ledger=ledger,
+        policy=_policy(entry.options),
+        read_path=ReadPath(entry.options.get(CONF_READ_PATH, ReadPath.SIGNALS)),
+    )
+
+    coordinators = [SmartcarCoordinator(hass, entry, vehicle_id) for vehicle_id in vehicle_ids]
+    await asyncio.gather(
+        *(coordinator.async_config_entry_first_refresh() for coordinator in coordinators)
+    )
+    entry.runtime_data.vehicles = {
+        coordinator.vehicle_id: coordinator for coordinator in coordinators
+    }
+    _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
+
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+
+    async def async_update_vehicles(_now: datetime) -> None:
+        await _async_update_vehicles(hass, entry)
+
+    entry.async_on_unload(
+        async_track_time_interval(
+            hass,
+            async_update_vehicles,
+            VEHICLE_DISCOVERY_INTERVAL,
+            name=f"{DOMAIN} vehicle discovery",
+            cancel_on_shutdown=True,
+        )
+    )
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
+    """Unload the platforms; the coordinators stop with the entry."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
+    """Delete the request ledger of a removed entry."""
+    await RequestLedger(hass, entry.entry_id).async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the owner remove a car that is no longer on the Smartcar account."""
+    return not any(
+        identifier[0] == DOMAIN and identifier[1] in entry.runtime_data.vehicles
+        for identifier in device.identifiers
+    )
+
+
+def _policy(options: Mapping[str, Any]) -> BudgetPolicy:
+    """Return the request budget the owner chose in the options."""
+    return BudgetPolicy(
+        monthly_limit=int(options.get(CONF_MONTHLY_LIMIT, DEFAULT_MONTHLY_LIMIT)),
+        min_interval=timedelta(
+            minutes=options.get(CONF_MIN_POLL_INTERVAL, DEFAULT_MIN_POLL_INTERVAL)
+        ),
+    )
+
+
+async def _async_list_vehicles(client: SmartcarClient, tokens: SmartcarTokens) -> tuple[str, ...]:
+    """List the account's cars (not billed)."""
+    try:
+        return await tokens.async_authorized(client.get_vehicle_ids)
+    except AuthenticationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="authentication_failed"
+        ) from err
+    except SmartcarError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="cannot_connect"
+        ) from err
+
+
+async def _async_update_vehicles(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
+    """Add cars that joined the account and remove those that left."""
+    runtime = entry.runtime_data
+    try:
+        vehicle_ids = await runtime.tokens.async_authorized(runtime.client.get_vehicle_ids)
+    except AuthenticationError:
+        entry.async_start_reauth(hass)
+        return
+    except (SmartcarError, OAuth2TokenRequestBaseError) as err:
+        LOGGER.debug("Could not list the Smartcar cars: %r", err)
+        return
+    for vehicle_id in vehicle_ids:
+        if vehicle_id in runtime.vehicles:
+            continue
+        coordinator = SmartcarCoordinator(hass, entry, vehicle_id)
+        await coordinator.async_refresh()
+        if not coordinator.last_update_success:
+            # Tried again at the next listing.
+            await coordinator.async_shutdown()
+            continue
+        runtime.vehicles[vehicle_id] = coordinator
+        async_dispatcher_send(hass, signal_new_vehicle(entry.entry_id), vehicle_id)
+    for vehicle_id in set(runtime.vehicles) - set(vehicle_ids):
+        await runtime.vehicles.pop(vehicle_id).async_shutdown()
+    _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
+
+
+@callback
+def _async_remove_departed_vehicles(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, vehicle_ids: set[str]
+) -> None:
+    """Remove the devices, ledger rows and cached facts of cars that left the account."""
+    device_registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
+        if not any(
+            domain == DOMAIN and identifier in vehicle_ids
+            for domain, identifier in device.identifiers
+        ):
+            device_registry.async_remove_device(device.id)
+    entry.runtime_data.ledger.retain(vehicle_ids)
+    cached = entry.data.get(CONF_VEHICLES, {})
+    if set(cached) - vehicle_ids:
+        hass.config_entries.async_update_entry(
+            entry,
+            data={
+                **entry.data,
+                CONF_VEHICLES: {
+                    vehicle_id: row
+                    for vehicle_id, row in cached.items()
+                    if vehicle_id in vehicle_ids
+                },
+            },
+        )

@@ -1,5 +1,130 @@
 """Constants of the Smartcar integration."""
 
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+import logging
 from typing import Final
 
+from homeassistant.const import Platform
+
 DOMAIN: Final = "smartcar"
+LOGGER: Final = logging.getLogger(__package__)
+
+PLATFORMS: Final = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.DEVICE_TRACKER,
+    Platform.LOCK,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+# Where the owner registers the redirect URI and finds the Client ID and Secret.
+SMARTCAR_DASHBOARD_URL: Final = "https://dashboard.smartcar.com/team/applications"
+SMARTCAR_PERMISSIONS_DOCS_URL: Final = "https://smartcar.com/docs/api-reference/permissions"
+
+# Config entry data
+CONF_PERMISSIONS: Final = "permissions"
+CONF_MODE: Final = "mode"
+CONF_VEHICLES: Final = "vehicles"
+
+# Options
+CONF_READ_PATH: Final = "read_path"
+CONF_MONTHLY_LIMIT: Final = "monthly_limit"
+CONF_MIN_POLL_INTERVAL: Final = "min_poll_interval"
+
+DEFAULT_MONTHLY_LIMIT: Final = 500
+# Minutes; Smartcar asks for no more than one poll every 30 minutes in typical use.
+DEFAULT_MIN_POLL_INTERVAL: Final = 15
+MIN_POLL_INTERVAL_FLOOR: Final = 5
+
+# Cars added to the Smartcar account later appear within this time; /vehicles is not billed.
+VEHICLE_DISCOVERY_INTERVAL: Final = timedelta(hours=6)
+
+# Rows of the per-vehicle data kept in the config entry.
+VEHICLE_MAKE: Final = "make"
+VEHICLE_MODEL: Final = "model"
+VEHICLE_YEAR: Final = "year"
+VEHICLE_UNSUPPORTED: Final = "unsupported"
+
+# The v3 read, recorded among the unsupported endpoints when a car answers it with 501.
+SIGNALS_ENDPOINT: Final = "/signals"
+
+
+class ConnectMode(StrEnum):
+    """Smartcar Connect mode: real cars or the dashboard's simulated ones."""
+
+    LIVE = "live"
+    SIMULATED = "simulated"
+
+
+class ReadPath(StrEnum):
+    """How the integration reads a car: v3 signals, or v2 batch for applications without v3."""
+
+    SIGNALS = "signals"
+    BATCH = "batch"
+
+
+class PermissionGroup(StrEnum):
+    """What the owner can grant in the first step; each maps to Smartcar scopes."""
+
+    LOCATION = "location"
+    ODOMETER = "odometer"
+    BATTERY = "battery"
+    FUEL = "fuel"
+    SECURITY = "security"
+    TIRES = "tires"
+    ENGINE_OIL = "engine_oil"
+    DIAGNOSTICS = "diagnostics"
+    CONTROL_SECURITY = "control_security"
+    CONTROL_CHARGE = "control_charge"
+    CONTROL_NAVIGATION = "control_navigation"
+
+
+# Asked for whatever the owner picks: the car's make, model and year, and its VIN.
+BASE_SCOPES: Final = ("read_vehicle_info", "read_vin")
+
+PERMISSION_SCOPES: Final[dict[PermissionGroup, tuple[str, ...]]] = {
+    PermissionGroup.LOCATION: ("read_location",),
+    PermissionGroup.ODOMETER: ("read_odometer",),
+    PermissionGroup.BATTERY: ("read_battery", "read_charge"),
+    PermissionGroup.FUEL: ("read_fuel",),
+    PermissionGroup.SECURITY: ("read_security",),
+    PermissionGroup.TIRES: ("read_tires",),
+    PermissionGroup.ENGINE_OIL: ("read_engine_oil",),
+    PermissionGroup.DIAGNOSTICS: ("read_diagnostics", "read_service_history"),
+    PermissionGroup.CONTROL_SECURITY: ("control_security",),
+    PermissionGroup.CONTROL_CHARGE: ("control_charge",),
+    PermissionGroup.CONTROL_NAVIGATION: ("control_navigation",),
+}
+
+
+def scopes_for(groups: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Return the Smartcar scopes for the chosen permission groups, in a stable order."""
+    chosen = {PermissionGroup(group) for group in groups}
+    scopes = list(BASE_SCOPES)
+    for group, group_scopes in PERMISSION_SCOPES.items():
+        if group in chosen:
+            scopes.extend(group_scopes)
+    return tuple(scopes)
+
+
+# The v2 read scope each batch path needs; the coordinator never asks for a path whose scope is
+# missing. `/vin` is left out on purpose: no entity shows the VIN, so it is never worth a request.
+PATH_SCOPES: Final[dict[str, str]] = {
+    "/battery": "read_battery",
+    "/battery/capacity": "read_battery",
+    "/charge": "read_charge",
+    "/charge/limit": "read_charge",
+    "/fuel": "read_fuel",
+    "/odometer": "read_odometer",
+    "/location": "read_location",
+    "/security": "read_security",
+    "/tires/pressure": "read_tires",
+    "/engine/oil": "read_engine_oil",
+    "/diagnostics/dtcs": "read_diagnostics",
+    "/diagnostics/system_status": "read_diagnostics",
+}

@@ -1,0 +1,268 @@
+"""Config flow: permissions and mode, then Smartcar Connect; reauth, reconfigure and options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import logging
+from typing import Any, override
+
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2FlowHandler
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
+import probatio
+
+from .api.client import Origins, SmartcarClient
+from .api.errors import SmartcarError
+from .const import (
+    CONF_MIN_POLL_INTERVAL,
+    CONF_MODE,
+    CONF_MONTHLY_LIMIT,
+    CONF_PERMISSIONS,
+    CONF_READ_PATH,
+    DEFAULT_MIN_POLL_INTERVAL,
+    DEFAULT_MONTHLY_LIMIT,
+    DOMAIN,
+    LOGGER,
+    MIN_POLL_INTERVAL_FLOOR,
+    SMARTCAR_DASHBOARD_URL,
+    SMARTCAR_PERMISSIONS_DOCS_URL,
+    ConnectMode,
+    PermissionGroup,
+    ReadPath,
+    scopes_for,
+)
+from .models import SmartcarConfigEntry
+
+# Errors Smartcar Connect sends back instead of a code; each ends the flow with its own message.
+CONNECT_ERRORS = frozenset(
+    {
+        "access_denied",
+        "configuration_error",
+        "invalid_subscription",
+        "no_vehicles",
+        "server_error",
+        "user_manually_returned_to_application",
+        "vehicle_incompatible",
+    }
+)
+
+DEFAULT_OPTIONS: dict[str, Any] = {
+    CONF_READ_PATH: ReadPath.SIGNALS.value,
+    CONF_MONTHLY_LIMIT: DEFAULT_MONTHLY_LIMIT,
+    CONF_MIN_POLL_INTERVAL: DEFAULT_MIN_POLL_INTERVAL,
+}
+
+
+def _grant_schema(permissions: list[str], mode: ConnectMode | None) -> probatio.Schema:
+    """Build the form: the permissions to ask for and, when it may change, the Connect mode.
+
+    The current choice is the default, so submitting the form unchanged keeps it.
+    """
+    schema: dict[Any, Any] = {
+        probatio.Required(CONF_PERMISSIONS, default=permissions): SelectSelector(
+            SelectSelectorConfig(
+                options=[group.value for group in PermissionGroup],
+                multiple=True,
+                mode=SelectSelectorMode.LIST,
+                translation_key=CONF_PERMISSIONS,
+            )
+        ),
+    }
+    if mode is not None:
+        schema[probatio.Required(CONF_MODE, default=mode.value)] = SelectSelector(
+            SelectSelectorConfig(
+                options=[mode.value for mode in ConnectMode],
+                mode=SelectSelectorMode.LIST,
+                translation_key=CONF_MODE,
+            )
+        )
+    return probatio.Schema(schema)
+
+
+class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
+    """Connect a Smartcar account: every car the owner approves becomes a device."""
+
+    DOMAIN = DOMAIN
+    VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with every permission offered and real cars."""
+        super().__init__()
+        self._permissions: list[str] = [group.value for group in PermissionGroup]
+        self._mode = ConnectMode.LIVE
+
+    @property
+    @override
+    def logger(self) -> logging.Logger:
+        """The integration's logger."""
+        return LOGGER
+
+    @property
+    @override
+    def extra_authorize_data(self) -> dict[str, str]:
+        """Ask Connect for the chosen scopes in the chosen mode."""
+        data = {"scope": " ".join(scopes_for(self._permissions)), "mode": self._mode.value}
+        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            # Show the consent screen again, so new permissions and cars can be approved.
+            data["approval_prompt"] = "force"
+        return data
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: SmartcarConfigEntry) -> SmartcarOptionsFlow:
+        """Read path and polling settings."""
+        return SmartcarOptionsFlow()
+
+    @override
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose what the integration may read and control, and live or simulated cars."""
+        return await self._async_step_grant("user", user_input, with_mode=True)
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Log in again after Smartcar refused the tokens."""
+        self._permissions = list(entry_data.get(CONF_PERMISSIONS, self._permissions))
+        self._mode = ConnectMode(entry_data.get(CONF_MODE, ConnectMode.LIVE))
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm, possibly granting more permissions than before."""
+        return await self._async_step_grant("reauth_confirm", user_input, with_mode=False)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the permissions or the mode, then log in again with the same account."""
+        if user_input is None:
+            entry_data = self._get_reconfigure_entry().data
+            self._permissions = list(entry_data.get(CONF_PERMISSIONS, self._permissions))
+            self._mode = ConnectMode(entry_data.get(CONF_MODE, ConnectMode.LIVE))
+        return await self._async_step_grant("reconfigure", user_input, with_mode=True)
+
+    async def _async_step_grant(
+        self, step_id: str, user_input: dict[str, Any] | None, *, with_mode: bool
+    ) -> ConfigFlowResult:
+        """Show the permission form, or take its answer and go to Smartcar Connect."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if user_input[CONF_PERMISSIONS]:
+                self._permissions = list(user_input[CONF_PERMISSIONS])
+                self._mode = ConnectMode(user_input.get(CONF_MODE, self._mode))
+                return await self.async_step_pick_implementation()
+            errors[CONF_PERMISSIONS] = "no_permissions"
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=_grant_schema(self._permissions, self._mode if with_mode else None),
+            errors=errors,
+            description_placeholders={
+                "permissions_url": SMARTCAR_PERMISSIONS_DOCS_URL,
+                "dashboard_url": SMARTCAR_DASHBOARD_URL,
+            },
+        )
+
+    @override
+    async def async_step_authorize_rejected(self, data: None = None) -> ConfigFlowResult:
+        """End with Connect's own reason when it sent one we know."""
+        error = self.external_data.get("error")
+        if error in CONNECT_ERRORS:
+            return self.async_abort(reason=error)
+        return await super().async_step_authorize_rejected(data)
+
+    @override
+    async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """Identify the account and check it has cars, then create or update the entry."""
+        access_token: str = data["token"]["access_token"]
+
+        async def async_get_access_token() -> str:
+            return access_token
+
+        client = SmartcarClient(
+            async_get_clientsession(self.hass),
+            async_get_access_token,
+            origins=Origins.from_environment(),
+        )
+        try:
+            user = await client.get_user_id()
+            vehicle_ids = await client.get_vehicle_ids()
+        except SmartcarError as err:
+            LOGGER.debug("Smartcar did not answer the account checks: %r", err)
+            return self.async_abort(reason="cannot_connect")
+        if not vehicle_ids:
+            return self.async_abort(reason="no_vehicles")
+
+        await self.async_set_unique_id(user.id)
+        entry_data = {**data, CONF_PERMISSIONS: self._permissions, CONF_MODE: self._mode.value}
+        if self.source == SOURCE_REAUTH:
+            self._abort_if_unique_id_mismatch(reason="reauth_account_mismatch")
+            return self.async_update_reload_and_abort(
+                self._get_reauth_entry(), data_updates=entry_data
+            )
+        if self.source == SOURCE_RECONFIGURE:
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+            return self.async_update_reload_and_abort(
+                self._get_reconfigure_entry(), data_updates=entry_data
+            )
+        self._abort_if_unique_id_configured()
+        title = "Smartcar" if self._mode is ConnectMode.LIVE else "Smartcar (simulated)"
+        return self.async_create_entry(title=title, data=entry_data, options=DEFAULT_OPTIONS)
+
+
+OPTIONS_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_READ_PATH): SelectSelector(
+            SelectSelectorConfig(
+                options=[read_path.value for read_path in ReadPath],
+                mode=SelectSelectorMode.LIST,
+                translation_key=CONF_READ_PATH,
+            )
+        ),
+        probatio.Required(CONF_MONTHLY_LIMIT): NumberSelector(
+            NumberSelectorConfig(min=10, max=100000, step=1, mode=NumberSelectorMode.BOX)
+        ),
+        probatio.Required(CONF_MIN_POLL_INTERVAL): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_POLL_INTERVAL_FLOOR,
+                max=24 * 60,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement="min",
+            )
+        ),
+    }
+)
+
+
+class SmartcarOptionsFlow(OptionsFlowWithReload):
+    """How cars are read and how many requests they may use."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and save the options; the entry reloads with them."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    CONF_READ_PATH: user_input[CONF_READ_PATH],
+                    CONF_MONTHLY_LIMIT: int(user_input[CONF_MONTHLY_LIMIT]),
+                    CONF_MIN_POLL_INTERVAL: int(user_input[CONF_MIN_POLL_INTERVAL]),
+                }
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, {**DEFAULT_OPTIONS, **self.config_entry.options}
+            ),
+        )

@@ -1,0 +1,571 @@
+"""One coordinator per car: decides what to read, reads it in one request, merges the result."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from typing import Any, override
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    OAuth2TokenRequestBaseError,
+    OAuth2TokenRequestReauthError,
+    ServiceValidationError,
+)
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api.client import BATCH_PATHS
+from .api.errors import (
+    AuthenticationError,
+    BillingError,
+    ConnectedServicesAccountError,
+    NotCapableError,
+    RateLimitError,
+    ResourceNotFoundError,
+    SmartcarConnectionError,
+    SmartcarError,
+    SmartcarInvalidInputError,
+    SmartcarPermissionError,
+    ValidationError,
+    VehicleStateError,
+)
+from .api.models import (
+    CommandResult,
+    ServiceHistory,
+    StateResult,
+    VehicleAttributes,
+    VehicleState,
+)
+from .budget import poll_interval, polls_left, time_until_next_period
+from .const import (
+    CONF_PERMISSIONS,
+    CONF_VEHICLES,
+    DOMAIN,
+    LOGGER,
+    PATH_SCOPES,
+    SIGNALS_ENDPOINT,
+    SMARTCAR_DASHBOARD_URL,
+    VEHICLE_MAKE,
+    VEHICLE_MODEL,
+    VEHICLE_UNSUPPORTED,
+    VEHICLE_YEAR,
+    ReadPath,
+    scopes_for,
+)
+from .models import SmartcarConfigEntry
+
+# VEHICLE_STATE codes with their own translated message; any other code gets a generic one.
+VEHICLE_STATE_CODES = frozenset(
+    {
+        "ASLEEP",
+        "CHARGE_FAULT",
+        "CHARGING_IN_PROGRESS",
+        "CHARGING_PLUG_CONNECTED",
+        "CHARGING_PLUG_NOT_CONNECTED",
+        "DOOR_OPEN",
+        "FULLY_CHARGED",
+        "HOOD_OPEN",
+        "IGNITION_ON",
+        "IN_MOTION",
+        "NOT_CHARGING",
+        "REMOTE_ACCESS_DISABLED",
+        "TRUNK_OPEN",
+        "UNKNOWN",
+        "UNREACHABLE",
+        "VEHICLE_OFFLINE_FOR_SERVICE",
+    }
+)
+# Without a Retry-After, back off exponentially from one minute up to an hour.
+RATE_LIMIT_BACKOFF = 60.0
+RATE_LIMIT_BACKOFF_MAX = 3600.0
+# A car that moved more than about 100 m between polls is moving (3 decimals of a degree).
+_MOVING_PRECISION = 3
+
+ISSUE_BILLING = "billing_limit"
+ISSUE_BUDGET = "request_budget_exhausted"
+ISSUE_ACCOUNT = "connected_services_account"
+
+
+def _is_billed(err: SmartcarError) -> bool:
+    """Return whether Smartcar counted the failed request against the car's monthly limit."""
+    return err.status is not None and not isinstance(
+        err, AuthenticationError | RateLimitError | BillingError
+    )
+
+
+def _vehicle_state_error(err: VehicleStateError) -> HomeAssistantError:
+    code = err.code or "UNKNOWN"
+    key = f"vehicle_state_{code.lower()}" if code in VEHICLE_STATE_CODES else "vehicle_state"
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders={"code": code}
+    )
+
+
+def _failure_name(err: SmartcarError) -> str:
+    """Name a failure for messages: Smartcar's type and code, never the description text."""
+    return ":".join(part for part in (err.type, err.code) if part) or type(err).__name__
+
+
+class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
+    """Reads one car on the schedule its request budget allows, and sends it commands."""
+
+    config_entry: SmartcarConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: SmartcarConfigEntry, vehicle_id: str) -> None:
+        """Create the coordinator; the first refresh loads the car's permissions and attributes."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {vehicle_id}",
+            update_interval=entry.runtime_data.policy.min_interval,
+            always_update=False,
+        )
+        self.vehicle_id = vehicle_id
+        self.permissions: frozenset[str] | None = None
+        self.attributes: VehicleAttributes | None = None
+        # Serialises the commands sent to this car.
+        self.command_lock = asyncio.Lock()
+        # Batch paths that answered once (the rest are still worth asking to find out what exists).
+        self._answered_paths: set[str] = set()
+        # Answered 403 in this session: a reauthentication may grant them again.
+        self._denied_paths: set[str] = set()
+        self._signals_unavailable = False
+        self._rate_limited_times = 0
+
+    # --- what is known about the car ---------------------------------------------------------
+
+    @property
+    def vehicle_name(self) -> str:
+        """Make and model, for messages; the id when they are not known."""
+        attributes = self.attributes
+        parts = (attributes.make, attributes.model) if attributes is not None else ()
+        return " ".join(part for part in parts if part) or self.vehicle_id
+
+    @property
+    def unsupported(self) -> frozenset[str]:
+        """Endpoints this car answered with 501 COMPATIBILITY: never asked again."""
+        row = self.config_entry.data.get(CONF_VEHICLES, {}).get(self.vehicle_id, {})
+        return frozenset(row.get(VEHICLE_UNSUPPORTED, ()))
+
+    def has_permissions(self, scopes: frozenset[str]) -> bool:
+        """Return whether every scope was granted for this car."""
+        return self.permissions is not None and scopes <= self.permissions
+
+    @property
+    def read_path(self) -> ReadPath:
+        """The way this car is read: the entry's choice, unless the car cannot do v3 signals."""
+        if self.config_entry.runtime_data.read_path is ReadPath.BATCH or self._signals_unavailable:
+            return ReadPath.BATCH
+        if SIGNALS_ENDPOINT in self.unsupported:
+            return ReadPath.BATCH
+        return ReadPath.SIGNALS
+
+    def batch_paths(self) -> tuple[str, ...]:
+        """Return the v2 paths worth a request: granted, supported, needed by an entity or new."""
+        permissions = self.permissions or frozenset()
+        candidates = {
+            path
+            for path, scope in PATH_SCOPES.items()
+            if scope in permissions
+            and path not in self.unsupported
+            and path not in self._denied_paths
+        }
+        # Entities listen with their path as context; disabled entities do not listen.
+        needed = set(self.async_contexts()) | (candidates - self._answered_paths)
+        return tuple(path for path in BATCH_PATHS if path in candidates & needed)
+
+    def poll_cost(self) -> int:
+        """Billed requests one poll costs now: one for v3 (one page), one per path for v2 batch."""
+        if self.read_path is ReadPath.SIGNALS or self.permissions is None:
+            return 1
+        return len(self.batch_paths())
+
+    # --- polling -----------------------------------------------------------------------------
+
+    @override
+    async def _async_update_data(self) -> VehicleState:
+        """Read the car once, within its budget, keeping what it knew when the car is asleep."""
+        now = dt_util.utcnow()
+        previous = self.data or VehicleState()
+        try:
+            return await self.config_entry.runtime_data.tokens.async_authorized(
+                lambda: self._async_poll(now, previous)
+            )
+        except VehicleStateError as err:
+            if not err.is_transient:
+                raise UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="vehicle_state",
+                    translation_placeholders={"code": err.code or "UNKNOWN"},
+                ) from err
+            # A sleeping or unreachable car is no outage: keep what we knew.
+            LOGGER.debug("%s is %s; keeping its last values", self.vehicle_id, err.code)
+            self._async_schedule_next(now, previous, previous)
+            return previous
+        except BillingError as err:
+            self._async_billing_refused(now)
+            LOGGER.warning(
+                "Smartcar refused requests for %s (%s); polling stops until the next month",
+                self.vehicle_id,
+                _failure_name(err),
+            )
+            return previous
+        except SmartcarError as err:
+            raise self._update_error(err) from err
+
+    async def _async_poll(self, now: datetime, previous: VehicleState) -> VehicleState:
+        """Learn the car once, check the budget, read, and merge what came back."""
+        runtime = self.config_entry.runtime_data
+        if self.permissions is None:
+            await self._async_load_permissions()
+        if self.attributes is None:
+            await self._async_load_attributes(now)
+        usage = runtime.ledger.usage(self.vehicle_id, now)
+        cost = self.poll_cost()
+        exhausted = cost > 0 and polls_left(runtime.policy, usage.used, cost) == 0
+        self._async_sync_period_issues(
+            billing=usage.billing_blocked, budget=exhausted and not usage.billing_blocked
+        )
+        if usage.billing_blocked or exhausted:
+            self.update_interval = time_until_next_period(now)
+            return previous
+        if cost == 0:
+            # No enabled entity needs data: wait as long as a one-request poll would.
+            self.update_interval = poll_interval(runtime.policy, used=usage.used, cost=1, now=now)
+            return previous
+        result = await self._async_read(now)
+        self._rate_limited_times = 0
+        ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_ACCOUNT}_{self.vehicle_id}")
+        state = previous.merge(result.state)
+        self._async_schedule_next(now, state, previous)
+        return state
+
+    async def _async_load_permissions(self) -> None:
+        """Learn what the owner granted for this car (not billed)."""
+        client = self.config_entry.runtime_data.client
+        try:
+            permissions = (await client.get_permissions(self.vehicle_id)).permissions
+        except SmartcarPermissionError, ResourceNotFoundError, NotCapableError:
+            # Fall back to what the owner chose in the flow.
+            permissions = scopes_for(self.config_entry.data.get(CONF_PERMISSIONS, []))
+        self.permissions = frozenset(permissions)
+
+    async def _async_load_attributes(self, now: datetime) -> None:
+        """Learn the car's make, model and year once; the entry keeps them across restarts."""
+        row = self.config_entry.data.get(CONF_VEHICLES, {}).get(self.vehicle_id, {})
+        if VEHICLE_MAKE in row:
+            self.attributes = VehicleAttributes(
+                id=self.vehicle_id,
+                make=row[VEHICLE_MAKE],
+                model=row[VEHICLE_MODEL],
+                year=row[VEHICLE_YEAR],
+            )
+            return
+        client = self.config_entry.runtime_data.client
+        self.attributes = await self._async_billed(
+            now,
+            client.get_vehicle_v3(self.vehicle_id)
+            if self.read_path is ReadPath.SIGNALS
+            else client.get_attributes(self.vehicle_id),
+        )
+        self._async_store_vehicle_row(
+            {
+                VEHICLE_MAKE: self.attributes.make,
+                VEHICLE_MODEL: self.attributes.model,
+                VEHICLE_YEAR: self.attributes.year,
+            }
+        )
+
+    async def _async_read(self, now: datetime) -> StateResult:
+        """Read the car in one request: v3 signals, or v2 batch of the paths that matter."""
+        client = self.config_entry.runtime_data.client
+        if self.read_path is ReadPath.SIGNALS:
+            try:
+                return await self._async_billed_read(now, client.get_signals(self.vehicle_id), 1)
+            except NotCapableError:
+                LOGGER.info("%s cannot be read with v3 signals; using v2 batch", self.vehicle_id)
+                self._async_mark_unsupported({SIGNALS_ENDPOINT})
+            except ResourceNotFoundError:
+                # The application is not enabled for v3: use v2 until Home Assistant restarts.
+                LOGGER.info("v3 signals are not available; reading %s with v2", self.vehicle_id)
+                self._signals_unavailable = True
+            if not self.batch_paths():
+                return StateResult(state=VehicleState())
+        paths = self.batch_paths()
+        result = await self._async_billed_read(
+            now, client.batch(self.vehicle_id, paths), len(paths)
+        )
+        self._async_handle_path_errors(paths, result.errors)
+        return result
+
+    async def _async_billed_read(
+        self, now: datetime, request: Awaitable[StateResult], refused_cost: int
+    ) -> StateResult:
+        """Await a read and count what Smartcar bills for it: per signals page or batch path.
+
+        A refused read counts `refused_cost` when Smartcar bills refusals of that kind.
+        """
+        try:
+            result = await request
+        except SmartcarError as err:
+            if _is_billed(err):
+                self._async_record(now, refused_cost)
+            raise
+        self._async_record(now, result.billed_requests)
+        return result
+
+    def _async_handle_path_errors(
+        self, paths: tuple[str, ...], errors: dict[str, Exception]
+    ) -> None:
+        """Drop paths the car cannot answer; let one failed path never hide the others."""
+        self._answered_paths.update(path for path in paths if path not in errors)
+        not_capable = {path for path, err in errors.items() if isinstance(err, NotCapableError)}
+        if not_capable:
+            self._async_mark_unsupported(not_capable)
+        for path, err in errors.items():
+            if isinstance(err, SmartcarPermissionError):
+                self._denied_paths.add(path)
+            elif isinstance(err, AuthenticationError):
+                raise err
+            elif not isinstance(err, NotCapableError):
+                LOGGER.debug("%s: %s failed (%r)", self.vehicle_id, path, err)
+
+    async def _async_billed[T](self, now: datetime, request: Awaitable[T]) -> T:
+        """Await a request billed as one; count it whether it succeeds or Smartcar refuses it."""
+        try:
+            response = await request
+        except SmartcarError as err:
+            if _is_billed(err):
+                self._async_record(now, 1)
+            raise
+        self._async_record(now, 1)
+        return response
+
+    def _async_record(self, now: datetime, requests: int) -> None:
+        self.config_entry.runtime_data.ledger.record(self.vehicle_id, requests, now)
+
+    def _async_schedule_next(
+        self, now: datetime, state: VehicleState, previous: VehicleState
+    ) -> None:
+        """Set the wait before the next poll from what is left of this month's requests."""
+        runtime = self.config_entry.runtime_data
+        usage = runtime.ledger.usage(self.vehicle_id, now)
+        active = state.is_charging is True or _has_moved(previous, state)
+        self.update_interval = poll_interval(
+            runtime.policy,
+            used=usage.used,
+            cost=max(self.poll_cost(), 1),
+            now=now,
+            active=active,
+            blocked=usage.billing_blocked,
+        )
+        LOGGER.debug(
+            "%s: %s requests used this month; next poll in %s",
+            self.vehicle_id,
+            usage.used,
+            self.update_interval,
+        )
+
+    def _update_error(self, err: SmartcarError) -> Exception:
+        """Turn a failed read into Home Assistant's vocabulary."""
+        if isinstance(err, AuthenticationError):
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="authentication_failed"
+            )
+        if isinstance(err, RateLimitError):
+            retry_after = err.retry_after or min(
+                RATE_LIMIT_BACKOFF * 2**self._rate_limited_times, RATE_LIMIT_BACKOFF_MAX
+            )
+            self._rate_limited_times += 1
+            return UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                translation_placeholders={"retry_after": str(round(retry_after))},
+                retry_after=retry_after,
+            )
+        key, placeholders = self._failure_translation(err, "update_failed")
+        return UpdateFailed(
+            translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+        )
+
+    def _failure_translation(self, err: SmartcarError, fallback: str) -> tuple[str, dict[str, str]]:
+        """Return the translation key and placeholders shared by failed reads and commands."""
+        if isinstance(err, ConnectedServicesAccountError):
+            self._async_account_issue(err)
+            return "connected_services_account", {"code": err.code or "ACCOUNT_ISSUE"}
+        if isinstance(err, SmartcarPermissionError):
+            return "permission_denied", {}
+        if isinstance(err, SmartcarConnectionError):
+            return "cannot_connect", {}
+        return fallback, {"error": _failure_name(err)}
+
+    # --- commands and actions ----------------------------------------------------------------
+
+    async def async_command(
+        self,
+        command: Callable[[], Awaitable[CommandResult]],
+        applied: VehicleState | None = None,
+    ) -> None:
+        """Send a command, one at a time per car; on success show its effect at once (no poll)."""
+        async with self.command_lock:
+            await self._async_call(command)
+        if applied is not None and self.data is not None:
+            self.async_set_updated_data(self.data.merge(applied))
+
+    async def async_get_service_history(
+        self, start_date: date | None, end_date: date | None
+    ) -> ServiceHistory:
+        """Read the car's service history (billed as one request)."""
+        client = self.config_entry.runtime_data.client
+        return await self._async_call(
+            lambda: client.get_service_history(
+                self.vehicle_id, start_date=start_date, end_date=end_date
+            )
+        )
+
+    async def _async_call[T](self, request: Callable[[], Awaitable[T]]) -> T:
+        """Make one billed request on behalf of the user, failing with a translated message."""
+        now = dt_util.utcnow()
+        tokens = self.config_entry.runtime_data.tokens
+        try:
+            return await tokens.async_authorized(lambda: self._async_billed(now, request()))
+        except SmartcarError as err:
+            raise self._command_error(err, now) from err
+        except OAuth2TokenRequestReauthError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="authentication_failed"
+            ) from err
+        except OAuth2TokenRequestBaseError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="cannot_connect"
+            ) from err
+
+    def _command_error(self, err: SmartcarError, now: datetime) -> HomeAssistantError:
+        """Turn a failed command into a message the owner can act on."""
+        if isinstance(err, VehicleStateError):
+            return _vehicle_state_error(err)
+        if isinstance(err, SmartcarInvalidInputError | ValidationError):
+            return ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="invalid_input"
+            )
+        if isinstance(err, AuthenticationError):
+            self.config_entry.async_start_reauth(self.hass)
+            return HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="authentication_failed"
+            )
+        if isinstance(err, BillingError):
+            self._async_billing_refused(now)
+            return HomeAssistantError(translation_domain=DOMAIN, translation_key="billing_limit")
+        if isinstance(err, NotCapableError):
+            return HomeAssistantError(translation_domain=DOMAIN, translation_key="not_capable")
+        if isinstance(err, RateLimitError):
+            return HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="rate_limited_command"
+            )
+        key, placeholders = self._failure_translation(err, "command_failed")
+        return HomeAssistantError(
+            translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+        )
+
+    async def async_refresh_now(self) -> None:
+        """Poll now on request, unless this month's poll allowance is used up."""
+        now = dt_util.utcnow()
+        runtime = self.config_entry.runtime_data
+        usage = runtime.ledger.usage(self.vehicle_id, now)
+        if usage.billing_blocked or polls_left(runtime.policy, usage.used, self.poll_cost()) == 0:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="budget_exhausted",
+                translation_placeholders={"reset": _reset_date(now)},
+            )
+        await self.async_refresh()
+
+    # --- persistence and repair issues -------------------------------------------------------
+
+    def _async_store_vehicle_row(self, updates: dict[str, Any]) -> None:
+        """Keep facts about the car in the entry, so a restart does not pay for them again."""
+        entry = self.config_entry
+        vehicles = dict(entry.data.get(CONF_VEHICLES, {}))
+        vehicles[self.vehicle_id] = {**vehicles.get(self.vehicle_id, {}), **updates}
+        self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_VEHICLES: vehicles}
+        )
+
+    def _async_mark_unsupported(self, endpoints: set[str]) -> None:
+        LOGGER.info("%s does not support %s; not asking again", self.vehicle_id, sorted(endpoints))
+        self._async_store_vehicle_row({VEHICLE_UNSUPPORTED: sorted(self.unsupported | endpoints)})
+
+    def _async_billing_refused(self, now: datetime) -> None:
+        """Stop polling until the next period and tell the owner why."""
+        self.config_entry.runtime_data.ledger.block(self.vehicle_id, now)
+        self.update_interval = time_until_next_period(now)
+        self._async_sync_period_issues(billing=True, budget=False)
+
+    def _async_sync_period_issues(self, *, billing: bool, budget: bool) -> None:
+        """Raise or clear the issues that last until the next billing period."""
+        now = dt_util.utcnow()
+        for issue, active in ((ISSUE_BILLING, billing), (ISSUE_BUDGET, budget)):
+            issue_id = f"{issue}_{self.vehicle_id}"
+            if not active:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                continue
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR
+                if issue == ISSUE_BILLING
+                else ir.IssueSeverity.WARNING,
+                translation_key=issue,
+                translation_placeholders={
+                    "vehicle": self.vehicle_name,
+                    "reset": _reset_date(now),
+                    "dashboard_url": SMARTCAR_DASHBOARD_URL,
+                },
+                learn_more_url=SMARTCAR_DASHBOARD_URL,
+            )
+
+    def _async_account_issue(self, err: ConnectedServicesAccountError) -> None:
+        url = err.resolution.url if err.resolution is not None else None
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"{ISSUE_ACCOUNT}_{self.vehicle_id}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_ACCOUNT,
+            translation_placeholders={
+                "vehicle": self.vehicle_name,
+                "code": err.code or "ACCOUNT_ISSUE",
+                "url": url or "-",
+            },
+            learn_more_url=url,
+        )
+
+
+def position(state: VehicleState) -> tuple[float, float] | None:
+    """Return the car's (latitude, longitude), when both are known."""
+    if state.latitude is None or state.longitude is None:
+        return None
+    return state.latitude, state.longitude
+
+
+def _has_moved(previous: VehicleState, current: VehicleState) -> bool:
+    before, after = position(previous), position(current)
+    if before is None or after is None:
+        return False
+    return any(
+        round(old, _MOVING_PRECISION) != round(new, _MOVING_PRECISION)
+        for old, new in zip(before, after, strict=True)
+    )
+
+
+def _reset_date(now: datetime) -> str:
+    return (now + time_until_next_period(now) - timedelta(minutes=1)).date().isoformat()

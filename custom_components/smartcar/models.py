@@ -1,0 +1,30 @@
+"""Runtime data of a Smartcar config entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntry
+
+from .api.client import SmartcarClient
+from .auth import SmartcarTokens
+from .budget import BudgetPolicy, RequestLedger
+from .const import ReadPath
+
+if TYPE_CHECKING:
+    from .coordinator import SmartcarCoordinator
+
+type SmartcarConfigEntry = ConfigEntry[SmartcarData]
+
+
+@dataclass(kw_only=True)
+class SmartcarData:
+    """What every car of one Smartcar account shares, and a coordinator per car."""
+
+    client: SmartcarClient
+    tokens: SmartcarTokens
+    ledger: RequestLedger
+    policy: BudgetPolicy
+    read_path: ReadPath
+    vehicles: dict[str, SmartcarCoordinator] = field(default_factory=dict)

@@ -1,0 +1,86 @@
+"""Charging on and off."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api.client import SmartcarClient
+from .api.models import ChargeState, CommandResult, VehicleState
+from .entity import SmartcarEntity, SmartcarEntityDescription, async_add_vehicle_entities
+from .models import SmartcarConfigEntry
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmartcarSwitchDescription(SmartcarEntityDescription, SwitchEntityDescription):
+    """A Smartcar switch: its state, and the commands that turn it on and off."""
+
+    value_fn: Callable[[VehicleState], bool | None]
+    on_fn: Callable[[SmartcarClient, str], Awaitable[CommandResult]]
+    off_fn: Callable[[SmartcarClient, str], Awaitable[CommandResult]]
+    on_state: VehicleState
+    off_state: VehicleState
+
+
+_DESCRIPTIONS: tuple[SmartcarSwitchDescription, ...] = (
+    SmartcarSwitchDescription(
+        key="charging",
+        translation_key="charging",
+        path="/charge",
+        scopes=frozenset({"control_charge"}),
+        value_fn=lambda state: state.is_charging,
+        on_fn=lambda client, vehicle_id: client.start_charge(vehicle_id),
+        off_fn=lambda client, vehicle_id: client.stop_charge(vehicle_id),
+        on_state=VehicleState(is_charging=True, charge_state=ChargeState.CHARGING),
+        off_state=VehicleState(is_charging=False, charge_state=ChargeState.NOT_CHARGING),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmartcarConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the charging switch of each car that granted charge control."""
+    async_add_vehicle_entities(
+        hass, entry, async_add_entities, lambda _state: _DESCRIPTIONS, SmartcarSwitch
+    )
+
+
+class SmartcarSwitch(SmartcarEntity, SwitchEntity):
+    """Starts and stops charging."""
+
+    entity_description: SmartcarSwitchDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Whether the car charges."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+    @override
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Start charging."""
+        client = self.coordinator.config_entry.runtime_data.client
+        description = self.entity_description
+        await self.coordinator.async_command(
+            lambda: description.on_fn(client, self.coordinator.vehicle_id), description.on_state
+        )
+
+    @override
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Stop charging."""
+        client = self.coordinator.config_entry.runtime_data.client
+        description = self.entity_description
+        await self.coordinator.async_command(
+            lambda: description.off_fn(client, self.coordinator.vehicle_id),
+            description.off_state,
+        )

@@ -1,0 +1,414 @@
+"""Config flow: permissions and mode, Smartcar Connect, the token request, reauth, reconfigure."""
+
+from __future__ import annotations
+
+import base64
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import config_entry_oauth2_flow
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.smartcar.application_credentials import (
+    async_get_description_placeholders,
+)
+
+from .conftest import (
+    ACCESS_TOKEN,
+    API,
+    AUTHORIZE_URL,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    DOMAIN,
+    TOKEN_URL,
+    USER_ID,
+    Reply,
+    SmartcarMock,
+    make_entry,
+)
+
+REDIRECT_URI = "https://example.com/auth/external/callback"
+
+pytestmark = pytest.mark.usefixtures("current_request_with_host", "credentials")
+
+
+def _state(hass: HomeAssistant, flow_id: str) -> str:
+    return config_entry_oauth2_flow._encode_jwt(
+        hass, {"flow_id": flow_id, "redirect_uri": REDIRECT_URI}
+    )
+
+
+def _query(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlparse(url).query)
+
+
+async def _start(hass: HomeAssistant, **choices: Any) -> ConfigFlowResult:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"permissions": ["battery", "security", "control_security"], "mode": "live", **choices},
+    )
+
+
+async def _return_from_connect(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    result: ConfigFlowResult,
+    query: str = "code=abcd",
+) -> None:
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    client = await hass_client_no_auth()
+    response = await client.get(
+        f"/auth/external/callback?{query}&state={_state(hass, result['flow_id'])}"
+    )
+    assert response.status == HTTPStatus.OK
+
+
+async def _finish(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, result: ConfigFlowResult
+) -> ConfigFlowResult:
+    """Come back from Connect with a code; the fake Smartcar's token endpoint answers."""
+    await _return_from_connect(hass, hass_client_no_auth, result)
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+async def test_full_flow_asks_connect_for_the_chosen_scopes_and_mode(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    smartcar: SmartcarMock,
+) -> None:
+    smartcar.add_vehicle("ev")
+    result = await _start(hass, mode="simulated")
+
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    assert result["url"].startswith(AUTHORIZE_URL + "?")
+    query = _query(result["url"])
+    assert query["response_type"] == ["code"]
+    assert query["client_id"] == [CLIENT_ID]
+    assert query["redirect_uri"] == [REDIRECT_URI]
+    assert query["state"] == [_state(hass, result["flow_id"])]
+    assert query["mode"] == ["simulated"]
+    assert query["scope"] == [
+        "read_vehicle_info read_vin read_battery read_charge read_security control_security"
+    ]
+    assert "approval_prompt" not in query
+
+    result = await _finish(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Smartcar (simulated)"
+    entry = result["result"]
+    assert entry.unique_id == USER_ID
+    assert entry.data["permissions"] == ["battery", "security", "control_security"]
+    assert entry.data["mode"] == "simulated"
+    assert entry.data["token"]["refresh_token"] == "refresh-token-1"
+    assert entry.options == {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15}
+
+
+async def test_token_request_sends_client_credentials_in_basic_header_only(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    smartcar: SmartcarMock,
+) -> None:
+    smartcar.add_vehicle("ev")
+    result = await _start(hass)
+    await _finish(hass, hass_client_no_auth, result)
+
+    token_calls = [call for call in aioclient_mock.mock_calls if str(call[1]) == TOKEN_URL]
+    assert len(token_calls) == 1
+    _method, _url, form, headers = token_calls[0]
+    expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+    assert headers["Authorization"] == f"Basic {expected}"
+    assert form == {
+        "grant_type": "authorization_code",
+        "code": "abcd",
+        "redirect_uri": REDIRECT_URI,
+    }
+    assert CLIENT_SECRET not in str(form)
+
+
+async def test_token_request_refused_aborts(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    result = await _start(hass)
+    await _return_from_connect(hass, hass_client_no_auth, result)
+    aioclient_mock.post(
+        TOKEN_URL,
+        status=HTTPStatus.BAD_REQUEST,
+        json={"error": "invalid_grant", "error_description": "Invalid code"},
+    )
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "oauth_failed"
+
+
+async def test_same_account_twice_aborts(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    smartcar: SmartcarMock,
+) -> None:
+    make_entry().add_to_hass(hass)
+    smartcar.add_vehicle("ev")
+
+    result = await _finish(hass, hass_client_no_auth, await _start(hass))
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_account_without_cars_aborts(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    smartcar: SmartcarMock,
+) -> None:
+    result = await _finish(hass, hass_client_no_auth, await _start(hass))
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_vehicles"
+
+
+async def test_smartcar_down_after_login_aborts(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    smartcar: SmartcarMock,
+) -> None:
+    smartcar.routes["GET", f"{API}/user"] = Reply(
+        status=500,
+        body={
+            "type": "SERVER",
+            "code": "INTERNAL",
+            "description": "Internal error",
+            "statusCode": 500,
+        },
+    )
+
+    result = await _finish(hass, hass_client_no_auth, await _start(hass))
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "cannot_connect"
+
+
+async def test_choosing_no_permission_shows_an_error(hass: HomeAssistant) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"permissions": [], "mode": "live"}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"permissions": "no_permissions"}
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "access_denied",
+        "vehicle_incompatible",
+        "invalid_subscription",
+        "no_vehicles",
+        "configuration_error",
+        "server_error",
+        "user_manually_returned_to_application",
+    ],
+)
+async def test_connect_error_redirect_ends_in_its_own_abort(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, error: str
+) -> None:
+    result = await _start(hass)
+    await _return_from_connect(
+        hass, hass_client_no_auth, result, f"error={error}&error_description=Something"
+    )
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == error
+
+
+async def test_unknown_connect_error_uses_home_assistant_rejection(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    result = await _start(hass)
+    await _return_from_connect(hass, hass_client_no_auth, result, "error=invalid_request")
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "user_rejected_authorize"
+    assert result["description_placeholders"] == {"error": "invalid_request"}
+
+
+async def test_connect_origin_follows_environment(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMARTCAR_CONNECT_ORIGIN", "http://127.0.0.1:8765/")
+
+    result = await _start(hass)
+
+    assert result["url"].startswith("http://127.0.0.1:8765/oauth/authorize?")
+
+
+async def test_reauth_with_same_account_updates_tokens_and_permissions(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    smartcar: SmartcarMock,
+) -> None:
+    entry = make_entry(groups=["battery"])
+    entry.add_to_hass(hass)
+    smartcar.add_vehicle("ev")
+
+    result = await entry.start_reauth_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"permissions": ["battery", "location"]}
+    )
+    query = _query(result["url"])
+    assert query["scope"] == ["read_vehicle_info read_vin read_location read_battery read_charge"]
+    assert query["approval_prompt"] == ["force"]
+    assert query["mode"] == ["live"]
+
+    result = await _finish(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["token"]["refresh_token"] == "refresh-token-1"
+    assert entry.data["permissions"] == ["battery", "location"]
+
+
+async def test_reauth_with_other_account_aborts(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    smartcar: SmartcarMock,
+) -> None:
+    entry = make_entry()
+    entry.add_to_hass(hass)
+    smartcar.add_vehicle("ev")
+    smartcar.routes["GET", f"{API}/user"] = Reply(body={"id": "another-user"})
+
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"permissions": ["battery"]}
+    )
+    result = await _finish(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_account_mismatch"
+    assert entry.data["token"]["access_token"] == ACCESS_TOKEN
+
+
+async def test_reconfigure_changes_permissions_and_mode(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    smartcar: SmartcarMock,
+) -> None:
+    entry = make_entry(groups=["battery"])
+    entry.add_to_hass(hass)
+    smartcar.add_vehicle("ev")
+
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"permissions": ["fuel", "control_navigation"], "mode": "simulated"}
+    )
+    query = _query(result["url"])
+    assert query["scope"] == ["read_vehicle_info read_vin read_fuel control_navigation"]
+    assert query["mode"] == ["simulated"]
+    result = await _finish(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["permissions"] == ["fuel", "control_navigation"]
+    assert entry.data["mode"] == "simulated"
+
+
+async def test_reconfigure_with_other_account_aborts(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    smartcar: SmartcarMock,
+) -> None:
+    entry = make_entry(groups=["battery"])
+    entry.add_to_hass(hass)
+    smartcar.add_vehicle("ev")
+    smartcar.routes["GET", f"{API}/user"] = Reply(body={"id": "another-user"})
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"permissions": ["fuel"], "mode": "live"}
+    )
+    result = await _finish(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert entry.data["permissions"] == ["battery"]
+
+
+async def test_options_hold_read_path_and_polling_settings(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_ev.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"read_path": "batch", "monthly_limit": 1000.0, "min_poll_interval": 30.0},
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_ev.options == {
+        "read_path": "batch",
+        "monthly_limit": 1000,
+        "min_poll_interval": 30,
+    }
+    runtime = loaded_ev.runtime_data
+    assert runtime.policy.monthly_limit == 1000
+    assert runtime.policy.min_interval.total_seconds() == 30 * 60
+    assert runtime.read_path == "batch"
+
+
+async def test_credentials_dialog_shows_redirect_uri_and_dashboard(hass: HomeAssistant) -> None:
+    placeholders = await async_get_description_placeholders(hass)
+
+    assert placeholders["redirect_uri"] == "https://my.home-assistant.io/redirect/oauth"
+    assert placeholders["dashboard_url"].startswith("https://dashboard.smartcar.com")
+
+
+async def test_submitting_the_first_form_unchanged_asks_for_everything_live(
+    hass: HomeAssistant,
+) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+
+    query = _query(result["url"])
+    assert query["mode"] == ["live"]
+    assert query["scope"] == [
+        "read_vehicle_info read_vin read_location read_odometer read_battery read_charge "
+        "read_fuel read_security read_tires read_engine_oil read_diagnostics "
+        "read_service_history control_security control_charge control_navigation"
+    ]

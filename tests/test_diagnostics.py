@@ -1,0 +1,43 @@
+"""Diagnostics: useful, and free of tokens, secrets, VINs and coordinates."""
+
+from __future__ import annotations
+
+import json
+
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from .conftest import ACCESS_TOKEN, CLIENT_SECRET, EV_ID, REFRESH_TOKEN, USER_ID, load_fixture
+
+
+async def test_diagnostics_hold_no_secret_vin_or_coordinate(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, loaded_ev: MockConfigEntry
+) -> None:
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, loaded_ev)
+    text = json.dumps(diagnostics)
+
+    for secret in (ACCESS_TOKEN, REFRESH_TOKEN, CLIENT_SECRET, USER_ID, "5YJ3E1EA7NF000001"):
+        assert secret not in text
+    assert "52.3731" not in text
+    assert "4.8922" not in text
+    # Still useful: what was read and how the budget stands.
+    vehicle = diagnostics["vehicles"][EV_ID]
+    assert vehicle["state"]["battery_percent"] == 76.0
+    assert vehicle["state"]["vin"] == "**REDACTED**"
+    assert vehicle["state"]["latitude"] == "**REDACTED**"
+    assert vehicle["budget"]["used"] == 2
+    assert vehicle["attributes"]["make"] == "TESLA"
+    assert diagnostics["entry"]["data"]["token"] == "**REDACTED**"
+    assert diagnostics["entry"]["options"]["monthly_limit"] == 500
+
+
+def test_fixture_car_really_reports_vin_and_coordinates() -> None:
+    """The redaction test above means something only if the fixture has them."""
+    text = json.dumps(load_fixture("ev/signals.json"))
+
+    assert "5YJ3E1EA7NF000001" in text
+    assert "52.3731" in text

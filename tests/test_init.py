@@ -1,0 +1,361 @@
+"""Setting up, unloading and removing an account; tokens; cars joining and leaving."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from http import HTTPStatus
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ImplementationUnavailableError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+
+from custom_components.smartcar import async_remove_config_entry_device
+
+from .conftest import (
+    API,
+    API_V3,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    DOMAIN,
+    EV_ID,
+    PETROL_ID,
+    REFRESH_TOKEN,
+    TOKEN_URL,
+    Reply,
+    SmartcarMock,
+    make_entry,
+    once,
+    setup_entry,
+)
+
+pytestmark = pytest.mark.usefixtures("credentials")
+
+SERVER_ERROR = {
+    "type": "SERVER",
+    "code": "INTERNAL",
+    "description": "Internal error",
+    "statusCode": 500,
+}
+
+
+def _device(device_registry: dr.DeviceRegistry, vehicle_id: str) -> dr.DeviceEntry | None:
+    devices = [
+        device for device in device_registry.devices if (DOMAIN, vehicle_id) in device.identifiers
+    ]
+    assert len(devices) <= 1
+    return devices[0] if devices else None
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """The sensors are enough to see cars come and go."""
+    return [Platform.SENSOR]
+
+
+async def test_each_car_becomes_a_device_named_by_make_and_model(
+    hass: HomeAssistant,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.add_vehicle("petrol")
+
+    await setup_entry(hass, config_entry)
+
+    assert config_entry.state is ConfigEntryState.LOADED
+    ev = _device(device_registry, EV_ID)
+    assert ev is not None
+    assert (ev.manufacturer, ev.model, ev.name) == ("TESLA", "Model 3 (2022)", "TESLA Model 3")
+    petrol = _device(device_registry, PETROL_ID)
+    assert petrol is not None
+    assert petrol.name == "VOLKSWAGEN Golf"
+    # Identified by Smartcar's vehicle id, never by the VIN.
+    assert all("WVWZZZ" not in identifier for _domain, identifier in petrol.identifiers)
+
+
+async def test_unload_and_reload(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry, smartcar: SmartcarMock
+) -> None:
+    assert await hass.config_entries.async_unload(loaded_ev.entry_id)
+    assert loaded_ev.state is ConfigEntryState.NOT_LOADED
+
+    assert await hass.config_entries.async_setup(loaded_ev.entry_id)
+    await hass.async_block_till_done()
+    assert loaded_ev.state is ConfigEntryState.LOADED
+    # The car's make, model and year were kept in the entry: asked only once.
+    assert len(smartcar.calls("GET", f"{API_V3}/vehicles/{EV_ID}")) == 1
+
+
+async def test_expired_token_is_refreshed_with_basic_auth(
+    hass: HomeAssistant, smartcar: SmartcarMock, aioclient_mock: AiohttpClientMocker
+) -> None:
+    smartcar.add_vehicle("ev")
+    entry = make_entry(expires_in=-10)
+
+    await setup_entry(hass, entry)
+
+    assert entry.state is ConfigEntryState.LOADED
+    token_calls = [call for call in aioclient_mock.mock_calls if str(call[1]) == TOKEN_URL]
+    assert len(token_calls) == 1
+    _method, _url, form, headers = token_calls[0]
+    basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+    assert headers["Authorization"] == f"Basic {basic}"
+    assert form == {"grant_type": "refresh_token", "refresh_token": REFRESH_TOKEN}
+    assert entry.data["token"]["refresh_token"] == "refresh-token-1"
+    # The vehicle requests carry the new access token.
+    signals_call = smartcar.calls("GET", f"{API_V3}/vehicles/{EV_ID}/signals")[0]
+    assert signals_call[3]["Authorization"] == "Bearer access-token-1"
+
+
+async def test_refused_refresh_token_starts_reauth(
+    hass: HomeAssistant, smartcar: SmartcarMock, aioclient_mock: AiohttpClientMocker
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.routes["POST", TOKEN_URL] = Reply(
+        status=HTTPStatus.BAD_REQUEST,
+        body={"error": "invalid_grant", "error_description": "Refresh token expired"},
+    )
+    entry = make_entry(expires_in=-10)
+
+    await setup_entry(hass, entry)
+
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_token_endpoint_down_retries_setup(
+    hass: HomeAssistant, smartcar: SmartcarMock, aioclient_mock: AiohttpClientMocker
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.routes["POST", TOKEN_URL] = Reply(status=HTTPStatus.SERVICE_UNAVAILABLE)
+    entry = make_entry(expires_in=-10)
+
+    await setup_entry(hass, entry)
+
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+@pytest.mark.parametrize(
+    ("reply", "state"),
+    [
+        (
+            Reply(status=401, body={"type": "AUTHENTICATION", "description": "Invalid token"}),
+            ConfigEntryState.SETUP_ERROR,
+        ),
+        (Reply(status=500, body=SERVER_ERROR), ConfigEntryState.SETUP_RETRY),
+    ],
+)
+async def test_vehicle_list_failure_at_setup(
+    hass: HomeAssistant,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
+    reply: Reply,
+    state: ConfigEntryState,
+) -> None:
+    smartcar.routes["GET", f"{API}/vehicles"] = reply
+
+    await setup_entry(hass, config_entry)
+
+    assert config_entry.state is state
+
+
+async def test_setup_recovers_from_a_token_smartcar_ended_early(
+    hass: HomeAssistant, smartcar: SmartcarMock, config_entry: MockConfigEntry
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.routes["GET", f"{API}/vehicles"] = once(
+        Reply(status=401, body={"type": "AUTHENTICATION", "description": "Expired"}),
+        smartcar.routes["GET", f"{API}/vehicles"],
+    )
+
+    await setup_entry(hass, config_entry)
+
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert smartcar.refreshes == 1
+
+
+async def test_car_failing_first_read_retries_setup(
+    hass: HomeAssistant, smartcar: SmartcarMock, config_entry: MockConfigEntry
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.routes["GET", f"{API_V3}/vehicles/{EV_ID}/signals"] = Reply(
+        status=500, body={"errors": [{"status": "500", "type": "SERVER", "code": "INTERNAL"}]}
+    )
+
+    await setup_entry(hass, config_entry)
+
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_car_joining_the_account_appears_without_reload(
+    hass: HomeAssistant,
+    *,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    assert hass.states.get("sensor.volkswagen_golf_fuel_level") is None
+    smartcar.add_vehicle("petrol")
+
+    freezer.tick(timedelta(hours=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert _device(device_registry, PETROL_ID) is not None
+    state = hass.states.get("sensor.volkswagen_golf_fuel_level")
+    assert state is not None
+    assert state.state == "43.0"
+    assert PETROL_ID in loaded_ev.runtime_data.vehicles
+
+
+async def test_car_leaving_the_account_leaves_the_device_registry(
+    hass: HomeAssistant,
+    *,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.add_vehicle("petrol")
+    await setup_entry(hass, config_entry)
+    assert entity_registry.async_get("sensor.volkswagen_golf_fuel_level") is not None
+
+    smartcar.remove_vehicle(PETROL_ID)
+    freezer.tick(timedelta(hours=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert _device(device_registry, PETROL_ID) is None
+    assert entity_registry.async_get("sensor.volkswagen_golf_fuel_level") is None
+    assert PETROL_ID not in config_entry.runtime_data.vehicles
+    assert PETROL_ID not in config_entry.data["vehicles"]
+    assert _device(device_registry, EV_ID) is not None
+
+
+async def test_car_joining_but_failing_is_tried_at_next_listing(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    smartcar.add_vehicle("petrol")
+    smartcar.routes["GET", f"{API_V3}/vehicles/{PETROL_ID}/signals"] = Reply(
+        status=502, body={"errors": [{"status": "502", "type": "UPSTREAM", "code": "NO_RESPONSE"}]}
+    )
+
+    freezer.tick(timedelta(hours=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert PETROL_ID not in loaded_ev.runtime_data.vehicles
+    assert _device(device_registry, PETROL_ID) is None
+
+    smartcar.add_vehicle("petrol")
+    freezer.tick(timedelta(hours=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert PETROL_ID in loaded_ev.runtime_data.vehicles
+
+
+@pytest.mark.parametrize(
+    ("reply", "reauth"),
+    [
+        (Reply(status=401, body={"type": "AUTHENTICATION", "description": "Invalid token"}), True),
+        (Reply(status=500, body=SERVER_ERROR), False),
+    ],
+)
+async def test_failed_car_listing_keeps_the_cars(
+    hass: HomeAssistant,
+    *,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+    reply: Reply,
+    reauth: bool,
+) -> None:
+    smartcar.routes["GET", f"{API}/vehicles"] = reply
+
+    freezer.tick(timedelta(hours=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert EV_ID in loaded_ev.runtime_data.vehicles
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert bool(flows) is reauth
+
+
+async def test_device_of_a_car_no_longer_on_the_account_can_be_removed(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry, device_registry: dr.DeviceRegistry
+) -> None:
+    current = _device(device_registry, EV_ID)
+    assert current is not None
+    stale = device_registry.async_get_or_create(
+        config_entry_id=loaded_ev.entry_id, identifiers={(DOMAIN, "gone-vehicle")}
+    )
+
+    assert not await async_remove_config_entry_device(hass, loaded_ev, current)
+    assert await async_remove_config_entry_device(hass, loaded_ev, stale)
+
+
+async def test_stale_devices_are_removed_at_setup(
+    hass: HomeAssistant,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    config_entry.add_to_hass(hass)
+    device_registry.async_get_or_create(
+        config_entry_id=config_entry.entry_id, identifiers={(DOMAIN, "sold-car")}
+    )
+    smartcar.add_vehicle("ev")
+
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert _device(device_registry, "sold-car") is None
+
+
+async def test_removing_the_entry_deletes_its_request_ledger(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    key = f"smartcar.{loaded_ev.entry_id}.budget"
+    freezer.tick(timedelta(seconds=30))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass_storage[key]["data"][EV_ID]["used"] == 2
+
+    await hass.config_entries.async_remove(loaded_ev.entry_id)
+    await hass.async_block_till_done()
+
+    assert key not in hass_storage
+
+
+async def test_unavailable_credentials_retry_setup(
+    hass: HomeAssistant, smartcar: SmartcarMock, config_entry: MockConfigEntry
+) -> None:
+    smartcar.add_vehicle("ev")
+    with patch(
+        "custom_components.smartcar.async_get_config_entry_implementation",
+        side_effect=ImplementationUnavailableError("provider down"),
+    ):
+        await setup_entry(hass, config_entry)
+
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY

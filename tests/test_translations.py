@@ -1,0 +1,91 @@
+"""Every name, message and icon the code refers to exists, and en.json is strings.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+
+from homeassistant.util.yaml import load_yaml_dict
+
+from custom_components.smartcar import (
+    binary_sensor,
+    button,
+    device_tracker,
+    lock,
+    number,
+    sensor,
+    switch,
+)
+from custom_components.smartcar.binary_sensor import _OPENING_GROUPS
+from custom_components.smartcar.coordinator import VEHICLE_STATE_CODES
+
+INTEGRATION = Path(__file__).parents[1] / "custom_components" / "smartcar"
+STRINGS = json.loads((INTEGRATION / "strings.json").read_text())
+ICONS = json.loads((INTEGRATION / "icons.json").read_text())
+PLATFORMS = {
+    "binary_sensor": binary_sensor,
+    "button": button,
+    "device_tracker": device_tracker,
+    "lock": lock,
+    "number": number,
+    "sensor": sensor,
+    "switch": switch,
+}
+
+
+def _entity_keys() -> dict[str, set[str]]:
+    keys = {
+        platform: {
+            description.translation_key
+            for description in module._DESCRIPTIONS
+            if description.translation_key is not None
+        }
+        for platform, module in PLATFORMS.items()
+    }
+    for group in _OPENING_GROUPS:
+        keys["binary_sensor"] |= set(group.positions.values())
+        keys["binary_sensor"].add(group.name if group.single_name else f"{group.name}_other")
+    return keys
+
+
+def test_english_translation_is_the_full_strings_file() -> None:
+    english = json.loads((INTEGRATION / "translations" / "en.json").read_text())
+
+    assert english == STRINGS
+    assert "[%key:" not in json.dumps(STRINGS)
+
+
+def test_every_entity_has_a_name_and_an_icon() -> None:
+    for platform, keys in _entity_keys().items():
+        assert keys <= set(STRINGS["entity"][platform]), platform
+        assert keys <= set(ICONS["entity"][platform]), platform
+        # Nothing left over either.
+        assert set(STRINGS["entity"][platform]) == keys, platform
+        assert set(ICONS["entity"][platform]) == keys, platform
+
+
+def test_every_raised_message_is_translated() -> None:
+    # The modules that raise; the platforms' translation keys are entity names.
+    source = "\n".join(
+        (INTEGRATION / name).read_text()
+        for name in ("__init__.py", "coordinator.py", "services.py")
+    )
+    used = set(re.findall(r'translation_key="([a-z_]+)"', source))
+    used |= set(re.findall(r'_invalid\(\s*"([a-z_]+)"', source))
+    used |= {f"vehicle_state_{code.lower()}" for code in VEHICLE_STATE_CODES}
+    used |= {"rate_limited", "connected_services_account", "permission_denied", "update_failed"}
+    used |= {"command_failed", "cannot_connect"}
+
+    assert used <= set(STRINGS["exceptions"])
+    assert {"billing_limit", "request_budget_exhausted", "connected_services_account"} <= set(
+        STRINGS["issues"]
+    )
+
+
+def test_every_action_and_field_is_described() -> None:
+    services = load_yaml_dict(str(INTEGRATION / "services.yaml"))
+
+    assert set(services) == set(STRINGS["services"]) == set(ICONS["services"])
+    for name, service in services.items():
+        assert set(service["fields"]) == set(STRINGS["services"][name]["fields"])
