@@ -9,6 +9,7 @@ steps a person would do in the UI.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 import contextlib
@@ -82,6 +83,9 @@ def write_config(config_dir: Path, port: int, *, with_ui: bool) -> None:
     (config_dir / "configuration.yaml").write_text(
         CONFIGURATION_YAML.format(url=url, port=port, ui=UI_COMPONENTS if with_ui else "")
     )
+    # Home Assistant moves `http:` from YAML into .storage/http on first start and then ignores the
+    # YAML; drop the stored copy so a changed port takes effect (it holds nothing else of ours).
+    (config_dir / ".storage" / "http").unlink(missing_ok=True)
     custom = config_dir / "custom_components"
     custom.mkdir(exist_ok=True)
     link = custom / "smartcar"
@@ -281,6 +285,15 @@ async def onboard_or_login(
     return HomeAssistantAPI(session, url, await _token_from_code(session, url, result["result"]))
 
 
+async def wait_until_running(api: HomeAssistantAPI, within: float = 120) -> None:
+    """Wait until Home Assistant has set up everything (its HTTP API answers earlier)."""
+
+    async def state() -> str:
+        return str((await api.get("/api/config")).get("state"))
+
+    await wait_for(state, "RUNNING", within=within)
+
+
 async def add_application_credentials(
     api: HomeAssistantAPI,
     client_id: str = DEFAULT_CLIENT_ID,
@@ -310,7 +323,7 @@ DEV_USERNAME = "dev"
 DEV_PASSWORD = "dev-password"  # a local development instance on 127.0.0.1 only
 
 
-async def _develop(config_dir: Path, port: int, simulator_port: int) -> None:
+async def _develop(config_dir: Path, port: int, simulator_port: int, *, check: bool) -> None:
     simulator_url = f"http://127.0.0.1:{simulator_port}"
     url = f"http://127.0.0.1:{port}"
     logs = config_dir.parent
@@ -324,6 +337,7 @@ async def _develop(config_dir: Path, port: int, simulator_port: int) -> None:
             print(f"Starting Home Assistant (log: {logs / 'hass.log'}) ...", flush=True)
             await wait_until_up(session, f"{url}/api/onboarding", home_assistant, 300)
             api = await onboard_or_login(session, url, DEV_USERNAME, DEV_PASSWORD)
+            await wait_until_running(api)
             await add_application_credentials(api)
         print(
             f"""
@@ -337,6 +351,8 @@ Config: {config_dir}   Logs: {logs}/hass.log, {logs}/simulator.log
 Ctrl-C stops both.""",
             flush=True,
         )
+        if check:
+            return
         # Child processes have no event to await: look once a second whether one ended.
         while home_assistant.popen.poll() is None and simulator.popen.poll() is None:  # noqa: ASYNC110
             await asyncio.sleep(1)
@@ -346,13 +362,18 @@ Ctrl-C stops both.""",
         simulator.stop()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """`scripts/develop`: the simulator and a real Home Assistant, until Ctrl-C."""
+    parser = argparse.ArgumentParser(prog="scripts/develop", description=main.__doc__)
+    parser.add_argument(
+        "--check", action="store_true", help="stop once everything is up (used by the tests)"
+    )
+    check = parser.parse_args(argv).check
     config_dir = Path(os.environ.get("SMARTCAR_DEV_CONFIG", PROJECT_ROOT / ".dev" / "config"))
     port = int(os.environ.get("SMARTCAR_DEV_PORT", "8123"))
     simulator_port = int(os.environ.get("SMARTCAR_SIM_PORT", "8765"))
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_develop(config_dir.resolve(), port, simulator_port))
+        asyncio.run(_develop(config_dir.resolve(), port, simulator_port, check=check))
 
 
 if __name__ == "__main__":

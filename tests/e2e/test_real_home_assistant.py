@@ -39,7 +39,9 @@ class Stack:
         await devstack.wait_until_up(
             self.session, f"{self.url}/api/onboarding", self.home_assistant, 180
         )
-        return await devstack.onboard_or_login(self.session, self.url, "owner", "owner-password")
+        api = await devstack.onboard_or_login(self.session, self.url, "owner", "owner-password")
+        await devstack.wait_until_running(api)
+        return api
 
     def stop_home_assistant(self) -> None:
         assert self.home_assistant is not None

@@ -1,0 +1,21 @@
+"""End-to-end fixtures: real processes on loopback, no Home Assistant test harness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import pytest_socket
+
+
+@pytest.fixture
+def auto_enable_custom_integrations() -> None:
+    """Home Assistant runs as its own process here: skip the repository-wide hass fixture."""
+
+
+@pytest.fixture(autouse=True)
+def loopback_sockets() -> Iterator[None]:
+    """pytest-socket blocks sockets; these tests talk to their own processes on 127.0.0.1."""
+    pytest_socket.enable_socket()
+    yield
+    pytest_socket.disable_socket(allow_unix_socket=True)
