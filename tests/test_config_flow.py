@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
+from unittest.mock import patch
 from urllib.parse import parse_qs, urlparse
 
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers.network import NoURLAvailableError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -27,11 +30,13 @@ from .conftest import (
     CLIENT_ID,
     CLIENT_SECRET,
     DOMAIN,
+    EV_ID,
     TOKEN_URL,
     USER_ID,
     Reply,
     SmartcarMock,
     make_entry,
+    setup_entry,
 )
 
 REDIRECT_URI = "https://example.com/auth/external/callback"
@@ -389,6 +394,99 @@ async def test_options_hold_read_path_and_polling_settings(
     assert runtime.policy.monthly_limit == 1000
     assert runtime.policy.min_interval.total_seconds() == 30 * 60
     assert runtime.read_path == "batch"
+
+
+async def _submit_options(
+    hass: HomeAssistant, entry: MockConfigEntry, **choices: Any
+) -> ConfigFlowResult:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    assert result["description_placeholders"] == {"safety_hours": "6"}
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"read_path": "signals", "monthly_limit": 500.0, "min_poll_interval": 15.0, **choices},
+    )
+
+
+async def test_options_turn_webhooks_on_and_show_the_address_to_register(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry
+) -> None:
+    # Smartcar calls from the internet: the external URL is the one to register.
+    await hass.config.async_update(external_url="https://home.example.org")
+
+    result = await _submit_options(hass, loaded_ev, management_token="  amt-0123456789abcdef  ")
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "webhook"
+    url = result["description_placeholders"]["webhook_url"]
+    assert result["description_placeholders"]["dashboard_url"].startswith(
+        "https://dashboard.smartcar.com"
+    )
+
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    webhook_id = loaded_ev.options["webhook_id"]
+    assert len(webhook_id) == 64
+    assert url == f"https://home.example.org/api/webhook/{webhook_id}"
+    assert loaded_ev.options == {
+        "read_path": "signals",
+        "monthly_limit": 500,
+        "min_poll_interval": 15,
+        "management_token": "amt-0123456789abcdef",
+        "webhook_id": webhook_id,
+    }
+    # Pushes bring the data: polling becomes a safety poll.
+    runtime = loaded_ev.runtime_data
+    assert runtime.policy.min_interval == timedelta(hours=6)
+    assert runtime.vehicles[EV_ID].update_interval == timedelta(hours=6)
+
+
+async def test_options_keep_the_webhook_address_while_webhooks_stay_on(
+    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
+) -> None:
+    smartcar.add_vehicle("ev")
+    entry = make_entry(options={"management_token": "amt-old", "webhook_id": "a1" * 32})
+    await setup_entry(hass, entry)
+
+    result = await _submit_options(hass, entry, management_token="amt-new")
+
+    assert result["description_placeholders"]["webhook_url"].endswith(f"/api/webhook/{'a1' * 32}")
+    await hass.config_entries.options.async_configure(result["flow_id"], {})
+    await hass.async_block_till_done()
+    assert entry.options["webhook_id"] == "a1" * 32
+    assert entry.options["management_token"] == "amt-new"
+
+
+@pytest.mark.parametrize("token", [None, "", "   "], ids=["omitted", "empty", "blank"])
+async def test_options_without_a_token_turn_webhooks_off(
+    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, token: str | None
+) -> None:
+    smartcar.add_vehicle("ev")
+    entry = make_entry(options={"management_token": "amt-old", "webhook_id": "a1" * 32})
+    await setup_entry(hass, entry)
+    assert entry.runtime_data.policy.min_interval == timedelta(hours=6)
+
+    choices = {} if token is None else {"management_token": token}
+    result = await _submit_options(hass, entry, **choices)
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15}
+    assert entry.runtime_data.policy.min_interval == timedelta(minutes=15)
+    assert entry.runtime_data.vehicles[EV_ID].update_interval < timedelta(hours=1)
+
+
+async def test_webhook_address_is_the_path_when_home_assistant_has_no_url(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry
+) -> None:
+    with patch("homeassistant.components.webhook.get_url", side_effect=NoURLAvailableError):
+        result = await _submit_options(hass, loaded_ev, management_token="amt-0123")
+
+    assert result["step_id"] == "webhook"
+    assert result["description_placeholders"]["webhook_url"].startswith("/api/webhook/")
 
 
 async def test_credentials_dialog_shows_redirect_uri_and_dashboard(hass: HomeAssistant) -> None:

@@ -1,4 +1,4 @@
-"""Diagnostics: useful, and free of tokens, secrets, VINs and coordinates."""
+"""Diagnostics: useful, and free of tokens, secrets, webhook ids, VINs and coordinates."""
 
 from __future__ import annotations
 
@@ -11,7 +11,20 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from .conftest import ACCESS_TOKEN, CLIENT_SECRET, EV_ID, REFRESH_TOKEN, USER_ID, load_fixture
+from .conftest import (
+    ACCESS_TOKEN,
+    CLIENT_SECRET,
+    EV_ID,
+    REFRESH_TOKEN,
+    USER_ID,
+    SmartcarMock,
+    load_fixture,
+    make_entry,
+    setup_entry,
+)
+
+MANAGEMENT_TOKEN = "amt-5d41402abc4b2a76b9719d911017c592"
+WEBHOOK_ID = "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a99"
 
 
 async def test_diagnostics_hold_no_secret_vin_or_coordinate(
@@ -41,3 +54,24 @@ def test_fixture_car_really_reports_vin_and_coordinates() -> None:
 
     assert "5YJ3E1EA7NF000001" in text
     assert "52.3731" in text
+
+
+async def test_diagnostics_hold_neither_management_token_nor_webhook_id(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    credentials: None,
+    smartcar: SmartcarMock,
+) -> None:
+    smartcar.add_vehicle("ev")
+    entry = make_entry(options={"management_token": MANAGEMENT_TOKEN, "webhook_id": WEBHOOK_ID})
+    await setup_entry(hass, entry)
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = json.dumps(diagnostics)
+
+    assert MANAGEMENT_TOKEN not in text
+    assert WEBHOOK_ID not in text
+    assert diagnostics["entry"]["options"]["management_token"] == "**REDACTED**"
+    assert diagnostics["entry"]["options"]["webhook_id"] == "**REDACTED**"
+    # Still useful: webhooks are on, so polling is a safety poll.
+    assert diagnostics["policy"]["min_interval"] == "6:00:00"

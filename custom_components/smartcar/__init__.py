@@ -41,12 +41,14 @@ from .const import (
     LOGGER,
     PLATFORMS,
     VEHICLE_DISCOVERY_INTERVAL,
+    WEBHOOK_SAFETY_POLL_INTERVAL,
     ReadPath,
 )
 from .coordinator import SmartcarCoordinator
 from .entity import signal_new_vehicle
 from .models import SmartcarConfigEntry, SmartcarData
 from .services import async_setup_services
+from .webhook import async_register_webhook, webhooks_enabled
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -106,6 +108,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if webhooks_enabled(entry.options):
+        async_register_webhook(hass, entry)
 
     async def async_update_vehicles(_now: datetime) -> None:
         await _async_update_vehicles(hass, entry)
@@ -144,11 +148,13 @@ async def async_remove_config_entry_device(
 
 def _policy(options: Mapping[str, Any]) -> BudgetPolicy:
     """Return the request budget the owner chose in the options."""
+    min_interval = timedelta(minutes=options.get(CONF_MIN_POLL_INTERVAL, DEFAULT_MIN_POLL_INTERVAL))
+    if webhooks_enabled(options):
+        # Pushes bring the data: polls are only a safety net (and still within the budget).
+        min_interval = max(min_interval, WEBHOOK_SAFETY_POLL_INTERVAL)
     return BudgetPolicy(
         monthly_limit=int(options.get(CONF_MONTHLY_LIMIT, DEFAULT_MONTHLY_LIMIT)),
-        min_interval=timedelta(
-            minutes=options.get(CONF_MIN_POLL_INTERVAL, DEFAULT_MIN_POLL_INTERVAL)
-        ),
+        min_interval=min_interval,
     )
 
 

@@ -6,12 +6,14 @@ from collections.abc import Mapping
 import logging
 from typing import Any, override
 
+from homeassistant.components import webhook
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
+from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2FlowHandler
@@ -22,12 +24,16 @@ from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 import probatio
 
 from .api.client import Origins, SmartcarClient
 from .api.errors import SmartcarError
 from .const import (
+    CONF_MANAGEMENT_TOKEN,
     CONF_MIN_POLL_INTERVAL,
     CONF_MODE,
     CONF_MONTHLY_LIMIT,
@@ -40,12 +46,14 @@ from .const import (
     MIN_POLL_INTERVAL_FLOOR,
     SMARTCAR_DASHBOARD_URL,
     SMARTCAR_PERMISSIONS_DOCS_URL,
+    WEBHOOK_SAFETY_POLL_INTERVAL,
     ConnectMode,
     PermissionGroup,
     ReadPath,
     scopes_for,
 )
 from .models import SmartcarConfigEntry
+from .webhook import async_webhook_url
 
 # Errors Smartcar Connect sends back instead of a code; each ends the flow with its own message.
 CONNECT_ERRORS = frozenset(
@@ -124,7 +132,7 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: SmartcarConfigEntry) -> SmartcarOptionsFlow:
-        """Read path and polling settings."""
+        """Read path, polling settings and webhooks."""
         return SmartcarOptionsFlow()
 
     @override
@@ -243,26 +251,58 @@ OPTIONS_SCHEMA = probatio.Schema(
                 unit_of_measurement="min",
             )
         ),
+        # Empty: no webhooks, polling only.
+        probatio.Optional(CONF_MANAGEMENT_TOKEN): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+        ),
     }
 )
 
 
 class SmartcarOptionsFlow(OptionsFlowWithReload):
-    """How cars are read and how many requests they may use."""
+    """How cars are read, how many requests they may use, and whether Smartcar pushes data."""
+
+    def __init__(self) -> None:
+        """Start with nothing chosen."""
+        self._options: dict[str, Any] = {}
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and save the options; the entry reloads with them."""
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_READ_PATH: user_input[CONF_READ_PATH],
-                    CONF_MONTHLY_LIMIT: int(user_input[CONF_MONTHLY_LIMIT]),
-                    CONF_MIN_POLL_INTERVAL: int(user_input[CONF_MIN_POLL_INTERVAL]),
-                }
+            self._options = {
+                CONF_READ_PATH: user_input[CONF_READ_PATH],
+                CONF_MONTHLY_LIMIT: int(user_input[CONF_MONTHLY_LIMIT]),
+                CONF_MIN_POLL_INTERVAL: int(user_input[CONF_MIN_POLL_INTERVAL]),
+            }
+            management_token = user_input.get(CONF_MANAGEMENT_TOKEN, "").strip()
+            if not management_token:
+                return self.async_create_entry(data=self._options)
+            self._options[CONF_MANAGEMENT_TOKEN] = management_token
+            # The address stays the same while webhooks stay on.
+            self._options[CONF_WEBHOOK_ID] = (
+                self.config_entry.options.get(CONF_WEBHOOK_ID) or webhook.async_generate_id()
             )
+            return await self.async_step_webhook()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
                 OPTIONS_SCHEMA, {**DEFAULT_OPTIONS, **self.config_entry.options}
             ),
+            description_placeholders={
+                "safety_hours": str(round(WEBHOOK_SAFETY_POLL_INTERVAL.total_seconds() / 3600))
+            },
+        )
+
+    async def async_step_webhook(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the address to register in the Smartcar dashboard, then save."""
+        if user_input is not None:
+            return self.async_create_entry(data=self._options)
+        return self.async_show_form(
+            step_id="webhook",
+            description_placeholders={
+                "webhook_url": async_webhook_url(self.hass, self._options[CONF_WEBHOOK_ID]),
+                "dashboard_url": SMARTCAR_DASHBOARD_URL,
+            },
         )

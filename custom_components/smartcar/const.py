@@ -35,11 +35,15 @@ CONF_VEHICLES: Final = "vehicles"
 CONF_READ_PATH: Final = "read_path"
 CONF_MONTHLY_LIMIT: Final = "monthly_limit"
 CONF_MIN_POLL_INTERVAL: Final = "min_poll_interval"
+# The Application Management Token signs Smartcar's webhooks; with it set, webhooks are on.
+CONF_MANAGEMENT_TOKEN: Final = "management_token"  # noqa: S105  - a key, not a secret
 
 DEFAULT_MONTHLY_LIMIT: Final = 500
 # Minutes; Smartcar asks for no more than one poll every 30 minutes in typical use.
 DEFAULT_MIN_POLL_INTERVAL: Final = 15
 MIN_POLL_INTERVAL_FLOOR: Final = 5
+# While webhooks bring the data, a poll only now and then catches what a lost delivery missed.
+WEBHOOK_SAFETY_POLL_INTERVAL: Final = timedelta(hours=6)
 
 # Cars added to the Smartcar account later appear within this time; /vehicles is not billed.
 VEHICLE_DISCOVERY_INTERVAL: Final = timedelta(hours=6)

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any, override
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     HomeAssistantError,
@@ -404,6 +404,32 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         if isinstance(err, SmartcarConnectionError):
             return "cannot_connect", {}
         return fallback, {"error": _failure_name(err)}
+
+    # --- pushes (webhooks) --------------------------------------------------------------------
+
+    @callback
+    def async_push_state(self, state: VehicleState) -> None:
+        """Show what Smartcar pushed at once: no request, nothing billed, the next poll waits."""
+        # Smartcar read the car, so its carmaker account works again.
+        ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_ACCOUNT}_{self.vehicle_id}")
+        self.async_set_updated_data((self.data or VehicleState()).merge(state))
+
+    @callback
+    def async_push_error(self, err: SmartcarError, *, resolved: bool) -> None:
+        """Handle a condition Smartcar pushed for the car (VEHICLE_ERROR), as a poll would."""
+        if isinstance(err, ConnectedServicesAccountError):
+            if resolved:
+                ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_ACCOUNT}_{self.vehicle_id}")
+            else:
+                self._async_account_issue(err)
+            return
+        # Anything else is what the next poll would meet; the car keeps its last values.
+        LOGGER.debug(
+            "Smartcar reports %s for %s%s",
+            _failure_name(err),
+            self.vehicle_id,
+            " (resolved)" if resolved else "",
+        )
 
     # --- commands and actions ----------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Diagnostics: what the integration knows, without tokens, secrets, VINs or coordinates."""
+"""Diagnostics: what the integration knows, without secrets, webhook ids, VINs or coordinates."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ TO_REDACT = {
     "client_id",
     "client_secret",
     "management_token",
+    "webhook_id",
     "vin",
     "latitude",
     "longitude",

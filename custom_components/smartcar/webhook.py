@@ -1,0 +1,155 @@
+"""Smartcar webhooks: check each delivery, answer the verify challenge, feed the cars' coordinators.
+
+Smartcar signs a delivery with `SC-Signature`, the hex HMAC-SHA256 of the raw body keyed by the
+Application Management Token. The signature is checked on the raw bytes, in constant time, before
+anything is parsed; a delivery without a valid one changes nothing and is answered 401.
+
+One exception, because Smartcar documents the signature for vehicle deliveries but not for its
+one-time VERIFY request: a small request without any `SC-Signature` whose only content is a VERIFY
+challenge is answered. An answer is `HMAC(token, challenge)`, which is exactly a valid signature of
+a body equal to the challenge, so only challenges that cannot be a delivery are answered: a
+delivery is a JSON object, and an accepted challenge contains no `{` (nor quotes, brackets or
+spaces). Such an answer signs nothing this receiver would accept and changes nothing.
+
+Smartcar retries any answer other than 2xx and delivers at least once, in any order: deliveries for
+cars this entry does not have are acknowledged and ignored, and event ids already handled are
+skipped. Nothing here waits for Smartcar, so the answer comes well within its 15 seconds.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from http import HTTPStatus
+import re
+from typing import Any
+
+from aiohttp import hdrs, web
+from homeassistant.components import webhook
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.network import NoURLAvailableError
+
+from .api.webhooks import (
+    VehicleErrorEvent,
+    VehicleStateEvent,
+    VerifyEvent,
+    WebhookPayloadError,
+    challenge_response,
+    parse_webhook,
+    vehicle_events,
+    verify_signature,
+)
+from .const import CONF_MANAGEMENT_TOKEN, DOMAIN, LOGGER
+from .models import SmartcarConfigEntry
+
+SIGNATURE_HEADER = "SC-Signature"
+# Event ids remembered to skip redelivered events (Smartcar retries within a few minutes).
+RECENT_EVENT_IDS = 256
+# An unsigned request is read only when it is small enough to be a verify challenge.
+MAX_UNSIGNED_BODY = 1024
+# Challenges answered without a signature: never a JSON object, so never a delivery body.
+_UNSIGNED_CHALLENGE = re.compile(r"[A-Za-z0-9._~+/=:-]{1,256}")
+
+
+def webhooks_enabled(options: Mapping[str, Any]) -> bool:
+    """Return whether the owner turned webhooks on (a management token and a webhook id)."""
+    return bool(options.get(CONF_MANAGEMENT_TOKEN)) and bool(options.get(CONF_WEBHOOK_ID))
+
+
+@callback
+def async_webhook_url(hass: HomeAssistant, webhook_id: str) -> str:
+    """Return the address to register in Smartcar (the path alone when no URL is set)."""
+    try:
+        return webhook.async_generate_url(hass, webhook_id)
+    except NoURLAvailableError:
+        return webhook.async_generate_path(webhook_id)
+
+
+@callback
+def async_register_webhook(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
+    """Receive the entry's webhooks until it unloads."""
+    webhook_id: str = entry.options[CONF_WEBHOOK_ID]
+    receiver = SmartcarWebhookReceiver(entry, entry.options[CONF_MANAGEMENT_TOKEN])
+    webhook.async_register(
+        hass,
+        DOMAIN,
+        f"Smartcar ({entry.title})",
+        webhook_id,
+        receiver.async_handle,
+        # Smartcar calls from the internet.
+        local_only=False,
+        allowed_methods=[hdrs.METH_POST],
+    )
+    entry.async_on_unload(lambda: webhook.async_unregister(hass, webhook_id))
+
+
+class SmartcarWebhookReceiver:
+    """Checks and routes the deliveries of one Smartcar application to one entry's cars."""
+
+    def __init__(self, entry: SmartcarConfigEntry, management_token: str) -> None:
+        """Receive for `entry`, checking signatures with the Application Management Token."""
+        self._entry = entry
+        self._management_token = management_token
+        self._recent_event_ids: deque[str] = deque(maxlen=RECENT_EVENT_IDS)
+
+    async def async_handle(
+        self, hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        """Answer one delivery."""
+        raw_body = await request.read()
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not verify_signature(self._management_token, raw_body, signature):
+            if signature is None and (challenge := _unsigned_challenge(raw_body)) is not None:
+                return self._challenge_answer(challenge)
+            LOGGER.debug("Smartcar webhook refused: missing or wrong %s", SIGNATURE_HEADER)
+            return web.Response(status=HTTPStatus.UNAUTHORIZED)
+        try:
+            event = parse_webhook(raw_body)
+        except WebhookPayloadError as err:
+            LOGGER.debug("Smartcar webhook refused: %s", err)
+            return web.Response(status=HTTPStatus.BAD_REQUEST, text=str(err))
+        if isinstance(event, VerifyEvent):
+            return self._challenge_answer(event.challenge)
+        for vehicle_event in vehicle_events(event):
+            self._async_route(vehicle_event)
+        return web.Response(status=HTTPStatus.OK)
+
+    def _challenge_answer(self, challenge: str) -> web.Response:
+        return web.json_response(
+            {"challenge": challenge_response(self._management_token, challenge)}
+        )
+
+    @callback
+    def _async_route(self, event: VehicleStateEvent | VehicleErrorEvent) -> None:
+        """Hand one car's news to its coordinator, once per event id."""
+        if event.event_id is not None:
+            if event.event_id in self._recent_event_ids:
+                LOGGER.debug("Smartcar webhook: event %s already handled", event.event_id)
+                return
+            self._recent_event_ids.append(event.event_id)
+        coordinator = self._entry.runtime_data.vehicles.get(event.vehicle_id)
+        if coordinator is None:
+            # Acknowledged all the same: a refusal would only make Smartcar retry.
+            LOGGER.debug("Smartcar webhook for %s, not a car of this entry", event.vehicle_id)
+            return
+        if isinstance(event, VehicleErrorEvent):
+            for error in event.errors:
+                coordinator.async_push_error(error.error, resolved=error.resolved)
+            return
+        for code, err in event.errors.items():
+            LOGGER.debug("Smartcar webhook for %s: %s failed (%r)", event.vehicle_id, code, err)
+        coordinator.async_push_state(event.state)
+
+
+def _unsigned_challenge(raw_body: bytes) -> str | None:
+    """Return the challenge of an unsigned VERIFY request that is safe to answer, else None."""
+    if len(raw_body) > MAX_UNSIGNED_BODY:
+        return None
+    try:
+        event = parse_webhook(raw_body)
+    except WebhookPayloadError:
+        return None
+    if isinstance(event, VerifyEvent) and _UNSIGNED_CHALLENGE.fullmatch(event.challenge):
+        return event.challenge
+    return None

@@ -1,0 +1,677 @@
+"""Webhooks: signed pushes update the cars without a request; anything else changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from simulator.fleet import TESLA_ID, Vehicle
+from simulator.state import Simulator
+from simulator.webhooks import scheduled_payload, vehicle_state_payload
+
+from .conftest import (
+    API_V3,
+    DOMAIN,
+    EV_ID,
+    PETROL_ID,
+    USER_ID,
+    SmartcarMock,
+    make_entry,
+    next_poll,
+    setup_entry,
+)
+
+NOW = datetime(2026, 10, 20, 8, 0, tzinfo=UTC)
+MANAGEMENT_TOKEN = "amt-5d41402abc4b2a76b9719d911017c592"
+WEBHOOK_ID = "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a99"
+URL = f"/api/webhook/{WEBHOOK_ID}"
+SIGNALS = f"{API_V3}/vehicles/{EV_ID}/signals"
+BATTERY = "sensor.tesla_model_3_battery"
+LOCK = "lock.tesla_model_3_lock"
+ODOMETER = "sensor.tesla_model_3_odometer"
+WATCHED = (BATTERY, LOCK, ODOMETER)
+
+
+@pytest.fixture(autouse=True)
+def october(freezer: FrozenDateTimeFactory) -> None:
+    """20 October 2026, 08:00 UTC."""
+    freezer.move_to(NOW)
+
+
+@pytest.fixture
+def config_entry() -> MockConfigEntry:
+    """An entry with webhooks on."""
+    return make_entry(options={"management_token": MANAGEMENT_TOKEN, "webhook_id": WEBHOOK_ID})
+
+
+def sign(raw: bytes, key: str = MANAGEMENT_TOKEN) -> str:
+    """`SC-Signature` as Smartcar computes it: hex HMAC-SHA256 of the raw body."""
+    return hmac.new(key.encode(), raw, hashlib.sha256).hexdigest()
+
+
+def encode(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def _signal(code: str, name: str, group: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": name,
+        "group": group,
+        "body": body,
+        "status": {"value": "SUCCESS"},
+        "meta": {"retrievedAt": 1792486800000, "oemUpdatedAt": 1792486740000},
+    }
+
+
+def vehicle_state(
+    vehicle_id: str = EV_ID, event_id: str = "evt-0001", battery: float = 42
+) -> dict[str, Any]:
+    """A v4 VEHICLE_STATE event (SMARTCAR_API.md §6): the battery dropped and the car unlocked."""
+    return {
+        "eventId": event_id,
+        "eventType": "VEHICLE_STATE",
+        "vehicleId": vehicle_id,
+        "data": {
+            "user": {"id": USER_ID},
+            "vehicle": {"id": vehicle_id, "make": "TESLA", "model": "Model 3", "year": 2022},
+            "signals": [
+                _signal(
+                    "tractionbattery-stateofcharge",
+                    "StateOfCharge",
+                    "TractionBattery",
+                    {"unit": "percent", "value": battery},
+                ),
+                _signal("closure-islocked", "IsLocked", "Closure", {"value": False}),
+            ],
+        },
+        "triggers": [
+            {
+                "type": "SIGNAL_UPDATED",
+                "signal": {
+                    "code": "tractionbattery-stateofcharge",
+                    "name": "StateOfCharge",
+                    "group": "TractionBattery",
+                },
+            }
+        ],
+        "meta": {
+            "version": "4.0",
+            "webhookId": "5a8e5e38-1e12-4011-a36d-56f120053f9e",
+            "webhookName": "Home Assistant",
+            "deliveryId": f"delivery-{event_id}",
+            "deliveredAt": 1792486800500,
+            "mode": "live",
+        },
+    }
+
+
+def vehicle_error(
+    error_type: str, code: str, state: str = "ERROR", event_id: str = "err-0001"
+) -> dict[str, Any]:
+    """A v4 VEHICLE_ERROR event."""
+    return {
+        "eventId": event_id,
+        "eventType": "VEHICLE_ERROR",
+        "vehicleId": EV_ID,
+        "data": {
+            "user": {"id": USER_ID},
+            "vehicle": {"id": EV_ID, "make": "TESLA", "model": "Model 3", "year": 2022},
+            "errors": [
+                {
+                    "type": error_type,
+                    "code": code,
+                    "state": state,
+                    "description": "The carmaker account needs attention.",
+                    "resolution": {
+                        "type": "REAUTHENTICATE",
+                        "url": "https://www.tesla.com/teslaaccount",
+                    },
+                    "signals": [{"code": "tractionbattery-stateofcharge"}],
+                }
+            ],
+        },
+        "meta": {"version": "4.0", "webhookId": "5a8e5e38", "deliveredAt": 1792486800500},
+    }
+
+
+def scheduled(percent: float = 0.55, odometer: float = 18300.0) -> dict[str, Any]:
+    """A v2 `scheduled` delivery: one batch-like answer per path."""
+    headers = {"sc-data-age": "2026-10-20T07:59:00.000Z", "sc-unit-system": "metric"}
+    return {
+        "version": "2.0",
+        "webhookId": "5a8e5e38-1e12-4011-a36d-56f120053f9e",
+        "eventName": "scheduled",
+        "mode": "live",
+        "payload": {
+            "vehicles": [
+                {
+                    "vehicleId": EV_ID,
+                    "requestId": "req-2222",
+                    "data": [
+                        {
+                            "path": "/battery",
+                            "code": 200,
+                            "body": {"percentRemaining": percent, "range": 290.0},
+                            "headers": headers,
+                        },
+                        {
+                            "path": "/odometer",
+                            "code": 200,
+                            "body": {"distance": odometer},
+                            "headers": headers,
+                        },
+                    ],
+                }
+            ]
+        },
+    }
+
+
+def states(hass: HomeAssistant) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for entity_id in WATCHED:
+        state = hass.states.get(entity_id)
+        assert state is not None
+        result[entity_id] = state.state
+    return result
+
+
+async def deliver(
+    hass_client_no_auth: ClientSessionGenerator,
+    raw: bytes,
+    signature: str | None,
+) -> tuple[int, str]:
+    client = await hass_client_no_auth()
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["SC-Signature"] = signature
+    response = await client.post(URL, data=raw, headers=headers)
+    return response.status, await response.text()
+
+
+@pytest.fixture
+async def loaded(
+    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The battery-electric car, with webhooks on."""
+    smartcar.add_vehicle("ev")
+    await setup_entry(hass, config_entry)
+    assert config_entry.state is ConfigEntryState.LOADED
+    return config_entry
+
+
+def _used(entry: MockConfigEntry) -> int:
+    return entry.runtime_data.ledger.usage(EV_ID, NOW).used
+
+
+# --- pushes -------------------------------------------------------------------------------------
+
+
+async def test_signed_vehicle_state_updates_entities_without_a_request(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    loaded: MockConfigEntry,
+) -> None:
+    assert states(hass)[BATTERY] == "76.0"
+    assert states(hass)[LOCK] == "locked"
+    requests, used = len(aioclient_mock.mock_calls), _used(loaded)
+    raw = encode(vehicle_state())
+
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+    await hass.async_block_till_done()
+
+    assert status == 200
+    assert states(hass)[BATTERY] == "42.0"
+    assert states(hass)[LOCK] == "unlocked"
+    # What the push did not carry keeps its value.
+    assert states(hass)[ODOMETER] == "18234.6"
+    assert len(aioclient_mock.mock_calls) == requests
+    assert _used(loaded) == used
+
+
+async def test_v2_scheduled_delivery_updates_entities(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    loaded: MockConfigEntry,
+) -> None:
+    requests, used = len(aioclient_mock.mock_calls), _used(loaded)
+    raw = encode(scheduled(percent=0.55, odometer=18300.0))
+
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+    await hass.async_block_till_done()
+
+    assert status == 200
+    assert states(hass)[BATTERY] == "55.0"
+    assert states(hass)[ODOMETER] == "18300.0"
+    assert states(hass)[LOCK] == "locked"
+    assert len(aioclient_mock.mock_calls) == requests
+    assert _used(loaded) == used
+
+
+async def test_redelivered_event_is_handled_once(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry
+) -> None:
+    first = encode(vehicle_state(event_id="evt-A", battery=42))
+    second = encode(vehicle_state(event_id="evt-B", battery=50))
+
+    for raw in (first, second, first):
+        status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+        assert status == 200
+    await hass.async_block_till_done()
+
+    # Smartcar retried evt-A after evt-B arrived: the older value does not come back.
+    assert states(hass)[BATTERY] == "50.0"
+
+
+async def test_delivery_for_another_car_is_acknowledged_and_ignored(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry
+) -> None:
+    before = states(hass)
+    raw = encode(vehicle_state(vehicle_id=PETROL_ID))
+
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+    await hass.async_block_till_done()
+
+    # A 2xx, so Smartcar does not retry a delivery for a car this entry does not have.
+    assert status == 200
+    assert states(hass) == before
+
+
+async def test_safety_poll_comes_only_after_six_hours_without_a_push(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+    loaded: MockConfigEntry,
+) -> None:
+    polls = len(smartcar.calls("GET", SIGNALS))
+    raw = encode(vehicle_state())
+
+    await next_poll(hass, freezer, timedelta(hours=5).total_seconds())
+    await deliver(hass_client_no_auth, raw, sign(raw))
+    await next_poll(hass, freezer, timedelta(hours=2).total_seconds())
+
+    assert len(smartcar.calls("GET", SIGNALS)) == polls
+
+    await next_poll(hass, freezer, timedelta(hours=4).total_seconds())
+
+    assert len(smartcar.calls("GET", SIGNALS)) == polls + 1
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda sim, car: vehicle_state_payload(sim, car, "sim-webhook", None),
+        lambda sim, car: scheduled_payload(sim, car, "sim-webhook", ["/battery", "/odometer"]),
+    ],
+    ids=["v4", "v2-scheduled"],
+)
+async def test_deliveries_the_simulator_sends_update_entities(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+    build: Callable[[Simulator, Vehicle], dict[str, Any]],
+) -> None:
+    sim = Simulator()
+    car = sim.fleet[TESLA_ID]
+    # The simulator's Tesla, delivered as the car this entry knows.
+    car.vehicle_id = EV_ID
+    raw = encode(build(sim, car))
+
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+    await hass.async_block_till_done()
+
+    assert status == 200
+    assert states(hass)[BATTERY] == "62.0"
+    assert states(hass)[ODOMETER] == "18452.3"
+
+
+# --- the verify challenge -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {
+            "eventId": "52f6e0bb-1369-45da-a61c-9e67d092d6db",
+            "eventType": "VERIFY",
+            "data": {"challenge": "3a7c1e9f0b2d4c6e8a0f1b3d5c7e9a1b"},
+            "meta": {"version": "4.0", "webhookId": "5a8e5e38", "webhookName": "HA"},
+        },
+        {
+            "version": "2.0",
+            "webhookId": "5a8e5e38",
+            "eventName": "verify",
+            "payload": {"challenge": "3a7c1e9f0b2d4c6e8a0f1b3d5c7e9a1b"},
+        },
+    ],
+    ids=["v4", "v2"],
+)
+@pytest.mark.parametrize("signed", [True, False], ids=["signed", "unsigned"])
+async def test_verify_answers_the_challenge_hash(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+    payload: dict[str, Any],
+    signed: bool,
+) -> None:
+    before = states(hass)
+    raw = encode(payload)
+
+    client = await hass_client_no_auth()
+    headers = {"SC-Signature": sign(raw)} if signed else {}
+    response = await client.post(URL, data=raw, headers=headers)
+
+    assert response.status == 200
+    assert response.content_type == "application/json"
+    expected = hmac.new(
+        MANAGEMENT_TOKEN.encode(), b"3a7c1e9f0b2d4c6e8a0f1b3d5c7e9a1b", hashlib.sha256
+    ).hexdigest()
+    assert await response.json() == {"challenge": expected}
+    assert states(hass) == before
+
+
+@pytest.mark.parametrize(
+    "challenge",
+    [
+        # Its answer would be a valid signature of a forged delivery.
+        '{"eventType":"VEHICLE_STATE","vehicleId":"x","data":{"signals":[]}}',
+        "x" * 300,
+    ],
+    ids=["shaped-like-a-delivery", "too-long"],
+)
+async def test_unsigned_verify_that_could_sign_a_delivery_is_refused(
+    hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry, challenge: str
+) -> None:
+    raw = encode({"eventId": "e", "eventType": "VERIFY", "data": {"challenge": challenge}})
+
+    status, text = await deliver(hass_client_no_auth, raw, None)
+
+    assert status == 401
+    assert "challenge" not in text
+
+
+async def test_large_unsigned_request_is_refused_unread(
+    hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry
+) -> None:
+    raw = encode(
+        {
+            "eventType": "VERIFY",
+            "data": {"challenge": "abc"},
+            "meta": {"webhookName": "n" * 2000},
+        }
+    )
+
+    status, _text = await deliver(hass_client_no_auth, raw, None)
+
+    assert status == 401
+
+
+async def test_unsigned_garbage_is_refused(
+    hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry
+) -> None:
+    status, _text = await deliver(hass_client_no_auth, b"challenge=abc123", None)
+
+    # Unauthorised, not malformed: nothing about an unsigned body is worth telling.
+    assert status == 401
+
+
+async def test_verify_with_a_wrong_signature_is_refused(
+    hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry
+) -> None:
+    raw = encode({"eventId": "e", "eventType": "VERIFY", "data": {"challenge": "abc123"}})
+
+    status, text = await deliver(hass_client_no_auth, raw, sign(raw, "another-token"))
+
+    assert status == 401
+    assert "challenge" not in text
+
+
+# --- refused deliveries -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("signature", "expected"),
+    [
+        (sign(encode(vehicle_state()), "another-token"), 401),
+        (None, 401),
+        ("", 401),
+        ("not-hex", 401),
+        # Signed, but the body was changed on the way.
+        (sign(encode(vehicle_state(battery=43))), 401),
+    ],
+    ids=["forged", "missing", "empty", "garbage", "other-body"],
+)
+async def test_unsigned_or_forged_delivery_changes_nothing(
+    hass: HomeAssistant,
+    *,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    loaded: MockConfigEntry,
+    signature: str | None,
+    expected: int,
+) -> None:
+    before, requests = states(hass), len(aioclient_mock.mock_calls)
+
+    status, _text = await deliver(hass_client_no_auth, encode(vehicle_state()), signature)
+    await hass.async_block_till_done()
+
+    assert status == expected
+    assert states(hass) == before
+    assert len(aioclient_mock.mock_calls) == requests
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"eventType": "VEHICLE_STATE", ', "not JSON"),
+        (b"[1, 2, 3]", "expected an object"),
+        (b'{"hello": "world"}', "neither eventType"),
+        (encode({"eventType": "VEHICLE_STATE", "data": {"signals": []}}), "vehicleId"),
+        (encode({**vehicle_state(), "eventType": "SOMETHING_NEW"}), "SOMETHING_NEW"),
+        (encode({**vehicle_state(), "data": "battery low"}), "data"),
+    ],
+    ids=["truncated", "array", "not-smartcar", "no-vehicle", "unknown-type", "data-not-object"],
+)
+async def test_signed_malformed_delivery_is_refused_and_changes_nothing(
+    hass: HomeAssistant,
+    *,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+    raw: bytes,
+    reason: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    before = states(hass)
+    caplog.set_level("DEBUG", logger="custom_components.smartcar")
+
+    status, text = await deliver(hass_client_no_auth, raw, sign(raw))
+    await hass.async_block_till_done()
+
+    assert status == 400
+    assert reason in text
+    assert states(hass) == before
+    logged = " ".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("custom_components.smartcar")
+    )
+    assert "refused" in logged
+    assert MANAGEMENT_TOKEN not in logged
+    assert WEBHOOK_ID not in logged
+
+
+# --- VEHICLE_ERROR ------------------------------------------------------------------------------
+
+
+async def test_account_error_raises_a_repair_issue_until_resolved(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    issue_registry: ir.IssueRegistry,
+    loaded: MockConfigEntry,
+) -> None:
+    before = states(hass)
+    raw = encode(vehicle_error("CONNECTED_SERVICES_ACCOUNT", "AUTHENTICATION_FAILED"))
+
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+
+    assert status == 200
+    issue = issue_registry.async_get_issue(DOMAIN, f"connected_services_account_{EV_ID}")
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["code"] == "AUTHENTICATION_FAILED"
+    assert issue.learn_more_url == "https://www.tesla.com/teslaaccount"
+    # The car keeps its last values.
+    assert states(hass) == before
+
+    raw = encode(
+        vehicle_error(
+            "CONNECTED_SERVICES_ACCOUNT", "AUTHENTICATION_FAILED", "RESOLVED", event_id="err-2"
+        )
+    )
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+
+    assert status == 200
+    assert issue_registry.async_get_issue(DOMAIN, f"connected_services_account_{EV_ID}") is None
+
+
+async def test_pushed_data_clears_the_account_issue(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    issue_registry: ir.IssueRegistry,
+    loaded: MockConfigEntry,
+) -> None:
+    raw = encode(vehicle_error("CONNECTED_SERVICES_ACCOUNT", "ACCOUNT_ISSUE"))
+    await deliver(hass_client_no_auth, raw, sign(raw))
+    assert issue_registry.async_get_issue(DOMAIN, f"connected_services_account_{EV_ID}")
+
+    raw = encode(vehicle_state())
+    await deliver(hass_client_no_auth, raw, sign(raw))
+
+    assert issue_registry.async_get_issue(DOMAIN, f"connected_services_account_{EV_ID}") is None
+
+
+async def test_other_vehicle_errors_keep_the_last_values(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    issue_registry: ir.IssueRegistry,
+    loaded: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG", logger="custom_components.smartcar")
+    before = states(hass)
+
+    for state in ("ERROR", "RESOLVED"):
+        raw = encode(vehicle_error("VEHICLE_STATE", "ASLEEP", state, event_id=f"asleep-{state}"))
+        status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+        assert status == 200
+
+    assert states(hass) == before
+    assert "VEHICLE_STATE:ASLEEP" in caplog.text
+    assert not issue_registry.issues
+
+
+async def test_signal_errors_in_a_push_leave_the_other_signals_applied(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry
+) -> None:
+    payload = vehicle_state(battery=61)
+    payload["data"]["signals"][1] = {
+        "code": "closure-islocked",
+        "name": "IsLocked",
+        "group": "Closure",
+        "status": {"value": "ERROR", "error": {"type": "PERMISSION", "code": None}},
+    }
+    raw = encode(payload)
+
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+    await hass.async_block_till_done()
+
+    assert status == 200
+    assert states(hass)[BATTERY] == "61.0"
+    assert states(hass)[LOCK] == "locked"
+
+
+# --- registration and polling -------------------------------------------------------------------
+
+
+async def test_webhook_stops_answering_when_the_entry_unloads(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry
+) -> None:
+    raw = encode({"eventId": "e", "eventType": "VERIFY", "data": {"challenge": "abc123"}})
+
+    await hass.config_entries.async_unload(loaded.entry_id)
+    status, text = await deliver(hass_client_no_auth, raw, sign(raw))
+
+    # Home Assistant answers unknown webhooks with an empty 200.
+    assert status == 200
+    assert text == ""
+
+
+async def test_without_webhooks_nothing_is_registered(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    credentials: None,
+    smartcar: SmartcarMock,
+) -> None:
+    smartcar.add_vehicle("ev")
+    await setup_entry(hass, make_entry())
+    raw = encode({"eventId": "e", "eventType": "VERIFY", "data": {"challenge": "abc123"}})
+
+    status, text = await deliver(hass_client_no_auth, raw, sign(raw))
+
+    assert status == 200
+    assert text == ""
+
+
+async def test_webhooks_slow_polling_to_a_safety_poll(loaded: MockConfigEntry) -> None:
+    coordinator = loaded.runtime_data.vehicles[EV_ID]
+
+    # The budget would allow a poll every 37 minutes; pushes bring the data instead.
+    assert loaded.runtime_data.policy.min_interval == timedelta(hours=6)
+    assert coordinator.update_interval == timedelta(hours=6)
+
+
+async def test_safety_poll_never_exceeds_the_budget(
+    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
+) -> None:
+    smartcar.add_vehicle("ev")
+    entry = make_entry(
+        options={
+            "management_token": MANAGEMENT_TOKEN,
+            "webhook_id": WEBHOOK_ID,
+            "monthly_limit": 20,
+        }
+    )
+
+    await setup_entry(hass, entry)
+
+    # 18 requests for polls, 2 used: 16 polls spread over 11 days and 16 hours.
+    assert entry.runtime_data.vehicles[EV_ID].update_interval == timedelta(days=11, hours=16) / 16
+
+
+async def test_refresh_button_still_polls_with_webhooks_on(
+    hass: HomeAssistant, smartcar: SmartcarMock, loaded: MockConfigEntry
+) -> None:
+    polls = len(smartcar.calls("GET", SIGNALS))
+
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.tesla_model_3_refresh"}, blocking=True
+    )
+
+    assert len(smartcar.calls("GET", SIGNALS)) == polls + 1
