@@ -20,6 +20,9 @@ SMARTCAR_MIN_PYTHON="3.14.2"
 SMARTCAR_ENV_LAYOUT=1
 # Mirror used for the Debian root; override for a local mirror.
 SMARTCAR_DEBIAN_MIRROR=${SMARTCAR_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# Debian packages added to the root after debootstrap: the browser of tests/e2e/test_ui.py and a
+# font for its screenshots. Changing the list installs it again (marker: $SMARTCAR_ROOT/.packages).
+SMARTCAR_ROOT_PACKAGES="chromium fonts-dejavu-core"
 
 _smartcar_log() { printf 'bootstrap: %s\n' "$*" >&2; }
 
@@ -108,6 +111,24 @@ _smartcar_provision_root() {
   touch "$SMARTCAR_ROOT/.complete"
 }
 
+_smartcar_provision_root_packages() {
+  local marker="$SMARTCAR_ROOT/.packages" log="$SMARTCAR_CACHE/apt.log"
+  [ "$(cat "$marker" 2>/dev/null)" = "$SMARTCAR_ROOT_PACKAGES" ] && return 0
+  _smartcar_log "installing $SMARTCAR_ROOT_PACKAGES into the Debian root (about a minute)"
+  # The mirror may serve a snapshot whose Release file is past Valid-Until (debootstrap does not
+  # check that; apt does): signatures are still checked.
+  # shellcheck disable=SC2086 # the list is split into package names on purpose
+  _smartcar_chroot_exec /usr/bin/env DEBIAN_FRONTEND=noninteractive /bin/sh -c \
+    'apt-get update -qq -o Acquire::Check-Valid-Until=false &&
+     apt-get install -y -qq --no-install-recommends "$@"' \
+    apt-install $SMARTCAR_ROOT_PACKAGES >"$log" 2>&1 || {
+    _smartcar_log "apt-get install failed; see $log"
+    tail -n 20 "$log" >&2
+    return 1
+  }
+  printf '%s\n' "$SMARTCAR_ROOT_PACKAGES" >"$marker"
+}
+
 _smartcar_provision_chroot_venv() {
   local venv
   venv=$(_smartcar_venv_chroot)
@@ -160,6 +181,7 @@ smartcar_bootstrap() {
     native) _smartcar_with_lock _smartcar_provision_native ;;
     chroot)
       _smartcar_with_lock _smartcar_provision_root
+      _smartcar_with_lock _smartcar_provision_root_packages
       _smartcar_with_lock _smartcar_provision_chroot_venv
       ;;
     *)

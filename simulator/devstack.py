@@ -258,12 +258,7 @@ async def onboard_or_login(
             response.raise_for_status()
             code = (await response.json())["auth_code"]
         api = HomeAssistantAPI(session, url, await _token_from_code(session, url, code))
-        # Finish onboarding so the UI opens on the dashboard, not the wizard.
-        for step in ("core_config", "analytics"):
-            payload: dict[str, Any] = {} if step == "core_config" else {"preferences": {}}
-            # Already done, or not offered by this version: the owner exists either way.
-            with contextlib.suppress(aiohttp.ClientResponseError):
-                await api.post(f"/api/onboarding/{step}", payload)
+        await _finish_onboarding(api, steps)
         return api
     # Log in through the login flow, as the UI does.
     async with session.post(
@@ -282,7 +277,25 @@ async def onboard_or_login(
         result = await response.json()
     if result.get("type") != "create_entry":
         raise RuntimeError(f"login failed: {result.get('errors')}")
-    return HomeAssistantAPI(session, url, await _token_from_code(session, url, result["result"]))
+    api = HomeAssistantAPI(session, url, await _token_from_code(session, url, result["result"]))
+    await _finish_onboarding(api, steps)
+    return api
+
+
+async def _finish_onboarding(api: HomeAssistantAPI, steps: list[dict[str, Any]]) -> None:
+    """Do the onboarding steps still open, so the UI opens on the dashboard, not the wizard."""
+    payloads: dict[str, dict[str, Any]] = {
+        "core_config": {},
+        "analytics": {"preferences": {}},
+        # The last step: without it the UI shows the wizard's integrations page after login.
+        "integration": {"client_id": f"{api.url}/", "redirect_uri": f"{api.url}/?auth_callback=1"},
+    }
+    for step in steps:
+        if step["done"] or step["step"] not in payloads:
+            continue
+        # Done meanwhile, or refused by this version: the owner can log in either way.
+        with contextlib.suppress(aiohttp.ClientResponseError):
+            await api.post(f"/api/onboarding/{step['step']}", payloads[step["step"]])
 
 
 async def wait_until_running(api: HomeAssistantAPI, within: float = 120) -> None:
@@ -314,6 +327,17 @@ async def add_application_credentials(
     )
 
 
+async def confirm_http_config(api: HomeAssistantAPI) -> None:
+    """Keep the `http:` settings just moved from YAML to storage, as the UI's Confirm button does.
+
+    Home Assistant tries settings moved from YAML for five minutes; unconfirmed, it then restarts
+    with its previous ones (here its defaults, not our port). Meanwhile the UI asks to confirm.
+    """
+    # Nothing pending (the settings did not change since the last start): nothing to confirm.
+    with contextlib.suppress(RuntimeError):
+        await api.websocket_command({"type": "http/config/promote"})
+
+
 def dump(data: object) -> str:
     """Readable JSON for messages."""
     return json.dumps(data, indent=2, default=str)
@@ -338,6 +362,7 @@ async def _develop(config_dir: Path, port: int, simulator_port: int, *, check: b
             await wait_until_up(session, f"{url}/api/onboarding", home_assistant, 300)
             api = await onboard_or_login(session, url, DEV_USERNAME, DEV_PASSWORD)
             await wait_until_running(api)
+            await confirm_http_config(api)
             await add_application_credentials(api)
         print(
             f"""
