@@ -7,8 +7,9 @@ repository's integration.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
+import inspect
 import json
 from pathlib import Path
 import sys
@@ -16,6 +17,7 @@ import time
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
+from aiohttp import ClientResponseError, RequestInfo
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -23,6 +25,7 @@ from homeassistant.components.application_credentials import (
 from homeassistant.const import Platform, __version__ as ha_version
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from multidict import CIMultiDict, CIMultiDictProxy
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -117,7 +120,28 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-type Route = Reply | Callable[[Any], Reply]
+# A route answers at once, or (async) when the test lets it, e.g. to overlap requests.
+type Route = Reply | Callable[[Any], Reply] | Callable[[Any], Awaitable[Reply]]
+
+
+class _Response(AiohttpClientMockResponse):
+    """A mocked answer whose `raise_for_status` fails the way aiohttp's does.
+
+    aiohttp puts the request, headers included, in the error's `request_info`; the stock mock
+    puts a bare stand-in there, which would hide a credential that leaks through the error.
+    """
+
+    def __init__(self, *, request_headers: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._request_info = RequestInfo(
+            self.url, self.method, CIMultiDictProxy(CIMultiDict(request_headers or {})), self.url
+        )
+
+    def raise_for_status(self) -> None:
+        if self.status >= 400:
+            raise ClientResponseError(
+                self._request_info, (), status=self.status, headers=self.headers
+            )
 
 
 class SmartcarMock:
@@ -206,10 +230,19 @@ class SmartcarMock:
         return Reply(body={"vehicles": ids, "paging": {"count": len(ids), "offset": 0}})
 
     async def _respond(self, method: str, url: URL, data: Any) -> AiohttpClientMockResponse:
+        # The mocker recorded the request (with its headers) just before asking us.
+        request_headers = self.aioclient_mock.mock_calls[-1][3]
         route = self.routes[method.upper(), str(url.with_query(None))]
         reply = route(data) if callable(route) else route
-        return AiohttpClientMockResponse(
-            method=method, url=url, status=reply.status, json=reply.body, headers=reply.headers
+        if inspect.isawaitable(reply):
+            reply = await reply
+        return _Response(
+            method=method,
+            url=url,
+            status=reply.status,
+            json=reply.body,
+            headers=reply.headers,
+            request_headers=request_headers,
         )
 
     def calls(self, method: str, url: str) -> list[tuple[Any, Any, Any, Any]]:

@@ -12,6 +12,8 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.smartcar.api.models import VehicleState
+
 from .conftest import (
     API,
     API_V3,
@@ -91,6 +93,28 @@ async def test_charge_limit_out_of_range_sends_nothing(
         )
 
     assert _bodies(smartcar, "/charge/limit") == []
+    assert hass.states.get(CHARGE_LIMIT).state == "80.0"
+
+
+@pytest.mark.parametrize("limit", [0.4, 1.2, float("nan")])
+async def test_charge_limit_out_of_range_is_refused_before_sending(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry, smartcar: SmartcarMock, limit: float
+) -> None:
+    """Past Home Assistant's slider bounds, the client itself refuses, and nothing is billed."""
+    coordinator = loaded_ev.runtime_data.vehicles[EV_ID]
+    client = loaded_ev.runtime_data.client
+    ledger = loaded_ev.runtime_data.ledger
+    before = ledger.usage(EV_ID, dt_util.utcnow()).used
+
+    with pytest.raises(ServiceValidationError, match="refused the values") as raised:
+        await coordinator.async_command(
+            lambda: client.set_charge_limit(EV_ID, limit),
+            VehicleState(charge_limit_percent=limit * 100),
+        )
+
+    assert raised.value.translation_key == "invalid_input"
+    assert _bodies(smartcar, "/charge/limit") == []
+    assert ledger.usage(EV_ID, dt_util.utcnow()).used == before
     assert hass.states.get(CHARGE_LIMIT).state == "80.0"
 
 

@@ -104,7 +104,7 @@ async def test_full_flow_asks_connect_for_the_chosen_scopes_and_mode(
     assert query["state"] == [_state(hass, result["flow_id"])]
     assert query["mode"] == ["simulated"]
     assert query["scope"] == [
-        "read_vehicle_info read_vin read_battery read_charge read_security control_security"
+        "read_vehicle_info read_battery read_charge read_security control_security"
     ]
     assert "approval_prompt" not in query
 
@@ -288,7 +288,7 @@ async def test_reauth_with_same_account_updates_tokens_and_permissions(
         result["flow_id"], {"permissions": ["battery", "location"]}
     )
     query = _query(result["url"])
-    assert query["scope"] == ["read_vehicle_info read_vin read_location read_battery read_charge"]
+    assert query["scope"] == ["read_vehicle_info read_location read_battery read_charge"]
     assert query["approval_prompt"] == ["force"]
     assert query["mode"] == ["live"]
 
@@ -339,7 +339,7 @@ async def test_reconfigure_changes_permissions_and_mode(
         result["flow_id"], {"permissions": ["fuel", "control_navigation"], "mode": "simulated"}
     )
     query = _query(result["url"])
-    assert query["scope"] == ["read_vehicle_info read_vin read_fuel control_navigation"]
+    assert query["scope"] == ["read_vehicle_info read_fuel control_navigation"]
     assert query["mode"] == ["simulated"]
     result = await _finish(hass, hass_client_no_auth, result)
 
@@ -506,7 +506,53 @@ async def test_submitting_the_first_form_unchanged_asks_for_everything_live(
     query = _query(result["url"])
     assert query["mode"] == ["live"]
     assert query["scope"] == [
-        "read_vehicle_info read_vin read_location read_odometer read_battery read_charge "
+        "read_vehicle_info read_location read_odometer read_battery read_charge "
         "read_fuel read_security read_tires read_engine_oil read_diagnostics "
         "read_service_history control_security control_charge control_navigation"
     ]
+
+
+async def test_control_permission_asks_for_the_state_it_controls_too(
+    hass: HomeAssistant,
+) -> None:
+    """A lock or charging switch shows a state: without its read scope it would never appear."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"permissions": ["control_security", "control_charge"]}
+    )
+
+    assert _query(result["url"])["scope"] == [
+        "read_vehicle_info control_security read_security control_charge read_charge"
+    ]
+
+
+@pytest.mark.parametrize("source", ["reauth", "reconfigure"])
+async def test_new_login_asks_again_what_cars_could_not_do(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    smartcar: SmartcarMock,
+    source: str,
+) -> None:
+    entry = make_entry(groups=["battery"])
+    row = {"make": "TESLA", "model": "Model 3", "year": 2022}
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry,
+        data={**entry.data, "vehicles": {EV_ID: {**row, "unsupported": ["/fuel", "/signals"]}}},
+    )
+    smartcar.add_vehicle("ev")
+
+    if source == "reauth":
+        result = await entry.start_reauth_flow(hass)
+        choices = {"permissions": ["battery"]}
+    else:
+        result = await entry.start_reconfigure_flow(hass)
+        choices = {"permissions": ["battery"], "mode": "live"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], choices)
+    result = await _finish(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    # The make, model and year stay; the car may have gained v3 signals or /fuel meanwhile.
+    assert entry.data["vehicles"] == {EV_ID: row}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -13,6 +12,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from .conftest import (
     ACCESS_TOKEN,
+    CLIENT_ID,
     CLIENT_SECRET,
     EV_ID,
     REFRESH_TOKEN,
@@ -28,23 +28,42 @@ WEBHOOK_ID = "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a99"
 
 
 async def test_diagnostics_hold_no_secret_vin_or_coordinate(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, loaded_ev: MockConfigEntry
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    credentials: None,
+    smartcar: SmartcarMock,
 ) -> None:
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, loaded_ev)
+    smartcar.add_vehicle("ev")
+    entry = make_entry()
+    entry.add_to_hass(hass)
+    # The entry holds every secret a careless dump could show: the tokens, the application
+    # credential next to its implementation, and the Smartcar user id as the unique id.
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    )
+    await setup_entry(hass, entry)
+    assert entry.unique_id == USER_ID
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     text = json.dumps(diagnostics)
 
-    for secret in (ACCESS_TOKEN, REFRESH_TOKEN, CLIENT_SECRET, USER_ID, "5YJ3E1EA7NF000001"):
+    for secret in (ACCESS_TOKEN, REFRESH_TOKEN, CLIENT_ID, CLIENT_SECRET, USER_ID):
         assert secret not in text
+    assert "5YJ3E1EA7NF000001" not in text
     assert "52.3731" not in text
     assert "4.8922" not in text
+    assert diagnostics["entry"]["unique_id"] == "**REDACTED**"
+    assert diagnostics["entry"]["data"]["token"] == "**REDACTED**"
+    assert diagnostics["entry"]["data"]["client_secret"] == "**REDACTED**"
     # Still useful: what was read and how the budget stands.
+    assert diagnostics["entry"]["data"]["auth_implementation"] == "smartcar"
     vehicle = diagnostics["vehicles"][EV_ID]
     assert vehicle["state"]["battery_percent"] == 76.0
-    assert vehicle["state"]["vin"] == "**REDACTED**"
+    # No feature shows the VIN: it is not even kept.
+    assert vehicle["state"]["vin"] is None
     assert vehicle["state"]["latitude"] == "**REDACTED**"
     assert vehicle["budget"]["used"] == 2
     assert vehicle["attributes"]["make"] == "TESLA"
-    assert diagnostics["entry"]["data"]["token"] == "**REDACTED**"
     assert diagnostics["entry"]["options"]["monthly_limit"] == 500
 
 

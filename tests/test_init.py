@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 from http import HTTPStatus
+import logging
 from typing import Any
 from unittest.mock import patch
 
@@ -13,7 +14,11 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ImplementationUnavailableError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -39,6 +44,10 @@ from .conftest import (
 
 pytestmark = pytest.mark.usefixtures("credentials")
 
+UPSTREAM_ERROR = Reply(
+    status=502, body={"errors": [{"status": "502", "type": "UPSTREAM", "code": "NO_RESPONSE"}]}
+)
+PETROL_FUEL = "sensor.volkswagen_golf_fuel_level"
 SERVER_ERROR = {
     "type": "SERVER",
     "code": "INTERNAL",
@@ -93,7 +102,7 @@ async def test_unload_and_reload(
     await hass.async_block_till_done()
     assert loaded_ev.state is ConfigEntryState.LOADED
     # The car's make, model and year were kept in the entry: asked only once.
-    assert len(smartcar.calls("GET", f"{API_V3}/vehicles/{EV_ID}")) == 1
+    assert len(smartcar.calls("GET", f"{API}/vehicles/{EV_ID}")) == 1
 
 
 async def test_expired_token_is_refreshed_with_basic_auth(
@@ -185,17 +194,79 @@ async def test_setup_recovers_from_a_token_smartcar_ended_early(
     assert smartcar.refreshes == 1
 
 
-async def test_car_failing_first_read_retries_setup(
-    hass: HomeAssistant, smartcar: SmartcarMock, config_entry: MockConfigEntry
+async def test_car_failing_its_first_read_does_not_hold_up_the_others(
+    hass: HomeAssistant,
+    *,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
 ) -> None:
     smartcar.add_vehicle("ev")
-    smartcar.routes["GET", f"{API_V3}/vehicles/{EV_ID}/signals"] = Reply(
-        status=500, body={"errors": [{"status": "500", "type": "SERVER", "code": "INTERNAL"}]}
+    smartcar.add_vehicle("petrol")
+    petrol_signals = f"{API_V3}/vehicles/{PETROL_ID}/signals"
+    smartcar.routes["GET", petrol_signals] = once(
+        UPSTREAM_ERROR, smartcar.routes["GET", petrol_signals]
     )
 
     await setup_entry(hass, config_entry)
 
-    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.tesla_model_3_battery").state == "76.0"
+    assert hass.states.get(PETROL_FUEL) is None
+    # The car tries again on its own schedule; its entities come with its data.
+    petrol = config_entry.runtime_data.vehicles[PETROL_ID]
+    assert petrol.update_interval is not None
+    freezer.tick(petrol.update_interval)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(PETROL_FUEL).state == "43.0"
+    assert _device(device_registry, PETROL_ID) is not None
+
+
+@pytest.mark.parametrize(
+    ("token_reply", "state", "reauth"),
+    [
+        (Reply(status=400, body={"error": "invalid_grant"}), ConfigEntryState.SETUP_ERROR, True),
+        (Reply(status=503), ConfigEntryState.SETUP_RETRY, False),
+    ],
+)
+async def test_car_read_failing_for_the_whole_account_fails_setup(
+    hass: HomeAssistant,
+    *,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
+    token_reply: Reply,
+    state: ConfigEntryState,
+    reauth: bool,
+) -> None:
+    smartcar.add_vehicle("ev")
+    # Smartcar ends the token early, and the refresh fails.
+    smartcar.routes["GET", f"{API_V3}/vehicles/{EV_ID}/signals"] = Reply(
+        status=401, body={"errors": [{"status": "401", "type": "AUTHENTICATION"}]}
+    )
+    smartcar.routes["POST", TOKEN_URL] = token_reply
+
+    await setup_entry(hass, config_entry)
+
+    assert config_entry.state is state
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert bool(flows) is reauth
+
+
+async def test_car_rejecting_a_refreshed_token_fails_setup_with_reauth(
+    hass: HomeAssistant, smartcar: SmartcarMock, config_entry: MockConfigEntry
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.routes["GET", f"{API_V3}/vehicles/{EV_ID}/signals"] = Reply(
+        status=401, body={"errors": [{"status": "401", "type": "AUTHENTICATION"}]}
+    )
+
+    await setup_entry(hass, config_entry)
+
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
 
 async def test_car_joining_the_account_appears_without_reload(
@@ -247,29 +318,36 @@ async def test_car_leaving_the_account_leaves_the_device_registry(
     assert _device(device_registry, EV_ID) is not None
 
 
-async def test_car_joining_but_failing_is_tried_at_next_listing(
+async def test_car_joining_but_failing_its_first_read_tries_again_on_its_own(
     hass: HomeAssistant,
+    *,
     loaded_ev: MockConfigEntry,
     smartcar: SmartcarMock,
     freezer: FrozenDateTimeFactory,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     smartcar.add_vehicle("petrol")
-    smartcar.routes["GET", f"{API_V3}/vehicles/{PETROL_ID}/signals"] = Reply(
-        status=502, body={"errors": [{"status": "502", "type": "UPSTREAM", "code": "NO_RESPONSE"}]}
+    petrol_signals = f"{API_V3}/vehicles/{PETROL_ID}/signals"
+    smartcar.routes["GET", petrol_signals] = once(
+        UPSTREAM_ERROR, smartcar.routes["GET", petrol_signals]
     )
+    unload_callbacks = len(loaded_ev._on_unload or [])
 
-    freezer.tick(timedelta(hours=6))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    assert PETROL_ID not in loaded_ev.runtime_data.vehicles
-    assert _device(device_registry, PETROL_ID) is None
-
-    smartcar.add_vehicle("petrol")
     freezer.tick(timedelta(hours=6))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert PETROL_ID in loaded_ev.runtime_data.vehicles
+    assert hass.states.get(PETROL_FUEL) is None
+    # One coordinator, kept: nothing piles up at each listing.
+    assert len(loaded_ev._on_unload or []) == unload_callbacks + 2
+
+    petrol = loaded_ev.runtime_data.vehicles[PETROL_ID]
+    assert petrol.update_interval is not None
+    freezer.tick(petrol.update_interval)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(PETROL_FUEL).state == "43.0"
+    assert _device(device_registry, PETROL_ID) is not None
 
 
 @pytest.mark.parametrize(
@@ -359,3 +437,122 @@ async def test_unavailable_credentials_retry_setup(
         await setup_entry(hass, config_entry)
 
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_failed_token_refresh_never_logs_the_client_secret(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    smartcar.routes["POST", TOKEN_URL] = Reply(status=HTTPStatus.SERVICE_UNAVAILABLE)
+    token = {**loaded_ev.data["token"], "expires_at": 0}
+    hass.config_entries.async_update_entry(loaded_ev, data={**loaded_ev.data, "token": token})
+
+    # The car listing (and the car's poll) must refresh the token first; the refresh fails.
+    freezer.tick(timedelta(hours=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert smartcar.calls("POST", TOKEN_URL) != []
+    assert "Could not list the Smartcar cars: OAuth2TokenRequestTransientError" in caplog.text
+    basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+    for secret in ("Basic ", basic, CLIENT_SECRET):
+        assert secret not in caplog.text
+
+
+async def test_account_listing_no_car_keeps_the_cars(
+    hass: HomeAssistant,
+    *,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    smartcar.remove_vehicle(EV_ID)
+
+    freezer.tick(timedelta(hours=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert "Smartcar lists no car" in caplog.text
+    assert _device(device_registry, EV_ID) is not None
+    assert EV_ID in loaded_ev.runtime_data.vehicles
+    assert EV_ID in loaded_ev.data["vehicles"]
+    assert hass.states.get("sensor.tesla_model_3_battery").state == "76.0"
+
+
+async def test_setup_with_no_car_listed_keeps_the_devices(
+    hass: HomeAssistant,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    config_entry.add_to_hass(hass)
+    device_registry.async_get_or_create(
+        config_entry_id=config_entry.entry_id, identifiers={(DOMAIN, EV_ID)}
+    )
+
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert _device(device_registry, EV_ID) is not None
+
+
+def _billing_refused() -> Reply:
+    error = {"status": "430", "type": "BILLING", "code": "VEHICLE_REQUEST_LIMIT"}
+    return Reply(status=430, body={"errors": [error]})
+
+
+async def test_removing_the_entry_removes_its_repair_issues(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    smartcar.routes["GET", f"{API_V3}/vehicles/{EV_ID}/signals"] = _billing_refused()
+    await loaded_ev.runtime_data.vehicles[EV_ID].async_refresh()
+    assert issue_registry.async_get_issue(DOMAIN, f"billing_limit_{EV_ID}") is not None
+    # Another account's issue stays.
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        "billing_limit_other-car",
+        data={"entry_id": "other-entry"},
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="billing_limit",
+    )
+
+    await hass.config_entries.async_remove(loaded_ev.entry_id)
+    await hass.async_block_till_done()
+
+    assert issue_registry.async_get_issue(DOMAIN, f"billing_limit_{EV_ID}") is None
+    assert issue_registry.async_get_issue(DOMAIN, "billing_limit_other-car") is not None
+
+
+async def test_car_leaving_the_account_takes_its_repair_issues(
+    hass: HomeAssistant,
+    *,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.add_vehicle("petrol")
+    await setup_entry(hass, config_entry)
+    smartcar.routes["GET", f"{API_V3}/vehicles/{PETROL_ID}/signals"] = _billing_refused()
+    await config_entry.runtime_data.vehicles[PETROL_ID].async_refresh()
+    assert issue_registry.async_get_issue(DOMAIN, f"billing_limit_{PETROL_ID}") is not None
+
+    smartcar.remove_vehicle(PETROL_ID)
+    freezer.tick(timedelta(hours=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert issue_registry.async_get_issue(DOMAIN, f"billing_limit_{PETROL_ID}") is None

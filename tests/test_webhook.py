@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 import hashlib
@@ -28,7 +29,9 @@ from .conftest import (
     EV_ID,
     PETROL_ID,
     USER_ID,
+    Reply,
     SmartcarMock,
+    load_fixture,
     make_entry,
     next_poll,
     setup_entry,
@@ -242,6 +245,38 @@ async def test_signed_vehicle_state_updates_entities_without_a_request(
     assert states(hass)[ODOMETER] == "18234.6"
     assert len(aioclient_mock.mock_calls) == requests
     assert _used(loaded) == used
+
+
+async def test_push_during_a_poll_is_not_undone_by_the_poll_answer(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    smartcar: SmartcarMock,
+    loaded: MockConfigEntry,
+) -> None:
+    # Smartcar read the car before it unlocked and pushed; the car drove a little since.
+    older = load_fixture("ev/signals.json")
+    for item in older["data"]:
+        if item["attributes"]["code"] == "odometer-traveleddistance":
+            item["attributes"]["body"] = {"unit": "kilometers", "value": 18300.0}
+    asked, answer = asyncio.Event(), asyncio.Event()
+
+    async def slow_answer(_body: Any) -> Reply:
+        asked.set()
+        await answer.wait()
+        return Reply(body=older)
+
+    smartcar.routes["GET", SIGNALS] = slow_answer
+    poll = hass.async_create_task(loaded.runtime_data.vehicles[EV_ID].async_refresh())
+    await asked.wait()
+    raw = encode(vehicle_state(battery=42))
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+    assert status == 200
+
+    answer.set()
+    await poll
+    await hass.async_block_till_done()
+
+    assert states(hass) == {BATTERY: "42.0", LOCK: "unlocked", ODOMETER: "18300.0"}
 
 
 async def test_v2_scheduled_delivery_updates_entities(

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import ClientError
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryNotReady,
@@ -27,7 +27,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 
 from .api.client import Origins, SmartcarClient
-from .api.errors import AuthenticationError, SmartcarError
+from .api.errors import AuthenticationError, SmartcarError, describe_error
 from .auth import SmartcarTokens
 from .budget import BudgetPolicy, RequestLedger
 from .const import (
@@ -44,7 +44,7 @@ from .const import (
     WEBHOOK_SAFETY_POLL_INTERVAL,
     ReadPath,
 )
-from .coordinator import SmartcarCoordinator
+from .coordinator import SmartcarCoordinator, async_delete_entry_issues
 from .entity import signal_new_vehicle
 from .models import SmartcarConfigEntry, SmartcarData
 from .services import async_setup_services
@@ -99,13 +99,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     )
 
     coordinators = [SmartcarCoordinator(hass, entry, vehicle_id) for vehicle_id in vehicle_ids]
-    await asyncio.gather(
-        *(coordinator.async_config_entry_first_refresh() for coordinator in coordinators)
-    )
+    # A car that cannot be read now stays set up and tries again on its own schedule (its
+    # entities appear with its data); only a failure of the whole account stops the setup.
+    await asyncio.gather(*(coordinator.async_refresh() for coordinator in coordinators))
+    for coordinator in coordinators:
+        _raise_if_account_failed(coordinator.last_exception)
     entry.runtime_data.vehicles = {
         coordinator.vehicle_id: coordinator for coordinator in coordinators
     }
-    _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
+    await _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     if webhooks_enabled(entry.options):
@@ -132,7 +134,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
-    """Delete the request ledger of a removed entry."""
+    """Delete the request ledger and the repair issues of a removed entry."""
+    async_delete_entry_issues(hass, entry.entry_id)
     await RequestLedger(hass, entry.entry_id).async_remove()
 
 
@@ -172,6 +175,19 @@ async def _async_list_vehicles(client: SmartcarClient, tokens: SmartcarTokens) -
         ) from err
 
 
+def _raise_if_account_failed(err: BaseException | None) -> None:
+    """Fail the setup when a car's first read failed for the whole account (its login)."""
+    if isinstance(err, ConfigEntryAuthFailed):
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="authentication_failed"
+        ) from err
+    # The token endpoint failed (OAuth2TokenRequestBaseError is a ConfigEntryNotReady).
+    if isinstance(err, ConfigEntryNotReady):
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="cannot_connect"
+        ) from err
+
+
 async def _async_update_vehicles(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
     """Add cars that joined the account and remove those that left."""
     runtime = entry.runtime_data
@@ -181,29 +197,33 @@ async def _async_update_vehicles(hass: HomeAssistant, entry: SmartcarConfigEntry
         entry.async_start_reauth(hass)
         return
     except (SmartcarError, OAuth2TokenRequestBaseError) as err:
-        LOGGER.debug("Could not list the Smartcar cars: %r", err)
+        LOGGER.debug("Could not list the Smartcar cars: %s", describe_error(err))
         return
     for vehicle_id in vehicle_ids:
         if vehicle_id in runtime.vehicles:
             continue
+        # Kept even when its first read fails: it tries again on its own schedule.
         coordinator = SmartcarCoordinator(hass, entry, vehicle_id)
         await coordinator.async_refresh()
-        if not coordinator.last_update_success:
-            # Tried again at the next listing.
-            await coordinator.async_shutdown()
-            continue
         runtime.vehicles[vehicle_id] = coordinator
         async_dispatcher_send(hass, signal_new_vehicle(entry.entry_id), vehicle_id)
-    for vehicle_id in set(runtime.vehicles) - set(vehicle_ids):
-        await runtime.vehicles.pop(vehicle_id).async_shutdown()
-    _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
+    await _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
 
 
-@callback
-def _async_remove_departed_vehicles(
+async def _async_remove_departed_vehicles(
     hass: HomeAssistant, entry: SmartcarConfigEntry, vehicle_ids: set[str]
 ) -> None:
-    """Remove the devices, ledger rows and cached facts of cars that left the account."""
+    """Remove the coordinators, issues, devices, ledger rows and cached facts of cars that left."""
+    if not vehicle_ids:
+        # An account listing no car at all is more likely a glitch than every car gone: keep
+        # everything; cars that left are removed once the account lists any car again.
+        LOGGER.warning("Smartcar lists no car for %s; keeping the cars known", entry.title)
+        return
+    runtime = entry.runtime_data
+    for vehicle_id in set(runtime.vehicles) - vehicle_ids:
+        coordinator = runtime.vehicles.pop(vehicle_id)
+        await coordinator.async_shutdown()
+        coordinator.async_delete_issues()
     device_registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
         if not any(

@@ -31,7 +31,7 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from .api.client import Origins, SmartcarClient
-from .api.errors import SmartcarError
+from .api.errors import SmartcarError, describe_error
 from .const import (
     CONF_MANAGEMENT_TOKEN,
     CONF_MIN_POLL_INTERVAL,
@@ -39,6 +39,7 @@ from .const import (
     CONF_MONTHLY_LIMIT,
     CONF_PERMISSIONS,
     CONF_READ_PATH,
+    CONF_VEHICLES,
     DEFAULT_MIN_POLL_INTERVAL,
     DEFAULT_MONTHLY_LIMIT,
     DOMAIN,
@@ -46,6 +47,7 @@ from .const import (
     MIN_POLL_INTERVAL_FLOOR,
     SMARTCAR_DASHBOARD_URL,
     SMARTCAR_PERMISSIONS_DOCS_URL,
+    VEHICLE_UNSUPPORTED,
     WEBHOOK_SAFETY_POLL_INTERVAL,
     ConnectMode,
     PermissionGroup,
@@ -99,6 +101,17 @@ def _grant_schema(permissions: list[str], mode: ConnectMode | None) -> probatio.
             )
         )
     return probatio.Schema(schema)
+
+
+def _forget_unsupported(entry: SmartcarConfigEntry) -> dict[str, dict[str, Any]]:
+    """Return the entry's cars without what they could not do: a new login asks once more.
+
+    Cars and applications gain features (v3 signals, endpoints); make, model and year stay.
+    """
+    return {
+        vehicle_id: {key: value for key, value in row.items() if key != VEHICLE_UNSUPPORTED}
+        for vehicle_id, row in entry.data.get(CONF_VEHICLES, {}).items()
+    }
 
 
 class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
@@ -208,7 +221,7 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
             user = await client.get_user_id()
             vehicle_ids = await client.get_vehicle_ids()
         except SmartcarError as err:
-            LOGGER.debug("Smartcar did not answer the account checks: %r", err)
+            LOGGER.debug("Smartcar did not answer the account checks: %s", describe_error(err))
             return self.async_abort(reason="cannot_connect")
         if not vehicle_ids:
             return self.async_abort(reason="no_vehicles")
@@ -217,13 +230,15 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         entry_data = {**data, CONF_PERMISSIONS: self._permissions, CONF_MODE: self._mode.value}
         if self.source == SOURCE_REAUTH:
             self._abort_if_unique_id_mismatch(reason="reauth_account_mismatch")
+            entry = self._get_reauth_entry()
             return self.async_update_reload_and_abort(
-                self._get_reauth_entry(), data_updates=entry_data
+                entry, data_updates={**entry_data, CONF_VEHICLES: _forget_unsupported(entry)}
             )
         if self.source == SOURCE_RECONFIGURE:
             self._abort_if_unique_id_mismatch(reason="wrong_account")
+            entry = self._get_reconfigure_entry()
             return self.async_update_reload_and_abort(
-                self._get_reconfigure_entry(), data_updates=entry_data
+                entry, data_updates={**entry_data, CONF_VEHICLES: _forget_unsupported(entry)}
             )
         self._abort_if_unique_id_configured()
         title = "Smartcar" if self._mode is ConnectMode.LIVE else "Smartcar (simulated)"

@@ -88,8 +88,8 @@ class PermissionGroup(StrEnum):
     CONTROL_NAVIGATION = "control_navigation"
 
 
-# Asked for whatever the owner picks: the car's make, model and year, and its VIN.
-BASE_SCOPES: Final = ("read_vehicle_info", "read_vin")
+# Asked for whatever the owner picks: the car's make, model and year (they name the device).
+BASE_SCOPES: Final = ("read_vehicle_info",)
 
 PERMISSION_SCOPES: Final[dict[PermissionGroup, tuple[str, ...]]] = {
     PermissionGroup.LOCATION: ("read_location",),
@@ -100,8 +100,9 @@ PERMISSION_SCOPES: Final[dict[PermissionGroup, tuple[str, ...]]] = {
     PermissionGroup.TIRES: ("read_tires",),
     PermissionGroup.ENGINE_OIL: ("read_engine_oil",),
     PermissionGroup.DIAGNOSTICS: ("read_diagnostics", "read_service_history"),
-    PermissionGroup.CONTROL_SECURITY: ("control_security",),
-    PermissionGroup.CONTROL_CHARGE: ("control_charge",),
+    # A control entity shows the state it controls, so it needs that read scope too.
+    PermissionGroup.CONTROL_SECURITY: ("control_security", "read_security"),
+    PermissionGroup.CONTROL_CHARGE: ("control_charge", "read_charge"),
     PermissionGroup.CONTROL_NAVIGATION: ("control_navigation",),
 }
 
@@ -109,10 +110,10 @@ PERMISSION_SCOPES: Final[dict[PermissionGroup, tuple[str, ...]]] = {
 def scopes_for(groups: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Return the Smartcar scopes for the chosen permission groups, in a stable order."""
     chosen = {PermissionGroup(group) for group in groups}
-    scopes = list(BASE_SCOPES)
+    scopes = dict.fromkeys(BASE_SCOPES)
     for group, group_scopes in PERMISSION_SCOPES.items():
         if group in chosen:
-            scopes.extend(group_scopes)
+            scopes.update(dict.fromkeys(group_scopes))
     return tuple(scopes)
 
 

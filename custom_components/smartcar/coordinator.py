@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, override
 
@@ -24,15 +25,19 @@ from .api.errors import (
     AuthenticationError,
     BillingError,
     ConnectedServicesAccountError,
+    GatewayTimeoutError,
     NotCapableError,
     RateLimitError,
     ResourceNotFoundError,
+    ServerError,
     SmartcarConnectionError,
     SmartcarError,
     SmartcarInvalidInputError,
     SmartcarPermissionError,
+    UpstreamError,
     ValidationError,
     VehicleStateError,
+    describe_error,
 )
 from .api.models import (
     CommandResult,
@@ -41,9 +46,12 @@ from .api.models import (
     VehicleAttributes,
     VehicleState,
 )
+from .api.parsers import PATH_READERS
+from .api.signals import SIGNALS
 from .budget import poll_interval, polls_left, time_until_next_period
 from .const import (
     CONF_PERMISSIONS,
+    CONF_READ_PATH,
     CONF_VEHICLES,
     DOMAIN,
     LOGGER,
@@ -80,15 +88,33 @@ VEHICLE_STATE_CODES = frozenset(
         "VEHICLE_OFFLINE_FOR_SERVICE",
     }
 )
-# Without a Retry-After, back off exponentially from one minute up to an hour.
-RATE_LIMIT_BACKOFF = 60.0
-RATE_LIMIT_BACKOFF_MAX = 3600.0
+# Without a Retry-After, the wait after each further 429 doubles, from the scheduled interval up
+# to this; the schedule itself is never shortened (RATE_LIMIT:SMARTCAR_API is app-wide).
+RATE_LIMIT_BACKOFF_MAX = timedelta(hours=6)
+# Failures of Smartcar or the carmaker that pass: the car keeps its last values meanwhile.
+PASSING_FAILURES = (UpstreamError, GatewayTimeoutError, ServerError, SmartcarConnectionError)
+# Answers for a v2 path or a v3 signal meaning it will not be answered: never retried, its values
+# are dropped (PERMISSION may be granted again by a reauthentication).
+UNANSWERABLE = (NotCapableError, ResourceNotFoundError, ValidationError)
+# Fields no feature shows: not kept, so neither are they in diagnostics (Smartcar may push them).
+NOT_KEPT = frozenset({"vin"})
 # A car that moved more than about 100 m between polls is moving (3 decimals of a degree).
 _MOVING_PRECISION = 3
 
 ISSUE_BILLING = "billing_limit"
 ISSUE_BUDGET = "request_budget_exhausted"
 ISSUE_ACCOUNT = "connected_services_account"
+# Key of the issues' data naming the config entry they belong to.
+ISSUE_ENTRY_ID = "entry_id"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Read:
+    """What one read brought: values, fields whose source is gone, a rate limit on a path."""
+
+    state: VehicleState
+    cleared: frozenset[str] = frozenset()
+    rate_limit: RateLimitError | None = None
 
 
 def _is_billed(err: SmartcarError) -> bool:
@@ -135,8 +161,13 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         self._answered_paths: set[str] = set()
         # Answered 403 in this session: a reauthentication may grant them again.
         self._denied_paths: set[str] = set()
-        self._signals_unavailable = False
+        # 429s in a row: each one doubles the wait.
         self._rate_limited_times = 0
+        # While a poll is in flight, what commands and pushes showed meanwhile: the poll's answer
+        # may be older, so these stay on top of it.
+        self._writes_during_poll: VehicleState | None = None
+        # Why the last poll could not read the car (its values may have been kept).
+        self._last_read_error: SmartcarError | None = None
 
     # --- what is known about the car ---------------------------------------------------------
 
@@ -160,7 +191,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
     @property
     def read_path(self) -> ReadPath:
         """The way this car is read: the entry's choice, unless the car cannot do v3 signals."""
-        if self.config_entry.runtime_data.read_path is ReadPath.BATCH or self._signals_unavailable:
+        if self.config_entry.runtime_data.read_path is ReadPath.BATCH:
             return ReadPath.BATCH
         if SIGNALS_ENDPOINT in self.unsupported:
             return ReadPath.BATCH
@@ -190,36 +221,21 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
 
     @override
     async def _async_update_data(self) -> VehicleState:
-        """Read the car once, within its budget, keeping what it knew when the car is asleep."""
+        """Read the car once, within its budget; passing failures keep the last values."""
         now = dt_util.utcnow()
-        previous = self.data or VehicleState()
+        self._writes_during_poll = VehicleState()
+        self._last_read_error = None
         try:
             return await self.config_entry.runtime_data.tokens.async_authorized(
-                lambda: self._async_poll(now, previous)
+                lambda: self._async_poll(now)
             )
-        except VehicleStateError as err:
-            if not err.is_transient:
-                raise UpdateFailed(
-                    translation_domain=DOMAIN,
-                    translation_key="vehicle_state",
-                    translation_placeholders={"code": err.code or "UNKNOWN"},
-                ) from err
-            # A sleeping or unreachable car is no outage: keep what we knew.
-            LOGGER.debug("%s is %s; keeping its last values", self.vehicle_id, err.code)
-            self._async_schedule_next(now, previous, previous)
-            return previous
-        except BillingError as err:
-            self._async_billing_refused(now)
-            LOGGER.warning(
-                "Smartcar refused requests for %s (%s); polling stops until the next month",
-                self.vehicle_id,
-                _failure_name(err),
-            )
-            return previous
         except SmartcarError as err:
-            raise self._update_error(err) from err
+            self._last_read_error = err
+            return self._async_read_failed(now, err)
+        finally:
+            self._writes_during_poll = None
 
-    async def _async_poll(self, now: datetime, previous: VehicleState) -> VehicleState:
+    async def _async_poll(self, now: datetime) -> VehicleState:
         """Learn the car once, check the budget, read, and merge what came back."""
         runtime = self.config_entry.runtime_data
         if self.permissions is None:
@@ -234,17 +250,61 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         )
         if usage.billing_blocked or exhausted:
             self.update_interval = time_until_next_period(now)
-            return previous
+            return self.data or VehicleState()
         if cost == 0:
             # No enabled entity needs data: wait as long as a one-request poll would.
             self.update_interval = poll_interval(runtime.policy, used=usage.used, cost=1, now=now)
-            return previous
-        result = await self._async_read(now)
-        self._rate_limited_times = 0
+            return self.data or VehicleState()
+        read = await self._async_read(now)
         ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_ACCOUNT}_{self.vehicle_id}")
-        state = previous.merge(result.state)
-        self._async_schedule_next(now, state, previous)
+        # Merge into what is shown now, not what was shown when the poll started.
+        current = self.data or VehicleState()
+        state = (
+            current.without(read.cleared)
+            .merge(read.state.without(NOT_KEPT))
+            .merge(self._writes_during_poll or VehicleState())
+        )
+        scheduled = self._async_schedule_next(now, state, current)
+        if read.rate_limit is not None:
+            self._async_back_off(scheduled, read.rate_limit)
+        else:
+            self._rate_limited_times = 0
         return state
+
+    def _async_read_failed(self, now: datetime, err: SmartcarError) -> VehicleState:
+        """Keep the last values when the failure passes; raise when entities must show it."""
+        current: VehicleState | None = self.data
+        # The next poll comes at the budget's pace, whatever the last one met.
+        scheduled = self._async_schedule_next(
+            now, current or VehicleState(), current or VehicleState()
+        )
+        if isinstance(err, BillingError):
+            self._async_billing_refused(now)
+            LOGGER.warning(
+                "Smartcar refused requests for %s (%s); polling stops until the next month",
+                self.vehicle_id,
+                _failure_name(err),
+            )
+            return current or VehicleState()
+        if isinstance(err, VehicleStateError):
+            # A sleeping, unreachable or busy car is no outage.
+            LOGGER.debug("%s is %s; keeping its last values", self.vehicle_id, err.code)
+            return current or VehicleState()
+        if isinstance(err, PASSING_FAILURES) and current is not None:
+            LOGGER.info(
+                "Reading %s failed (%s); keeping its last values until the next poll",
+                self.vehicle_id,
+                describe_error(err),
+            )
+            return current
+        if isinstance(err, RateLimitError):
+            wait = self._async_back_off(scheduled, err)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="rate_limited",
+                translation_placeholders={"minutes": str(round(wait.total_seconds() / 60))},
+            ) from err
+        raise self._update_error(err) from err
 
     async def _async_load_permissions(self) -> None:
         """Learn what the owner granted for this car (not billed)."""
@@ -257,7 +317,10 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         self.permissions = frozenset(permissions)
 
     async def _async_load_attributes(self, now: datetime) -> None:
-        """Learn the car's make, model and year once; the entry keeps them across restarts."""
+        """Learn the car's make, model and year once; the entry keeps them across restarts.
+
+        Read with v2, which every application has: v3 may not be enabled.
+        """
         row = self.config_entry.data.get(CONF_VEHICLES, {}).get(self.vehicle_id, {})
         if VEHICLE_MAKE in row:
             self.attributes = VehicleAttributes(
@@ -268,12 +331,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             )
             return
         client = self.config_entry.runtime_data.client
-        self.attributes = await self._async_billed(
-            now,
-            client.get_vehicle_v3(self.vehicle_id)
-            if self.read_path is ReadPath.SIGNALS
-            else client.get_attributes(self.vehicle_id),
-        )
+        self.attributes = await self._async_billed(now, client.get_attributes(self.vehicle_id))
         self._async_store_vehicle_row(
             {
                 VEHICLE_MAKE: self.attributes.make,
@@ -282,69 +340,97 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             }
         )
 
-    async def _async_read(self, now: datetime) -> StateResult:
+    async def _async_read(self, now: datetime) -> _Read:
         """Read the car in one request: v3 signals, or v2 batch of the paths that matter."""
         client = self.config_entry.runtime_data.client
         if self.read_path is ReadPath.SIGNALS:
             try:
-                return await self._async_billed_read(now, client.get_signals(self.vehicle_id), 1)
+                result = await self._async_billed(now, client.get_signals(self.vehicle_id))
             except NotCapableError:
                 LOGGER.info("%s cannot be read with v3 signals; using v2 batch", self.vehicle_id)
                 self._async_mark_unsupported({SIGNALS_ENDPOINT})
             except ResourceNotFoundError:
-                # The application is not enabled for v3: use v2 until Home Assistant restarts.
-                LOGGER.info("v3 signals are not available; reading %s with v2", self.vehicle_id)
-                self._signals_unavailable = True
+                self._async_use_batch()
+            else:
+                return _Read(state=result.state, cleared=self._signal_fields_gone(result.errors))
             if not self.batch_paths():
-                return StateResult(state=VehicleState())
+                return _Read(state=VehicleState())
         paths = self.batch_paths()
-        result = await self._async_billed_read(
-            now, client.batch(self.vehicle_id, paths), len(paths)
+        result = await self._async_billed(now, client.batch(self.vehicle_id, paths), len(paths))
+        return self._async_handle_path_errors(now, paths, result)
+
+    def _async_use_batch(self) -> None:
+        """Read every car of the entry with v2 from now on, and remember it across restarts."""
+        LOGGER.info("This Smartcar application cannot use v3 signals; reading with v2 batch")
+        entry = self.config_entry
+        entry.runtime_data.read_path = ReadPath.BATCH
+        # The owner sees it in the options and may try v3 again there.
+        self.hass.config_entries.async_update_entry(
+            entry, options={**entry.options, CONF_READ_PATH: ReadPath.BATCH.value}
         )
-        self._async_handle_path_errors(paths, result.errors)
-        return result
 
-    async def _async_billed_read(
-        self, now: datetime, request: Awaitable[StateResult], refused_cost: int
-    ) -> StateResult:
-        """Await a read and count what Smartcar bills for it: per signals page or batch path.
-
-        A refused read counts `refused_cost` when Smartcar bills refusals of that kind.
-        """
-        try:
-            result = await request
-        except SmartcarError as err:
-            if _is_billed(err):
-                self._async_record(now, refused_cost)
-            raise
-        self._async_record(now, result.billed_requests)
-        return result
+    def _signal_fields_gone(self, errors: Mapping[str, Exception]) -> frozenset[str]:
+        """Return the fields of v3 signals the car no longer gives (not granted, not capable)."""
+        gone: set[str] = set()
+        for code, err in errors.items():
+            if isinstance(err, SmartcarPermissionError | NotCapableError) and code in SIGNALS:
+                gone |= SIGNALS[code].fields
+            else:
+                LOGGER.debug(
+                    "%s: signal %s failed (%s)", self.vehicle_id, code, describe_error(err)
+                )
+        return frozenset(gone)
 
     def _async_handle_path_errors(
-        self, paths: tuple[str, ...], errors: dict[str, Exception]
-    ) -> None:
-        """Drop paths the car cannot answer; let one failed path never hide the others."""
+        self, now: datetime, paths: tuple[str, ...], result: StateResult
+    ) -> _Read:
+        """Act on each failed path as on a failed request; one never hides the others."""
+        errors = result.errors
         self._answered_paths.update(path for path in paths if path not in errors)
-        not_capable = {path for path, err in errors.items() if isinstance(err, NotCapableError)}
-        if not_capable:
-            self._async_mark_unsupported(not_capable)
+        unanswerable = {path for path, err in errors.items() if isinstance(err, UNANSWERABLE)}
+        if unanswerable:
+            self._async_mark_unsupported(unanswerable)
+        gone = set(unanswerable)
+        rate_limit: RateLimitError | None = None
         for path, err in errors.items():
+            if isinstance(err, AuthenticationError):
+                raise err
             if isinstance(err, SmartcarPermissionError):
                 self._denied_paths.add(path)
-            elif isinstance(err, AuthenticationError):
-                raise err
-            elif not isinstance(err, NotCapableError):
-                LOGGER.debug("%s: %s failed (%r)", self.vehicle_id, path, err)
+                gone.add(path)
+            elif isinstance(err, BillingError):
+                self._async_billing_refused(now)
+                LOGGER.warning(
+                    "Smartcar refused %s for %s (%s); polling stops until the next month",
+                    path,
+                    self.vehicle_id,
+                    _failure_name(err),
+                )
+            elif isinstance(err, RateLimitError):
+                rate_limit = err
+            elif path not in unanswerable:
+                LOGGER.debug("%s: %s failed (%s)", self.vehicle_id, path, describe_error(err))
+        cleared = frozenset(field for path in gone for field in PATH_READERS[path].fields)
+        return _Read(state=result.state, cleared=cleared, rate_limit=rate_limit)
 
-    async def _async_billed[T](self, now: datetime, request: Awaitable[T]) -> T:
-        """Await a request billed as one; count it whether it succeeds or Smartcar refuses it."""
+    async def _async_billed[T](
+        self, now: datetime, request: Awaitable[T], refused_cost: int = 1
+    ) -> T:
+        """Await a request and count what Smartcar bills for it.
+
+        A read of several things counts what it reports (one per signals page or batch path);
+        anything else counts one. A refused request counts `refused_cost` when Smartcar bills
+        refusals of that kind.
+        """
         try:
             response = await request
         except SmartcarError as err:
             if _is_billed(err):
-                self._async_record(now, 1)
+                self._async_record(now, refused_cost)
             raise
-        self._async_record(now, 1)
+        self._async_record(
+            now, response.billed_requests if isinstance(response, StateResult) else 1
+        )
         return response
 
     def _async_record(self, now: datetime, requests: int) -> None:
@@ -352,12 +438,12 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
 
     def _async_schedule_next(
         self, now: datetime, state: VehicleState, previous: VehicleState
-    ) -> None:
-        """Set the wait before the next poll from what is left of this month's requests."""
+    ) -> timedelta:
+        """Set and return the wait before the next poll from what is left of the month."""
         runtime = self.config_entry.runtime_data
         usage = runtime.ledger.usage(self.vehicle_id, now)
         active = state.is_charging is True or _has_moved(previous, state)
-        self.update_interval = poll_interval(
+        interval = self.update_interval = poll_interval(
             runtime.policy,
             used=usage.used,
             cost=max(self.poll_cost(), 1),
@@ -369,25 +455,27 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             "%s: %s requests used this month; next poll in %s",
             self.vehicle_id,
             usage.used,
-            self.update_interval,
+            interval,
         )
+        return interval
+
+    def _async_back_off(self, scheduled: timedelta, err: RateLimitError) -> timedelta:
+        """Wait longer after a 429: Retry-After, else doubling; never less than `scheduled`."""
+        if err.retry_after is not None:
+            backoff = timedelta(seconds=err.retry_after)
+        else:
+            backoff = min(scheduled * 2**self._rate_limited_times, RATE_LIMIT_BACKOFF_MAX)
+        self._rate_limited_times += 1
+        # The scheduled interval is already at least the floor (policy.min_interval).
+        wait = self.update_interval = max(backoff, scheduled)
+        LOGGER.debug("%s: rate limited; next poll in %s", self.vehicle_id, wait)
+        return wait
 
     def _update_error(self, err: SmartcarError) -> Exception:
         """Turn a failed read into Home Assistant's vocabulary."""
         if isinstance(err, AuthenticationError):
             return ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="authentication_failed"
-            )
-        if isinstance(err, RateLimitError):
-            retry_after = err.retry_after or min(
-                RATE_LIMIT_BACKOFF * 2**self._rate_limited_times, RATE_LIMIT_BACKOFF_MAX
-            )
-            self._rate_limited_times += 1
-            return UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited",
-                translation_placeholders={"retry_after": str(round(retry_after))},
-                retry_after=retry_after,
             )
         key, placeholders = self._failure_translation(err, "update_failed")
         return UpdateFailed(
@@ -412,7 +500,15 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         """Show what Smartcar pushed at once: no request, nothing billed, the next poll waits."""
         # Smartcar read the car, so its carmaker account works again.
         ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_ACCOUNT}_{self.vehicle_id}")
+        state = state.without(NOT_KEPT)
+        self._async_remember_write(state)
         self.async_set_updated_data((self.data or VehicleState()).merge(state))
+
+    @callback
+    def _async_remember_write(self, state: VehicleState) -> None:
+        """Keep what a command or push showed on top of the answer of a poll in flight."""
+        if self._writes_during_poll is not None:
+            self._writes_during_poll = self._writes_during_poll.merge(state)
 
     @callback
     def async_push_error(self, err: SmartcarError, *, resolved: bool) -> None:
@@ -441,7 +537,10 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         """Send a command, one at a time per car; on success show its effect at once (no poll)."""
         async with self.command_lock:
             await self._async_call(command)
-        if applied is not None and self.data is not None:
+        if applied is None:
+            return
+        self._async_remember_write(applied)
+        if self.data is not None:
             self.async_set_updated_data(self.data.merge(applied))
 
     async def async_get_service_history(
@@ -472,8 +571,10 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
                 translation_domain=DOMAIN, translation_key="cannot_connect"
             ) from err
 
-    def _command_error(self, err: SmartcarError, now: datetime) -> HomeAssistantError:
-        """Turn a failed command into a message the owner can act on."""
+    def _command_error(
+        self, err: SmartcarError, now: datetime, fallback: str = "command_failed"
+    ) -> HomeAssistantError:
+        """Turn a failed request made for the owner into a message they can act on."""
         if isinstance(err, VehicleStateError):
             return _vehicle_state_error(err)
         if isinstance(err, SmartcarInvalidInputError | ValidationError):
@@ -494,7 +595,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             return HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="rate_limited_command"
             )
-        key, placeholders = self._failure_translation(err, "command_failed")
+        key, placeholders = self._failure_translation(err, fallback)
         return HomeAssistantError(
             translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
         )
@@ -511,6 +612,11 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
                 translation_placeholders={"reset": _reset_date(now)},
             )
         await self.async_refresh()
+        # A failed read may have kept the last values: the owner asked for new ones.
+        if self._last_read_error is not None:
+            raise self._command_error(self._last_read_error, now, "update_failed")
+        if not self.last_update_success:
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="cannot_connect")
 
     # --- persistence and repair issues -------------------------------------------------------
 
@@ -545,6 +651,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
                 self.hass,
                 DOMAIN,
                 issue_id,
+                data=self._issue_data,
                 is_fixable=False,
                 severity=ir.IssueSeverity.ERROR
                 if issue == ISSUE_BILLING
@@ -558,12 +665,24 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
                 learn_more_url=SMARTCAR_DASHBOARD_URL,
             )
 
+    @property
+    def _issue_data(self) -> dict[str, str | int | float | None]:
+        """Marks the car's issues as the entry's, so removing the entry removes them."""
+        return {ISSUE_ENTRY_ID: self.config_entry.entry_id}
+
+    @callback
+    def async_delete_issues(self) -> None:
+        """Remove the car's repair issues (it left the account)."""
+        for issue in (ISSUE_BILLING, ISSUE_BUDGET, ISSUE_ACCOUNT):
+            ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.vehicle_id}")
+
     def _async_account_issue(self, err: ConnectedServicesAccountError) -> None:
         url = err.resolution.url if err.resolution is not None else None
         ir.async_create_issue(
             self.hass,
             DOMAIN,
             f"{ISSUE_ACCOUNT}_{self.vehicle_id}",
+            data=self._issue_data,
             is_fixable=False,
             severity=ir.IssueSeverity.ERROR,
             translation_key=ISSUE_ACCOUNT,
@@ -574,6 +693,14 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             },
             learn_more_url=url,
         )
+
+
+@callback
+def async_delete_entry_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Remove every repair issue the cars of a config entry raised."""
+    for (domain, issue_id), issue in list(ir.async_get(hass).issues.items()):
+        if domain == DOMAIN and (issue.data or {}).get(ISSUE_ENTRY_ID) == entry_id:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 def position(state: VehicleState) -> tuple[float, float] | None:

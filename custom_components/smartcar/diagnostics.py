@@ -56,6 +56,7 @@ async def async_get_config_entry_diagnostics(
         {
             "entry": {
                 "title": entry.title,
+                "unique_id": entry.unique_id,
                 "data": dict(entry.data),
                 "options": dict(entry.options),
             },

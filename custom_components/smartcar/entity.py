@@ -118,7 +118,10 @@ def async_add_vehicle_entities[DescriptionT: SmartcarEntityDescription](
 
         @callback
         def add_supported() -> None:
-            state = coordinator.data
+            state: VehicleState | None = coordinator.data
+            if state is None:
+                # Not read yet: the entities come with the first data.
+                return
             new = [
                 description
                 for description in descriptions(state)

@@ -223,7 +223,6 @@ _DESCRIPTIONS: tuple[SmartcarSensorDescription, ...] = (
         path="/diagnostics/dtcs",
         value_fn=_trouble_code_count,
         attributes_fn=_trouble_codes,
-        state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
     SmartcarSensorDescription(

@@ -30,6 +30,7 @@ from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.network import NoURLAvailableError
 
+from .api.errors import describe_error
 from .api.webhooks import (
     VehicleErrorEvent,
     VehicleStateEvent,
@@ -138,7 +139,12 @@ class SmartcarWebhookReceiver:
                 coordinator.async_push_error(error.error, resolved=error.resolved)
             return
         for code, err in event.errors.items():
-            LOGGER.debug("Smartcar webhook for %s: %s failed (%r)", event.vehicle_id, code, err)
+            LOGGER.debug(
+                "Smartcar webhook for %s: %s failed (%s)",
+                event.vehicle_id,
+                code,
+                describe_error(err),
+            )
         coordinator.async_push_state(event.state)
 
 

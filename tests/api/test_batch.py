@@ -222,6 +222,16 @@ async def test_batch_reads_every_batch_path_into_vehicle_state(
     assert filled <= declared
 
 
+def test_state_without_fields_forgets_them_and_keeps_the_rest() -> None:
+    state = VehicleState(odometer_km=1.0, latitude=52.52, longitude=13.405, is_locked=True)
+
+    forgotten = state.without(PATH_READERS["/location"].fields)
+
+    assert forgotten == VehicleState(odometer_km=1.0, is_locked=True)
+    # Merging never forgets: a newer state without a value keeps the old one.
+    assert forgotten.merge(VehicleState()) == forgotten
+
+
 async def test_batch_sends_duplicate_paths_once(
     client: SmartcarClient, smartcar: FakeSmartcar
 ) -> None:

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 import socket
 
-from aiohttp import ClientSession
+from aiohttp import ClientResponseError, ClientSession, RequestInfo
+from multidict import CIMultiDict, CIMultiDictProxy
 import pytest
+from yarl import URL
 
 from custom_components.smartcar.api import (
     AuthenticationError,
@@ -33,6 +35,7 @@ from custom_components.smartcar.api import (
     VehicleStateError,
 )
 from custom_components.smartcar.api.errors import (
+    describe_error,
     error_from_body,
     error_from_response,
     parse_retry_after,
@@ -392,6 +395,19 @@ def test_error_repr_identifies_the_error() -> None:
     assert repr(error) == (
         "VehicleStateError(status=409, type='VEHICLE_STATE', code='ASLEEP', request_id='r1')"
     )
+
+
+def test_describe_error_names_the_error_never_its_text() -> None:
+    # aiohttp keeps the failed request, headers included, in the error and in its repr.
+    url = URL("https://auth.smartcar.com/oauth/token")
+    headers = CIMultiDictProxy(CIMultiDict({"Authorization": "Basic c2VjcmV0"}))
+    refused = ClientResponseError(RequestInfo(url, "POST", headers, url), (), status=401)
+    smartcar = error_from_response(409, {"type": "VEHICLE_STATE", "code": "ASLEEP"})
+
+    assert "Basic" in repr(refused)
+    assert describe_error(refused) == "ClientResponseError HTTP 401"
+    assert describe_error(smartcar) == "VehicleStateError VEHICLE_STATE:ASLEEP HTTP 409"
+    assert describe_error(SmartcarTimeoutError("took too long")) == "SmartcarTimeoutError"
 
 
 @pytest.mark.parametrize("body", ["not json at all", "[1, 2", '"a string"', "[]"])

@@ -186,6 +186,21 @@ def error_class(error_type: str | None, status: int | None) -> type[SmartcarErro
     return SmartcarError
 
 
+def describe_error(err: BaseException) -> str:
+    """Name an error for a log line: its class, Smartcar type and code, HTTP status; no text.
+
+    The text of an aiohttp or OAuth error carries the request it failed on, headers included (a
+    token request's `Authorization: Basic` holds the client secret), so it is never logged.
+    """
+    parts = [type(err).__name__]
+    if isinstance(err, SmartcarError) and (kind := ":".join(p for p in (err.type, err.code) if p)):
+        parts.append(kind)
+    status = getattr(err, "status", None)
+    if isinstance(status, int) and not isinstance(status, bool) and status:
+        parts.append(f"HTTP {status}")
+    return " ".join(parts)
+
+
 # --- Building errors from what Smartcar answered --------------------------------------------------
 
 # Longest piece of a non-JSON error body kept as the description (proxies answer whole HTML pages).

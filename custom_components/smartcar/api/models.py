@@ -7,6 +7,7 @@ that every `*_percent` field means the same thing whichever API generation produ
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
@@ -378,6 +379,10 @@ class VehicleState:
         if self.data_age is not None and newer.data_age is not None:
             changes["data_age"] = max(self.data_age, newer.data_age)
         return replace(self, **changes)
+
+    def without(self, names: Iterable[str]) -> Self:
+        """Return this state with the named fields unknown again (their source is gone)."""
+        return replace(self, **dict.fromkeys(names))
 
     def known_fields(self) -> frozenset[str]:
         """Names of the fields that have a value."""
