@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import inspect
 import json
 from pathlib import Path
+import re
 import sys
 import time
 from typing import Any
@@ -50,6 +51,8 @@ API_V3 = "https://vehicle.api.smartcar.com/v3"
 AUTHORIZE_URL = "https://connect.smartcar.com/oauth/authorize"
 TOKEN_URL = "https://auth.smartcar.com/oauth/token"
 USER_ID = json.loads((FIXTURES / "user.json").read_text())["id"]
+# POST (subscribe) and DELETE (unsubscribe) `/vehicles/{id}/webhooks/{Smartcar's webhook id}`.
+WEBHOOK_SUBSCRIPTION = re.compile(rf"^{re.escape(API)}/vehicles/[^/]+/webhooks/[^/?]+$")
 
 VEHICLE_IDS = {
     model: json.loads((FIXTURES / model / "vehicle.json").read_text())["id"]
@@ -148,13 +151,18 @@ class SmartcarMock:
     """Smartcar at the HTTP level, answering with the JSON in tests/fixtures.
 
     Each route can be replaced by a test (`routes[("GET", url)] = Reply(...)`); every request stays
-    in `aioclient_mock.mock_calls`, so tests assert what was sent.
+    in `aioclient_mock.mock_calls`, so tests assert what was sent. Webhook subscriptions of the
+    account's cars answer like Smartcar for any webhook id unless a test routes one URL itself;
+    `subscriptions` holds the cars subscribed to each webhook id.
     """
 
     def __init__(self, aioclient_mock: AiohttpClientMocker) -> None:
         self.aioclient_mock = aioclient_mock
         self.routes: dict[tuple[str, str], Route] = {}
         self.vehicles: dict[str, str] = {}
+        self.subscriptions: dict[str, set[str]] = {}
+        for method in ("POST", "DELETE"):
+            aioclient_mock.request(method, WEBHOOK_SUBSCRIPTION, side_effect=self._respond)
         self.add_route("GET", f"{API}/user", Reply(body=load_fixture("user.json")))
         self.add_route("GET", f"{API}/vehicles", self._vehicle_list)
         self.add_route("POST", TOKEN_URL, self._rotate_tokens)
@@ -232,7 +240,8 @@ class SmartcarMock:
     async def _respond(self, method: str, url: URL, data: Any) -> AiohttpClientMockResponse:
         # The mocker recorded the request (with its headers) just before asking us.
         request_headers = self.aioclient_mock.mock_calls[-1][3]
-        route = self.routes[method.upper(), str(url.with_query(None))]
+        key = (method.upper(), str(url.with_query(None)))
+        route = self.routes[key] if key in self.routes else self._subscription(method, url)
         reply = route(data) if callable(route) else route
         if inspect.isawaitable(reply):
             reply = await reply
@@ -244,6 +253,20 @@ class SmartcarMock:
             headers=reply.headers,
             request_headers=request_headers,
         )
+
+    def _subscription(self, method: str, url: URL) -> Reply:
+        """Subscribe or unsubscribe one of the account's cars (`/vehicles/{id}/webhooks/{id}`)."""
+        if not WEBHOOK_SUBSCRIPTION.match(str(url)):
+            raise KeyError((method, str(url)))
+        vehicle_id, webhook_id = url.parts[-3], url.parts[-1]
+        if vehicle_id not in self.vehicles:
+            return Reply(status=404, body={"type": "RESOURCE_NOT_FOUND", "code": "PATH"})
+        subscribed = self.subscriptions.setdefault(webhook_id, set())
+        if method.upper() == "DELETE":
+            subscribed.discard(vehicle_id)
+            return Reply(body={"status": "success"})
+        subscribed.add(vehicle_id)
+        return Reply(body={"webhookId": webhook_id, "vehicleId": vehicle_id})
 
     def calls(self, method: str, url: str) -> list[tuple[Any, Any, Any, Any]]:
         """Requests sent to one URL (any query)."""
@@ -273,8 +296,9 @@ def make_entry(
     groups: list[str] | None = None,
     expires_in: float = 400 * 24 * 3600,
     options: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> MockConfigEntry:
-    """A config entry as the flow creates it."""
+    """A config entry as the flow creates it (`data` adds what the integration stored since)."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Smartcar",
@@ -291,6 +315,7 @@ def make_entry(
             },
             "permissions": ALL_GROUPS if groups is None else groups,
             "mode": "live",
+            **(data or {}),
         },
         options={
             "read_path": read_path,

@@ -25,6 +25,7 @@ from .conftest import (
 
 MANAGEMENT_TOKEN = "amt-5d41402abc4b2a76b9719d911017c592"
 WEBHOOK_ID = "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a99"
+SMARTCAR_WEBHOOK_ID = "5a8e5e38-1e12-4011-a36d-56f120053f9e"
 
 
 async def test_diagnostics_hold_no_secret_vin_or_coordinate(
@@ -82,7 +83,10 @@ async def test_diagnostics_hold_neither_management_token_nor_webhook_id(
     smartcar: SmartcarMock,
 ) -> None:
     smartcar.add_vehicle("ev")
-    entry = make_entry(options={"management_token": MANAGEMENT_TOKEN, "webhook_id": WEBHOOK_ID})
+    entry = make_entry(
+        options={"management_token": MANAGEMENT_TOKEN, "webhook_id": WEBHOOK_ID},
+        data={"smartcar_webhook_id": SMARTCAR_WEBHOOK_ID, "subscribed_vehicles": [EV_ID]},
+    )
     await setup_entry(hass, entry)
 
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
@@ -90,6 +94,9 @@ async def test_diagnostics_hold_neither_management_token_nor_webhook_id(
 
     assert MANAGEMENT_TOKEN not in text
     assert WEBHOOK_ID not in text
+    assert SMARTCAR_WEBHOOK_ID not in text
+    assert diagnostics["entry"]["data"]["smartcar_webhook_id"] == "**REDACTED**"
+    assert diagnostics["entry"]["data"]["subscribed_vehicles"] == [EV_ID]
     assert diagnostics["entry"]["options"]["management_token"] == "**REDACTED**"
     assert diagnostics["entry"]["options"]["webhook_id"] == "**REDACTED**"
     # Still useful: webhooks are on, so polling is a safety poll.

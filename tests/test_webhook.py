@@ -13,17 +13,22 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.smartcar.api.errors import SmartcarInvalidInputError
+from custom_components.smartcar.subscriptions import _no_access_token
 from simulator.fleet import TESLA_ID, Vehicle
 from simulator.state import Simulator
 from simulator.webhooks import scheduled_payload, vehicle_state_payload
 
 from .conftest import (
+    ACCESS_TOKEN,
+    API,
     API_V3,
     DOMAIN,
     EV_ID,
@@ -35,6 +40,7 @@ from .conftest import (
     make_entry,
     next_poll,
     setup_entry,
+    v2_error,
 )
 
 NOW = datetime(2026, 10, 20, 8, 0, tzinfo=UTC)
@@ -710,3 +716,425 @@ async def test_refresh_button_still_polls_with_webhooks_on(
     )
 
     assert len(smartcar.calls("GET", SIGNALS)) == polls + 1
+
+
+# --- subscribing the cars to Smartcar's webhook -------------------------------------------------
+
+SMARTCAR_WEBHOOK_ID = "5a8e5e38-1e12-4011-a36d-56f120053f9e"
+CHALLENGE = "3a7c1e9f0b2d4c6e8a0f1b3d5c7e9a1b"
+BOTH_CARS = sorted([EV_ID, PETROL_ID])
+
+
+def verify_event(version: str = "4.0", webhook_id: str = SMARTCAR_WEBHOOK_ID) -> dict[str, Any]:
+    """Smartcar's VERIFY request, carrying Smartcar's own id of the webhook."""
+    if version == "2.0":
+        return {
+            "version": "2.0",
+            "webhookId": webhook_id,
+            "eventName": "verify",
+            "payload": {"challenge": CHALLENGE},
+        }
+    return {
+        "eventId": "52f6e0bb-1369-45da-a61c-9e67d092d6db",
+        "eventType": "VERIFY",
+        "data": {"challenge": CHALLENGE},
+        "meta": {"version": "4.0", "webhookId": webhook_id, "webhookName": "Home Assistant"},
+    }
+
+
+def subscription_url(vehicle_id: str, webhook_id: str = SMARTCAR_WEBHOOK_ID) -> str:
+    return f"{API}/vehicles/{vehicle_id}/webhooks/{webhook_id}"
+
+
+def subscribe_calls(
+    smartcar: SmartcarMock, vehicle_id: str, webhook_id: str = SMARTCAR_WEBHOOK_ID
+) -> int:
+    return len(smartcar.calls("POST", subscription_url(vehicle_id, webhook_id)))
+
+
+def webhook_calls(aioclient_mock: AiohttpClientMocker) -> list[tuple[Any, Any, Any, Any]]:
+    """Every subscribe or unsubscribe request, whatever the car or webhook."""
+    return [call for call in aioclient_mock.mock_calls if "/webhooks/" in str(call[1])]
+
+
+def challenge_answer() -> dict[str, str]:
+    return {
+        "challenge": hmac.new(
+            MANAGEMENT_TOKEN.encode(), CHALLENGE.encode(), hashlib.sha256
+        ).hexdigest()
+    }
+
+
+def webhooks_entry(**data: Any) -> MockConfigEntry:
+    """An entry with webhooks on and `data` stored (Smartcar's webhook id, subscribed cars)."""
+    return make_entry(
+        options={"management_token": MANAGEMENT_TOKEN, "webhook_id": WEBHOOK_ID}, data=data
+    )
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """Let the background subscriptions finish."""
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.mark.parametrize("version", ["4.0", "2.0"], ids=["v4", "v2"])
+async def test_signed_verify_is_answered_at_once_then_subscribes_every_car_once(
+    hass: HomeAssistant,
+    *,
+    hass_client_no_auth: ClientSessionGenerator,
+    credentials: None,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
+    version: str,
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.add_vehicle("petrol")
+    await setup_entry(hass, config_entry)
+    # Smartcar's webhook id is not known yet: nothing to subscribe to.
+    assert subscribe_calls(smartcar, EV_ID) == subscribe_calls(smartcar, PETROL_ID) == 0
+    asked, release = asyncio.Event(), asyncio.Event()
+
+    def slow(vehicle_id: str) -> Callable[[Any], Any]:
+        async def reply(_body: Any) -> Reply:
+            asked.set()
+            await release.wait()
+            return Reply(body={"webhookId": SMARTCAR_WEBHOOK_ID, "vehicleId": vehicle_id})
+
+        return reply
+
+    for vehicle_id in BOTH_CARS:
+        smartcar.routes["POST", subscription_url(vehicle_id)] = slow(vehicle_id)
+    raw = encode(verify_event(version))
+
+    status, text = await deliver(hass_client_no_auth, raw, sign(raw))
+
+    # Answered while no subscription has finished: Smartcar never waits for them.
+    assert status == 200
+    assert json.loads(text) == challenge_answer()
+    await asyncio.wait_for(asked.wait(), timeout=5)
+    assert not release.is_set()
+    # Smartcar checks again while the first subscription is under way.
+    status, text = await deliver(hass_client_no_auth, raw, sign(raw))
+    assert status == 200
+    assert json.loads(text) == challenge_answer()
+
+    release.set()
+    await settle(hass)
+
+    assert subscribe_calls(smartcar, EV_ID) == subscribe_calls(smartcar, PETROL_ID) == 1
+    assert config_entry.data["smartcar_webhook_id"] == SMARTCAR_WEBHOOK_ID
+    assert config_entry.data["subscribed_vehicles"] == BOTH_CARS
+
+    # Yet another check, then a restart: every car is subscribed already.
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+    assert status == 200
+    await settle(hass)
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    await settle(hass)
+
+    assert subscribe_calls(smartcar, EV_ID) == subscribe_calls(smartcar, PETROL_ID) == 1
+    assert config_entry.data["subscribed_vehicles"] == BOTH_CARS
+
+
+@pytest.mark.parametrize("version", ["4.0", "2.0"], ids=["v4", "v2"])
+async def test_unsigned_verify_is_answered_but_stores_and_subscribes_nothing(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    loaded: MockConfigEntry,
+    version: str,
+) -> None:
+    data = dict(loaded.data)
+    raw = encode(verify_event(version))
+
+    status, text = await deliver(hass_client_no_auth, raw, None)
+    await settle(hass)
+
+    assert status == 200
+    assert json.loads(text) == challenge_answer()
+    # Anyone could have sent it: it is trusted with nothing.
+    assert dict(loaded.data) == data
+    assert "smartcar_webhook_id" not in loaded.data
+    assert webhook_calls(aioclient_mock) == []
+
+
+async def test_signed_verify_of_another_webhook_subscribes_the_cars_to_it(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    credentials: None,
+    smartcar: SmartcarMock,
+) -> None:
+    smartcar.add_vehicle("ev")
+    entry = webhooks_entry(smartcar_webhook_id="old-webhook", subscribed_vehicles=[EV_ID])
+    await setup_entry(hass, entry)
+    raw = encode(verify_event(webhook_id=SMARTCAR_WEBHOOK_ID))
+
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+    await settle(hass)
+
+    assert status == 200
+    assert subscribe_calls(smartcar, EV_ID, "old-webhook") == 0
+    assert subscribe_calls(smartcar, EV_ID) == 1
+    assert entry.data["smartcar_webhook_id"] == SMARTCAR_WEBHOOK_ID
+    assert entry.data["subscribed_vehicles"] == [EV_ID]
+
+
+async def test_subscriptions_leave_the_request_ledger_unchanged(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    credentials: None,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.add_vehicle("petrol")
+    await setup_entry(hass, config_entry)
+    ledger = config_entry.runtime_data.ledger
+    before = {vehicle_id: ledger.usage(vehicle_id, NOW).used for vehicle_id in BOTH_CARS}
+    raw = encode(verify_event())
+
+    await deliver(hass_client_no_auth, raw, sign(raw))
+    await settle(hass)
+
+    # Subscribing reads nothing from a car: it is not a billed request.
+    assert config_entry.data["subscribed_vehicles"] == BOTH_CARS
+    assert {vehicle_id: ledger.usage(vehicle_id, NOW).used for vehicle_id in BOTH_CARS} == before
+
+
+async def _open_webhook_step(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "read_path": "signals",
+            "monthly_limit": 500,
+            "min_poll_interval": 15,
+            "management_token": MANAGEMENT_TOKEN,
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "webhook"
+    return dict(result)
+
+
+async def test_smartcar_webhook_id_entered_in_the_options_subscribes_the_cars(
+    hass: HomeAssistant, smartcar: SmartcarMock, loaded: MockConfigEntry
+) -> None:
+    runtime = loaded.runtime_data
+    result = await _open_webhook_step(hass, loaded)
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"smartcar_webhook_id": f"  {SMARTCAR_WEBHOOK_ID}  "}
+    )
+    await settle(hass)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # The options did not change, so no reload: the cars are subscribed all the same.
+    assert loaded.runtime_data is runtime
+    assert subscribe_calls(smartcar, EV_ID) == 1
+    assert loaded.data["smartcar_webhook_id"] == SMARTCAR_WEBHOOK_ID
+    assert loaded.data["subscribed_vehicles"] == [EV_ID]
+
+
+async def test_smartcar_webhook_id_entered_while_turning_webhooks_on_subscribes_after_reload(
+    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
+) -> None:
+    smartcar.add_vehicle("ev")
+    entry = make_entry()
+    await setup_entry(hass, entry)
+    result = await _open_webhook_step(hass, entry)
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"smartcar_webhook_id": SMARTCAR_WEBHOOK_ID}
+    )
+    await settle(hass)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.state is ConfigEntryState.LOADED
+    assert subscribe_calls(smartcar, EV_ID) == 1
+    assert entry.data["subscribed_vehicles"] == [EV_ID]
+
+
+async def test_options_show_the_smartcar_webhook_id_learned(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    smartcar: SmartcarMock,
+    loaded: MockConfigEntry,
+) -> None:
+    raw = encode(verify_event())
+    await deliver(hass_client_no_auth, raw, sign(raw))
+    await settle(hass)
+
+    result = await _open_webhook_step(hass, loaded)
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested == {"smartcar_webhook_id": SMARTCAR_WEBHOOK_ID}
+
+    # Submitted unchanged: nothing is subscribed twice.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"smartcar_webhook_id": SMARTCAR_WEBHOOK_ID}
+    )
+    await settle(hass)
+    assert subscribe_calls(smartcar, EV_ID) == 1
+
+
+async def test_car_joining_the_account_later_is_subscribed(
+    hass: HomeAssistant,
+    *,
+    credentials: None,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    smartcar.add_vehicle("ev")
+    entry = webhooks_entry(smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=[EV_ID])
+    await setup_entry(hass, entry)
+    await settle(hass)
+    # Subscribed before the restart: not again.
+    assert subscribe_calls(smartcar, EV_ID) == 0
+
+    smartcar.add_vehicle("petrol")
+    await next_poll(hass, freezer, timedelta(hours=6).total_seconds())
+    await settle(hass)
+
+    assert PETROL_ID in entry.runtime_data.vehicles
+    assert subscribe_calls(smartcar, PETROL_ID) == 1
+    assert subscribe_calls(smartcar, EV_ID) == 0
+    assert entry.data["subscribed_vehicles"] == BOTH_CARS
+
+
+async def test_car_leaving_the_account_leaves_the_subscribed_cars(
+    hass: HomeAssistant,
+    *,
+    credentials: None,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.add_vehicle("petrol")
+    entry = webhooks_entry(smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=BOTH_CARS)
+    await setup_entry(hass, entry)
+
+    smartcar.remove_vehicle(PETROL_ID)
+    await next_poll(hass, freezer, timedelta(hours=6).total_seconds())
+    await settle(hass)
+
+    assert entry.data["subscribed_vehicles"] == [EV_ID]
+    assert entry.data["smartcar_webhook_id"] == SMARTCAR_WEBHOOK_ID
+
+
+async def test_failed_subscription_waits_for_the_next_setup_and_logs_no_secret(
+    hass: HomeAssistant,
+    *,
+    credentials: None,
+    smartcar: SmartcarMock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG")
+    smartcar.add_vehicle("ev")
+    smartcar.add_vehicle("petrol")
+    smartcar.routes["POST", subscription_url(EV_ID)] = v2_error(500, "SERVER", "INTERNAL")
+    entry = webhooks_entry(smartcar_webhook_id=SMARTCAR_WEBHOOK_ID)
+
+    await setup_entry(hass, entry)
+    await settle(hass)
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert subscribe_calls(smartcar, EV_ID) == 1
+    # The other car is subscribed; the failed one is left for the next setup.
+    assert entry.data["subscribed_vehicles"] == [PETROL_ID]
+    assert (
+        f"Could not subscribe Smartcar car {EV_ID} to the webhook "
+        "(ServerError SERVER:INTERNAL HTTP 500)"
+    ) in caplog.text
+    for secret in (ACCESS_TOKEN, MANAGEMENT_TOKEN, "Bearer", WEBHOOK_ID):
+        assert secret not in caplog.text
+
+    del smartcar.routes["POST", subscription_url(EV_ID)]
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
+
+    assert subscribe_calls(smartcar, EV_ID) == 2
+    assert subscribe_calls(smartcar, PETROL_ID) == 1
+    assert entry.data["subscribed_vehicles"] == BOTH_CARS
+
+
+async def test_turning_webhooks_off_unsubscribes_the_cars_with_the_management_token(
+    hass: HomeAssistant,
+    *,
+    credentials: None,
+    smartcar: SmartcarMock,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.add_vehicle("petrol")
+    entry = webhooks_entry(smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=BOTH_CARS)
+    await setup_entry(hass, entry)
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15}
+    )
+    await settle(hass)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    deletes = [call for call in webhook_calls(aioclient_mock) if call[0].upper() == "DELETE"]
+    assert sorted(str(call[1]) for call in deletes) == [
+        subscription_url(vehicle_id) for vehicle_id in BOTH_CARS
+    ]
+    for call in deletes:
+        assert call[3]["Authorization"] == f"Bearer {MANAGEMENT_TOKEN}"
+    assert [call for call in webhook_calls(aioclient_mock) if call[0].upper() != "DELETE"] == []
+    assert "smartcar_webhook_id" not in entry.data
+    assert "subscribed_vehicles" not in entry.data
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_failed_unsubscription_is_logged_and_the_other_cars_still_unsubscribed(
+    hass: HomeAssistant,
+    *,
+    credentials: None,
+    smartcar: SmartcarMock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.add_vehicle("petrol")
+    smartcar.routes["DELETE", subscription_url(BOTH_CARS[0])] = v2_error(
+        401, "AUTHENTICATION", None
+    )
+    entry = webhooks_entry(smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=BOTH_CARS)
+    await setup_entry(hass, entry)
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15}
+    )
+    await settle(hass)
+
+    assert len(smartcar.calls("DELETE", subscription_url(BOTH_CARS[1]))) == 1
+    assert f"Could not unsubscribe Smartcar car {BOTH_CARS[0]}" in caplog.text
+    assert "HTTP 401" in caplog.text
+    assert MANAGEMENT_TOKEN not in caplog.text
+    assert "subscribed_vehicles" not in entry.data
+
+
+async def test_removing_the_entry_unsubscribes_the_cars(
+    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
+) -> None:
+    smartcar.add_vehicle("ev")
+    entry = webhooks_entry(smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=[EV_ID])
+    await setup_entry(hass, entry)
+
+    await hass.config_entries.async_remove(entry.entry_id)
+    await settle(hass)
+
+    deletes = smartcar.calls("DELETE", subscription_url(EV_ID))
+    assert len(deletes) == 1
+    assert deletes[0][3]["Authorization"] == f"Bearer {MANAGEMENT_TOKEN}"
+
+
+async def test_unsubscribing_never_asks_for_an_access_token() -> None:
+    with pytest.raises(SmartcarInvalidInputError):
+        await _no_access_token()

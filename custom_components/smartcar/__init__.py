@@ -31,6 +31,7 @@ from .api.errors import AuthenticationError, SmartcarError, describe_error
 from .auth import SmartcarTokens
 from .budget import BudgetPolicy, RequestLedger
 from .const import (
+    CONF_MANAGEMENT_TOKEN,
     CONF_MIN_POLL_INTERVAL,
     CONF_MONTHLY_LIMIT,
     CONF_READ_PATH,
@@ -48,6 +49,13 @@ from .coordinator import SmartcarCoordinator, async_delete_entry_issues
 from .entity import signal_new_vehicle
 from .models import SmartcarConfigEntry, SmartcarData
 from .services import async_setup_services
+from .subscriptions import (
+    async_retain_subscriptions,
+    async_schedule_subscriptions,
+    async_schedule_unsubscribe,
+    smartcar_webhook_id,
+    subscribed_vehicles,
+)
 from .webhook import async_register_webhook, webhooks_enabled
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -112,6 +120,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     if webhooks_enabled(entry.options):
         async_register_webhook(hass, entry)
+        # In the background: Smartcar's answers never hold up the setup, nor fail it.
+        async_schedule_subscriptions(hass, entry)
 
     async def async_update_vehicles(_now: datetime) -> None:
         await _async_update_vehicles(hass, entry)
@@ -134,7 +144,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
-    """Delete the request ledger and the repair issues of a removed entry."""
+    """Unsubscribe the cars from the webhook; delete the request ledger and the repair issues."""
+    async_schedule_unsubscribe(
+        hass,
+        smartcar_webhook_id(entry),
+        subscribed_vehicles(entry),
+        entry.options.get(CONF_MANAGEMENT_TOKEN),
+    )
     async_delete_entry_issues(hass, entry.entry_id)
     await RequestLedger(hass, entry.entry_id).async_remove()
 
@@ -199,6 +215,7 @@ async def _async_update_vehicles(hass: HomeAssistant, entry: SmartcarConfigEntry
     except (SmartcarError, OAuth2TokenRequestBaseError) as err:
         LOGGER.debug("Could not list the Smartcar cars: %s", describe_error(err))
         return
+    added = False
     for vehicle_id in vehicle_ids:
         if vehicle_id in runtime.vehicles:
             continue
@@ -207,7 +224,10 @@ async def _async_update_vehicles(hass: HomeAssistant, entry: SmartcarConfigEntry
         await coordinator.async_refresh()
         runtime.vehicles[vehicle_id] = coordinator
         async_dispatcher_send(hass, signal_new_vehicle(entry.entry_id), vehicle_id)
+        added = True
     await _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
+    if added and webhooks_enabled(entry.options):
+        async_schedule_subscriptions(hass, entry)
 
 
 async def _async_remove_departed_vehicles(
@@ -232,6 +252,7 @@ async def _async_remove_departed_vehicles(
         ):
             device_registry.async_remove_device(device.id)
     entry.runtime_data.ledger.retain(vehicle_ids)
+    async_retain_subscriptions(hass, entry, vehicle_ids)
     cached = entry.data.get(CONF_VEHICLES, {})
     if set(cached) - vehicle_ids:
         hass.config_entries.async_update_entry(

@@ -10,6 +10,7 @@ from homeassistant.components import webhook
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
+    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
@@ -39,6 +40,7 @@ from .const import (
     CONF_MONTHLY_LIMIT,
     CONF_PERMISSIONS,
     CONF_READ_PATH,
+    CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
     DEFAULT_MIN_POLL_INTERVAL,
     DEFAULT_MONTHLY_LIMIT,
@@ -55,7 +57,13 @@ from .const import (
     scopes_for,
 )
 from .models import SmartcarConfigEntry
-from .webhook import async_webhook_url
+from .subscriptions import (
+    async_forget_webhook,
+    async_schedule_subscriptions,
+    async_set_webhook_id,
+    smartcar_webhook_id,
+)
+from .webhook import async_webhook_url, webhooks_enabled
 
 # Errors Smartcar Connect sends back instead of a code; each ends the flow with its own message.
 CONNECT_ERRORS = frozenset(
@@ -273,6 +281,9 @@ OPTIONS_SCHEMA = probatio.Schema(
     }
 )
 
+# Smartcar's own webhook id, for when its VERIFY request is not signed (then it is not trusted).
+WEBHOOK_SCHEMA = probatio.Schema({probatio.Optional(CONF_SMARTCAR_WEBHOOK_ID): TextSelector()})
+
 
 class SmartcarOptionsFlow(OptionsFlowWithReload):
     """How cars are read, how many requests they may use, and whether Smartcar pushes data."""
@@ -291,6 +302,12 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
             }
             management_token = user_input.get(CONF_MANAGEMENT_TOKEN, "").strip()
             if not management_token:
+                # Webhooks off: the cars are unsubscribed (best effort) with the old token.
+                async_forget_webhook(
+                    self.hass,
+                    self.config_entry,
+                    self.config_entry.options.get(CONF_MANAGEMENT_TOKEN),
+                )
                 return self.async_create_entry(data=self._options)
             self._options[CONF_MANAGEMENT_TOKEN] = management_token
             # The address stays the same while webhooks stay on.
@@ -311,11 +328,26 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
     async def async_step_webhook(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the address to register in the Smartcar dashboard, then save."""
+        """Show the address to register in the Smartcar dashboard, then save.
+
+        Smartcar's webhook id is optional: it is learned from Smartcar's signed VERIFY request.
+        Entered here, it is stored the same way and the cars are subscribed to it.
+        """
         if user_input is not None:
+            if webhook_id := user_input.get(CONF_SMARTCAR_WEBHOOK_ID, "").strip():
+                entry = self.config_entry
+                async_set_webhook_id(self.hass, entry, webhook_id)
+                # Webhooks already on: subscribe now. Otherwise (or when the options change)
+                # the setup that follows subscribes.
+                if entry.state is ConfigEntryState.LOADED and webhooks_enabled(entry.options):
+                    async_schedule_subscriptions(self.hass, entry)
             return self.async_create_entry(data=self._options)
+        known = smartcar_webhook_id(self.config_entry)
         return self.async_show_form(
             step_id="webhook",
+            data_schema=self.add_suggested_values_to_schema(
+                WEBHOOK_SCHEMA, {CONF_SMARTCAR_WEBHOOK_ID: known} if known else {}
+            ),
             description_placeholders={
                 "webhook_url": async_webhook_url(self.hass, self._options[CONF_WEBHOOK_ID]),
                 "dashboard_url": SMARTCAR_DASHBOARD_URL,

@@ -30,6 +30,13 @@ SMARTCAR_PERMISSIONS_DOCS_URL: Final = "https://smartcar.com/docs/api-reference/
 CONF_PERMISSIONS: Final = "permissions"
 CONF_MODE: Final = "mode"
 CONF_VEHICLES: Final = "vehicles"
+# Smartcar's own id of the webhook (its dashboard's, not Home Assistant's webhook id in the
+# callback URI) and the cars subscribed to it. Both are kept in the entry's data, not its options:
+# they are learned from Smartcar (a signed VERIFY) rather than chosen; the subscribed cars only mean
+# something with the id they were subscribed to, so both change in one write; and the options are
+# rebuilt from the form on every submit, which could drop an id learned while the form was open.
+CONF_SMARTCAR_WEBHOOK_ID: Final = "smartcar_webhook_id"
+CONF_SUBSCRIBED_VEHICLES: Final = "subscribed_vehicles"
 
 # Options
 CONF_READ_PATH: Final = "read_path"

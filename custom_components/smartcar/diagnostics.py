@@ -20,6 +20,7 @@ TO_REDACT = {
     "client_secret",
     "management_token",
     "webhook_id",
+    "smartcar_webhook_id",
     "vin",
     "latitude",
     "longitude",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -28,3 +29,5 @@ class SmartcarData:
     policy: BudgetPolicy
     read_path: ReadPath
     vehicles: dict[str, SmartcarCoordinator] = field(default_factory=dict)
+    # Held while cars are subscribed to Smartcar's webhook, so no car is subscribed twice.
+    subscription_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

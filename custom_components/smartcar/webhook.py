@@ -14,6 +14,10 @@ spaces). Such an answer signs nothing this receiver would accept and changes not
 Smartcar retries any answer other than 2xx and delivers at least once, in any order: deliveries for
 cars this entry does not have are acknowledged and ignored, and event ids already handled are
 skipped. Nothing here waits for Smartcar, so the answer comes well within its 15 seconds.
+
+A signed VERIFY carries Smartcar's own id of the webhook: after the answer, the entry remembers it
+and subscribes its cars to it (`subscriptions.py`), since Smartcar only delivers data for
+subscribed cars. An unsigned VERIFY is answered but stores and subscribes nothing.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from .api.webhooks import (
 )
 from .const import CONF_MANAGEMENT_TOKEN, DOMAIN, LOGGER
 from .models import SmartcarConfigEntry
+from .subscriptions import async_learn_webhook_id
 
 SIGNATURE_HEADER = "SC-Signature"
 # Event ids remembered to skip redelivered events (Smartcar retries within a few minutes).
@@ -111,10 +116,26 @@ class SmartcarWebhookReceiver:
             LOGGER.debug("Smartcar webhook refused: %s", err)
             return web.Response(status=HTTPStatus.BAD_REQUEST, text=str(err))
         if isinstance(event, VerifyEvent):
+            if event.webhook_id:
+                self._async_learn_webhook_id(hass, event.webhook_id)
             return self._challenge_answer(event.challenge)
         for vehicle_event in vehicle_events(event):
             self._async_route(vehicle_event)
         return web.Response(status=HTTPStatus.OK)
+
+    @callback
+    def _async_learn_webhook_id(self, hass: HomeAssistant, smartcar_webhook_id: str) -> None:
+        """After the answer, remember Smartcar's webhook id and subscribe the cars to it.
+
+        Only a signed VERIFY gets here: an unsigned one could come from anyone. The task starts
+        once this request is answered (not eagerly), so Smartcar never waits for it.
+        """
+        self._entry.async_create_background_task(
+            hass,
+            async_learn_webhook_id(hass, self._entry, smartcar_webhook_id),
+            name=f"{DOMAIN} webhook subscriptions",
+            eager_start=False,
+        )
 
     def _challenge_answer(self, challenge: str) -> web.Response:
         return web.json_response(

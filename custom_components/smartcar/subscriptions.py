@@ -1,0 +1,190 @@
+"""Subscribing the cars to Smartcar's webhook: Smartcar only delivers data for subscribed cars.
+
+Smartcar's webhook id is the one its dashboard shows (not Home Assistant's webhook id in the
+callback URI). It is learned from a signed VERIFY request, or entered by the owner in the options,
+and kept in the entry's data with the cars subscribed to it, so a restart or another VERIFY does not
+subscribe a car twice. A car whose subscription fails stays unsubscribed and is tried again at the
+next setup; the failure never fails the setup.
+
+Subscribing (`POST /vehicles/{id}/webhooks/{webhookId}`, with the owner's access token) reads
+nothing from the car: it is not a billed request (only vehicle data reads and commands are), so it
+is never recorded in the request ledger. Unsubscribing (`DELETE`, with the management token) is done
+best effort when webhooks are turned off or the entry is removed.
+
+Whether webhooks are on is for the callers to check: this module only subscribes what it is asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from aiohttp import ClientError
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import OAuth2TokenRequestBaseError
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .api.client import Origins, SmartcarClient
+from .api.errors import SmartcarError, SmartcarInvalidInputError, describe_error
+from .const import CONF_SMARTCAR_WEBHOOK_ID, CONF_SUBSCRIBED_VEHICLES, DOMAIN, LOGGER
+from .models import SmartcarConfigEntry
+
+# Unsubscribing is best effort, after the owner has moved on: don't wait for long.
+UNSUBSCRIBE_TIMEOUT = 60
+
+
+def smartcar_webhook_id(entry: SmartcarConfigEntry) -> str | None:
+    """Return Smartcar's id of the webhook, once known."""
+    webhook_id: str | None = entry.data.get(CONF_SMARTCAR_WEBHOOK_ID)
+    return webhook_id or None
+
+
+def subscribed_vehicles(entry: SmartcarConfigEntry) -> frozenset[str]:
+    """Return the cars subscribed to Smartcar's webhook."""
+    return frozenset(entry.data.get(CONF_SUBSCRIBED_VEHICLES, ()))
+
+
+@callback
+def async_set_webhook_id(hass: HomeAssistant, entry: SmartcarConfigEntry, webhook_id: str) -> None:
+    """Remember Smartcar's webhook id; cars subscribed to another id are subscribed anew."""
+    if smartcar_webhook_id(entry) == webhook_id:
+        return
+    hass.config_entries.async_update_entry(
+        entry,
+        data={**entry.data, CONF_SMARTCAR_WEBHOOK_ID: webhook_id, CONF_SUBSCRIBED_VEHICLES: []},
+    )
+
+
+@callback
+def async_retain_subscriptions(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, vehicle_ids: Iterable[str]
+) -> None:
+    """Forget the subscriptions of cars that left the account."""
+    subscribed = subscribed_vehicles(entry)
+    kept = subscribed.intersection(vehicle_ids)
+    if kept != subscribed:
+        _async_store_subscribed(hass, entry, kept)
+
+
+@callback
+def async_schedule_subscriptions(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
+    """Subscribe, in the background, the entry's cars not subscribed yet (once the id is known)."""
+    if smartcar_webhook_id(entry) is None:
+        return
+    if not set(entry.runtime_data.vehicles) - subscribed_vehicles(entry):
+        return
+    entry.async_create_background_task(
+        hass, async_subscribe_vehicles(hass, entry), name=f"{DOMAIN} webhook subscriptions"
+    )
+
+
+async def async_learn_webhook_id(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, webhook_id: str
+) -> None:
+    """Remember the id a signed VERIFY carried and subscribe the cars to it."""
+    async_set_webhook_id(hass, entry, webhook_id)
+    await async_subscribe_vehicles(hass, entry)
+
+
+async def async_subscribe_vehicles(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
+    """Subscribe each car not subscribed yet, one request per car; failures wait for next setup."""
+    runtime = entry.runtime_data
+    # One run at a time: a VERIFY arriving during the setup's run finds the cars it subscribed.
+    async with runtime.subscription_lock:
+        for vehicle_id in list(runtime.vehicles):
+            webhook_id = smartcar_webhook_id(entry)
+            if webhook_id is None or vehicle_id in subscribed_vehicles(entry):
+                continue
+            # Not billed (no data is read from the car): the request ledger is left alone.
+            try:
+                await runtime.tokens.async_authorized(
+                    partial(runtime.client.subscribe_webhook, vehicle_id, webhook_id)
+                )
+            except (SmartcarError, OAuth2TokenRequestBaseError, ClientError) as err:
+                # By type and status only: an error's text may carry the request's headers.
+                LOGGER.warning(
+                    "Could not subscribe Smartcar car %s to the webhook (%s); "
+                    "trying again at the next setup",
+                    vehicle_id,
+                    describe_error(err),
+                )
+                continue
+            # The id may have changed, or the car left, while Smartcar answered.
+            if smartcar_webhook_id(entry) == webhook_id and vehicle_id in runtime.vehicles:
+                _async_store_subscribed(hass, entry, subscribed_vehicles(entry) | {vehicle_id})
+                LOGGER.debug("Smartcar car %s subscribed to the webhook", vehicle_id)
+
+
+@callback
+def async_forget_webhook(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, management_token: str | None
+) -> None:
+    """Webhooks are off: clear the stored ids and unsubscribe the cars in the background."""
+    webhook_id = smartcar_webhook_id(entry)
+    vehicle_ids = sorted(subscribed_vehicles(entry))
+    if CONF_SMARTCAR_WEBHOOK_ID not in entry.data and CONF_SUBSCRIBED_VEHICLES not in entry.data:
+        return
+    hass.config_entries.async_update_entry(
+        entry,
+        data={
+            key: value
+            for key, value in entry.data.items()
+            if key not in (CONF_SMARTCAR_WEBHOOK_ID, CONF_SUBSCRIBED_VEHICLES)
+        },
+    )
+    async_schedule_unsubscribe(hass, webhook_id, vehicle_ids, management_token)
+
+
+@callback
+def async_schedule_unsubscribe(
+    hass: HomeAssistant,
+    webhook_id: str | None,
+    vehicle_ids: Iterable[str],
+    management_token: str | None,
+) -> None:
+    """Unsubscribe the cars in the background, best effort (it outlives the entry's reload)."""
+    vehicle_ids = list(vehicle_ids)
+    if not webhook_id or not vehicle_ids or not management_token:
+        return
+    hass.async_create_background_task(
+        _async_unsubscribe(hass, webhook_id, vehicle_ids, management_token),
+        name=f"{DOMAIN} webhook unsubscriptions",
+    )
+
+
+async def _async_unsubscribe(
+    hass: HomeAssistant, webhook_id: str, vehicle_ids: list[str], management_token: str
+) -> None:
+    """DELETE each car's subscription with `Authorization: Bearer <management token>`."""
+    client = SmartcarClient(
+        async_get_clientsession(hass),
+        _no_access_token,
+        origins=Origins.from_environment(),
+        timeout=UNSUBSCRIBE_TIMEOUT,
+    )
+    for vehicle_id in vehicle_ids:
+        try:
+            await client.unsubscribe_webhook(vehicle_id, webhook_id, management_token)
+        except SmartcarError as err:
+            LOGGER.warning(
+                "Could not unsubscribe Smartcar car %s from the webhook (%s); "
+                "remove the webhook in the Smartcar dashboard if deliveries continue",
+                vehicle_id,
+                describe_error(err),
+            )
+        else:
+            LOGGER.debug("Smartcar car %s unsubscribed from the webhook", vehicle_id)
+
+
+async def _no_access_token() -> str:
+    """Unsubscribing is authorised by the management token: no access token is ever asked for."""
+    raise SmartcarInvalidInputError("unsubscribing needs no access token")
+
+
+@callback
+def _async_store_subscribed(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, vehicle_ids: Iterable[str]
+) -> None:
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_SUBSCRIBED_VEHICLES: sorted(vehicle_ids)}
+    )
