@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import pytest_socket
+
+from ._stack import Stack, running_stack
 
 
 @pytest.fixture
@@ -19,3 +22,10 @@ def loopback_sockets() -> Iterator[None]:
     pytest_socket.enable_socket()
     yield
     pytest_socket.disable_socket(allow_unix_socket=True)
+
+
+@pytest.fixture
+async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    """The simulator running; Home Assistant configured, started by the test."""
+    async with running_stack(tmp_path) as running:
+        yield running
