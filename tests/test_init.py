@@ -19,6 +19,7 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -103,6 +104,21 @@ async def test_unload_and_reload(
     assert loaded_ev.state is ConfigEntryState.LOADED
     # The car's make, model and year were kept in the entry: asked only once.
     assert len(smartcar.calls("GET", f"{API}/vehicles/{EV_ID}")) == 1
+
+
+async def test_reload_right_after_a_read_keeps_the_requests_it_counted(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry
+) -> None:
+    now = dt_util.utcnow()
+    used = loaded_ev.runtime_data.ledger.usage(EV_ID, now).used
+    assert used > 0
+
+    # Within the ledger's save delay: what was counted must survive the reload.
+    assert await hass.config_entries.async_reload(loaded_ev.entry_id)
+    await hass.async_block_till_done()
+
+    # The reload's own read (one signals page) comes on top; the make and model are kept.
+    assert loaded_ev.runtime_data.ledger.usage(EV_ID, now).used == used + 1
 
 
 async def test_expired_token_is_refreshed_with_basic_auth(

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiohttp import ClientError
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
@@ -55,8 +54,9 @@ from .subscriptions import (
     async_schedule_unsubscribe,
     smartcar_webhook_id,
     subscribed_vehicles,
+    webhooks_enabled,
 )
-from .webhook import async_register_webhook, webhooks_enabled
+from .webhook import async_register_webhook
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -84,7 +84,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="authentication_failed"
         ) from err
-    except (OAuth2TokenRequestBaseError, ClientError) as err:
+    except OAuth2TokenRequestBaseError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="cannot_connect"
         ) from err
@@ -98,6 +98,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     vehicle_ids = await _async_list_vehicles(client, tokens)
     ledger = RequestLedger(hass, entry.entry_id)
     await ledger.async_load()
+    # Saves are delayed; a reload (options, reauth) reads the file again at once.
+    entry.async_on_unload(ledger.async_flush)
     entry.runtime_data = SmartcarData(
         client=client,
         tokens=tokens,
@@ -215,7 +217,6 @@ async def _async_update_vehicles(hass: HomeAssistant, entry: SmartcarConfigEntry
     except (SmartcarError, OAuth2TokenRequestBaseError) as err:
         LOGGER.debug("Could not list the Smartcar cars: %s", describe_error(err))
         return
-    added = False
     for vehicle_id in vehicle_ids:
         if vehicle_id in runtime.vehicles:
             continue
@@ -224,10 +225,9 @@ async def _async_update_vehicles(hass: HomeAssistant, entry: SmartcarConfigEntry
         await coordinator.async_refresh()
         runtime.vehicles[vehicle_id] = coordinator
         async_dispatcher_send(hass, signal_new_vehicle(entry.entry_id), vehicle_id)
-        added = True
     await _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
-    if added and webhooks_enabled(entry.options):
-        async_schedule_subscriptions(hass, entry)
+    # New cars, and any whose subscription failed, are subscribed (nothing to do otherwise).
+    async_schedule_subscriptions(hass, entry)
 
 
 async def _async_remove_departed_vehicles(

@@ -162,6 +162,10 @@ class RequestLedger:
         if departed:
             self._async_schedule_save()
 
+    async def async_flush(self) -> None:
+        """Write the ledger now: a reload within the save delay must not forget requests."""
+        await self._store.async_save(self._rows())
+
     async def async_remove(self) -> None:
         """Delete the ledger file (the config entry is removed)."""
         await self._store.async_remove()
