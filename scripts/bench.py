@@ -60,6 +60,7 @@ from custom_components.smartcar.api.parsers import (
 from custom_components.smartcar.api.signals import parse_signals
 from custom_components.smartcar.budget import BudgetPolicy, billing_period, poll_interval
 from custom_components.smartcar.const import PermissionGroup, scopes_for
+from custom_components.smartcar.coordinator import has_moved, is_billed
 from simulator import (
     TESLA_ID,
     TOYOTA_ID,
@@ -330,8 +331,9 @@ class BatchPolling(PerEndpointPolling):
 class BudgetedSignals:
     """Ours: one v3 signals read per poll, spaced by `budget.poll_interval`.
 
-    Mirrors `SmartcarCoordinator`: it counts one request per `get_signals` call (its `poll_cost`
-    for v3), is active while the car charges or moves, and asks the budget for the next wait.
+    Mirrors `SmartcarCoordinator` with its own helpers: it counts what each `get_signals` call
+    bills (`billed_requests`, and a refusal only when `is_billed`), is active while the car
+    charges or moves (`has_moved`), and asks the budget for the next wait.
     """
 
     key = "signals"
@@ -347,14 +349,14 @@ class BudgetedSignals:
         try:
             result = await client.get_signals(vehicle_id)
         except SmartcarError as err:
-            if err.status is not None:
+            if is_billed(err):
                 self._used[vehicle_id, period] += 1
             raise
-        self._used[vehicle_id, period] += 1
+        self._used[vehicle_id, period] += result.billed_requests
         previous = self._state.get(vehicle_id, VehicleState())
         state = previous.merge(result.state)
         self._state[vehicle_id] = state
-        self._active[vehicle_id] = state.is_charging is True or _has_moved(previous, state)
+        self._active[vehicle_id] = state.is_charging is True or has_moved(previous, state)
 
     def wait(self, vehicle_id: str, now: float) -> timedelta:
         at = moment(now)
@@ -371,18 +373,6 @@ class BudgetedSignals:
 
     def counted(self, vehicle_id: str) -> int | None:
         return sum(used for (car, _period), used in self._used.items() if car == vehicle_id)
-
-
-def _has_moved(previous: VehicleState, current: VehicleState) -> bool:
-    """The coordinator's test: the position changed at the third decimal (about 100 m)."""
-    before, after = _position(previous), _position(current)
-    return before is not None and after is not None and before != after
-
-
-def _position(state: VehicleState) -> tuple[float, float] | None:
-    if state.latitude is None or state.longitude is None:
-        return None
-    return round(state.latitude, 3), round(state.longitude, 3)
 
 
 def make_strategy(key: str) -> Strategy:

@@ -152,15 +152,13 @@ class SmartcarMock:
 
     Each route can be replaced by a test (`routes[("GET", url)] = Reply(...)`); every request stays
     in `aioclient_mock.mock_calls`, so tests assert what was sent. Webhook subscriptions of the
-    account's cars answer like Smartcar for any webhook id unless a test routes one URL itself;
-    `subscriptions` holds the cars subscribed to each webhook id.
+    account's cars answer like Smartcar for any webhook id unless a test routes one URL itself.
     """
 
     def __init__(self, aioclient_mock: AiohttpClientMocker) -> None:
         self.aioclient_mock = aioclient_mock
         self.routes: dict[tuple[str, str], Route] = {}
         self.vehicles: dict[str, str] = {}
-        self.subscriptions: dict[str, set[str]] = {}
         for method in ("POST", "DELETE"):
             aioclient_mock.request(method, WEBHOOK_SUBSCRIPTION, side_effect=self._respond)
         self.add_route("GET", f"{API}/user", Reply(body=load_fixture("user.json")))
@@ -261,11 +259,8 @@ class SmartcarMock:
         vehicle_id, webhook_id = url.parts[-3], url.parts[-1]
         if vehicle_id not in self.vehicles:
             return Reply(status=404, body={"type": "RESOURCE_NOT_FOUND", "code": "PATH"})
-        subscribed = self.subscriptions.setdefault(webhook_id, set())
         if method.upper() == "DELETE":
-            subscribed.discard(vehicle_id)
             return Reply(body={"status": "success"})
-        subscribed.add(vehicle_id)
         return Reply(body={"webhookId": webhook_id, "vehicleId": vehicle_id})
 
     def calls(self, method: str, url: str) -> list[tuple[Any, Any, Any, Any]]:

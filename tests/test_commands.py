@@ -102,13 +102,12 @@ async def test_charge_limit_out_of_range_is_refused_before_sending(
 ) -> None:
     """Past Home Assistant's slider bounds, the client itself refuses, and nothing is billed."""
     coordinator = loaded_ev.runtime_data.vehicles[EV_ID]
-    client = loaded_ev.runtime_data.client
     ledger = loaded_ev.runtime_data.ledger
     before = ledger.usage(EV_ID, dt_util.utcnow()).used
 
     with pytest.raises(ServiceValidationError, match="refused the values") as raised:
         await coordinator.async_command(
-            lambda: client.set_charge_limit(EV_ID, limit),
+            lambda client, vehicle_id: client.set_charge_limit(vehicle_id, limit),
             VehicleState(charge_limit_percent=limit * 100),
         )
 

@@ -20,8 +20,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.smartcar.api.errors import SmartcarInvalidInputError
-from custom_components.smartcar.subscriptions import _no_access_token
 from simulator.fleet import TESLA_ID, Vehicle
 from simulator.state import Simulator
 from simulator.webhooks import scheduled_payload, vehicle_state_payload
@@ -1099,6 +1097,7 @@ async def test_failed_unsubscription_is_logged_and_the_other_cars_still_unsubscr
     smartcar: SmartcarMock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level("DEBUG")
     smartcar.add_vehicle("ev")
     smartcar.add_vehicle("petrol")
     smartcar.routes["DELETE", subscription_url(BOTH_CARS[0])] = v2_error(
@@ -1133,8 +1132,3 @@ async def test_removing_the_entry_unsubscribes_the_cars(
     deletes = smartcar.calls("DELETE", subscription_url(EV_ID))
     assert len(deletes) == 1
     assert deletes[0][3]["Authorization"] == f"Bearer {MANAGEMENT_TOKEN}"
-
-
-async def test_unsubscribing_never_asks_for_an_access_token() -> None:
-    with pytest.raises(SmartcarInvalidInputError):
-        await _no_access_token()

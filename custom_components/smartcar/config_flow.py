@@ -10,7 +10,6 @@ from homeassistant.components import webhook
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
-    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
@@ -59,11 +58,10 @@ from .const import (
 from .models import SmartcarConfigEntry
 from .subscriptions import (
     async_forget_webhook,
-    async_schedule_subscriptions,
-    async_set_webhook_id,
+    async_use_webhook_id,
     smartcar_webhook_id,
 )
-from .webhook import async_webhook_url, webhooks_enabled
+from .webhook import async_webhook_url
 
 # Errors Smartcar Connect sends back instead of a code; each ends the flow with its own message.
 CONNECT_ERRORS = frozenset(
@@ -335,12 +333,9 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
         """
         if user_input is not None:
             if webhook_id := user_input.get(CONF_SMARTCAR_WEBHOOK_ID, "").strip():
-                entry = self.config_entry
-                async_set_webhook_id(self.hass, entry, webhook_id)
-                # Webhooks already on: subscribe now. Otherwise (or when the options change)
+                # Webhooks already on: subscribed now. Otherwise (or when the options change)
                 # the setup that follows subscribes.
-                if entry.state is ConfigEntryState.LOADED and webhooks_enabled(entry.options):
-                    async_schedule_subscriptions(self.hass, entry)
+                async_use_webhook_id(self.hass, self.config_entry, webhook_id)
             return self.async_create_entry(data=self._options)
         known = smartcar_webhook_id(self.config_entry)
         return self.async_show_form(

@@ -20,7 +20,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api.client import BATCH_PATHS
+from .api.client import BATCH_PATHS, SmartcarClient
 from .api.errors import (
     AuthenticationError,
     BillingError,
@@ -117,7 +117,7 @@ class _Read:
     rate_limit: RateLimitError | None = None
 
 
-def _is_billed(err: SmartcarError) -> bool:
+def is_billed(err: SmartcarError) -> bool:
     """Return whether Smartcar counted the failed request against the car's monthly limit."""
     return err.status is not None and not isinstance(
         err, AuthenticationError | RateLimitError | BillingError
@@ -200,12 +200,11 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
     def batch_paths(self) -> tuple[str, ...]:
         """Return the v2 paths worth a request: granted, supported, needed by an entity or new."""
         permissions = self.permissions or frozenset()
+        unsupported = self.unsupported
         candidates = {
             path
             for path, scope in PATH_SCOPES.items()
-            if scope in permissions
-            and path not in self.unsupported
-            and path not in self._denied_paths
+            if scope in permissions and path not in unsupported and path not in self._denied_paths
         }
         # Entities listen with their path as context; disabled entities do not listen.
         needed = set(self.async_contexts()) | (candidates - self._answered_paths)
@@ -353,9 +352,10 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
                 self._async_use_batch()
             else:
                 return _Read(state=result.state, cleared=self._signal_fields_gone(result.errors))
-            if not self.batch_paths():
-                return _Read(state=VehicleState())
         paths = self.batch_paths()
+        if not paths:
+            # Only after v3 fell through: a batch poll with nothing to read never gets here.
+            return _Read(state=VehicleState())
         result = await self._async_billed(now, client.batch(self.vehicle_id, paths), len(paths))
         return self._async_handle_path_errors(now, paths, result)
 
@@ -425,7 +425,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         try:
             response = await request
         except SmartcarError as err:
-            if _is_billed(err):
+            if is_billed(err):
                 self._async_record(now, refused_cost)
             raise
         self._async_record(
@@ -442,7 +442,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         """Set and return the wait before the next poll from what is left of the month."""
         runtime = self.config_entry.runtime_data
         usage = runtime.ledger.usage(self.vehicle_id, now)
-        active = state.is_charging is True or _has_moved(previous, state)
+        active = state.is_charging is True or has_moved(previous, state)
         interval = self.update_interval = poll_interval(
             runtime.policy,
             used=usage.used,
@@ -531,12 +531,16 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
 
     async def async_command(
         self,
-        command: Callable[[], Awaitable[CommandResult]],
+        command: Callable[[SmartcarClient, str], Awaitable[CommandResult]],
         applied: VehicleState | None = None,
     ) -> None:
-        """Send a command, one at a time per car; on success show its effect at once (no poll)."""
+        """Send a command, one at a time per car; on success show its effect at once (no poll).
+
+        `command` is called with the account's client and this car's id, e.g. `SmartcarClient.lock`.
+        """
+        client = self.config_entry.runtime_data.client
         async with self.command_lock:
-            await self._async_call(command)
+            await self._async_call(lambda: command(client, self.vehicle_id))
         if applied is None:
             return
         self._async_remember_write(applied)
@@ -710,7 +714,8 @@ def position(state: VehicleState) -> tuple[float, float] | None:
     return state.latitude, state.longitude
 
 
-def _has_moved(previous: VehicleState, current: VehicleState) -> bool:
+def has_moved(previous: VehicleState, current: VehicleState) -> bool:
+    """Return whether the car moved (its position changed at the third decimal, about 100 m)."""
     before, after = position(previous), position(current)
     if before is None or after is None:
         return False

@@ -10,6 +10,7 @@ from homeassistant.components.lock import LockEntity, LockEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.client import SmartcarClient
 from .api.models import VehicleState
 from .entity import SmartcarEntity, SmartcarEntityDescription, async_add_vehicle_entities
 from .models import SmartcarConfigEntry
@@ -61,15 +62,9 @@ class SmartcarLock(SmartcarEntity, LockEntity):
     @override
     async def async_lock(self, **kwargs: Any) -> None:
         """Lock the car."""
-        client = self.coordinator.config_entry.runtime_data.client
-        await self.coordinator.async_command(
-            lambda: client.lock(self.coordinator.vehicle_id), VehicleState(is_locked=True)
-        )
+        await self.coordinator.async_command(SmartcarClient.lock, VehicleState(is_locked=True))
 
     @override
     async def async_unlock(self, **kwargs: Any) -> None:
         """Unlock the car."""
-        client = self.coordinator.config_entry.runtime_data.client
-        await self.coordinator.async_command(
-            lambda: client.unlock(self.coordinator.vehicle_id), VehicleState(is_locked=False)
-        )
+        await self.coordinator.async_command(SmartcarClient.unlock, VehicleState(is_locked=False))

@@ -67,8 +67,7 @@ class SmartcarNumber(SmartcarEntity, NumberEntity):
     @override
     async def async_set_native_value(self, value: float) -> None:
         """Send the new limit (Smartcar takes a fraction)."""
-        client = self.coordinator.config_entry.runtime_data.client
         await self.coordinator.async_command(
-            lambda: client.set_charge_limit(self.coordinator.vehicle_id, value / 100),
+            lambda client, vehicle_id: client.set_charge_limit(vehicle_id, value / 100),
             VehicleState(charge_limit_percent=value),
         )

@@ -107,9 +107,8 @@ async def _async_send_destination(call: ServiceCall) -> None:
     if not -180 <= longitude <= 180:
         raise _invalid("invalid_longitude", value=str(longitude))
     coordinator = _async_vehicle(call, "control_navigation")
-    client = coordinator.config_entry.runtime_data.client
     await coordinator.async_command(
-        lambda: client.send_destination(coordinator.vehicle_id, latitude, longitude)
+        lambda client, vehicle_id: client.send_destination(vehicle_id, latitude, longitude)
     )
 
 

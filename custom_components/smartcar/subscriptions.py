@@ -4,33 +4,47 @@ Smartcar's webhook id is the one its dashboard shows (not Home Assistant's webho
 callback URI). It is learned from a signed VERIFY request, or entered by the owner in the options,
 and kept in the entry's data with the cars subscribed to it, so a restart or another VERIFY does not
 subscribe a car twice. A car whose subscription fails stays unsubscribed and is tried again at the
-next setup; the failure never fails the setup.
+next setup or the next periodic check of the account's cars; the failure never fails the setup.
 
 Subscribing (`POST /vehicles/{id}/webhooks/{webhookId}`, with the owner's access token) reads
 nothing from the car: it is not a billed request (only vehicle data reads and commands are), so it
 is never recorded in the request ledger. Unsubscribing (`DELETE`, with the management token) is done
 best effort when webhooks are turned off or the entry is removed.
 
-Whether webhooks are on is for the callers to check: this module only subscribes what it is asked.
+Nothing is subscribed while webhooks are off (`webhooks_enabled`): `async_schedule_subscriptions`
+checks it, so callers need not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import partial
+from typing import Any
 
-from aiohttp import ClientError
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import OAuth2TokenRequestBaseError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .api.client import Origins, SmartcarClient
-from .api.errors import SmartcarError, SmartcarInvalidInputError, describe_error
-from .const import CONF_SMARTCAR_WEBHOOK_ID, CONF_SUBSCRIBED_VEHICLES, DOMAIN, LOGGER
+from .api.client import Origins, SmartcarManagement
+from .api.errors import SmartcarError, describe_error
+from .const import (
+    CONF_MANAGEMENT_TOKEN,
+    CONF_SMARTCAR_WEBHOOK_ID,
+    CONF_SUBSCRIBED_VEHICLES,
+    DOMAIN,
+    LOGGER,
+)
 from .models import SmartcarConfigEntry
 
 # Unsubscribing is best effort, after the owner has moved on: don't wait for long.
 UNSUBSCRIBE_TIMEOUT = 60
+
+
+def webhooks_enabled(options: Mapping[str, Any]) -> bool:
+    """Return whether the owner turned webhooks on (a management token and a webhook id)."""
+    return bool(options.get(CONF_MANAGEMENT_TOKEN)) and bool(options.get(CONF_WEBHOOK_ID))
 
 
 def smartcar_webhook_id(entry: SmartcarConfigEntry) -> str | None:
@@ -56,6 +70,17 @@ def async_set_webhook_id(hass: HomeAssistant, entry: SmartcarConfigEntry, webhoo
 
 
 @callback
+def async_use_webhook_id(hass: HomeAssistant, entry: SmartcarConfigEntry, webhook_id: str) -> None:
+    """Remember Smartcar's webhook id and subscribe the cars to it in the background.
+
+    An entry not loaded only remembers it: the setup that follows subscribes.
+    """
+    async_set_webhook_id(hass, entry, webhook_id)
+    if entry.state is ConfigEntryState.LOADED:
+        async_schedule_subscriptions(hass, entry)
+
+
+@callback
 def async_retain_subscriptions(
     hass: HomeAssistant, entry: SmartcarConfigEntry, vehicle_ids: Iterable[str]
 ) -> None:
@@ -68,26 +93,25 @@ def async_retain_subscriptions(
 
 @callback
 def async_schedule_subscriptions(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
-    """Subscribe, in the background, the entry's cars not subscribed yet (once the id is known)."""
-    if smartcar_webhook_id(entry) is None:
+    """Subscribe, in the background, the entry's cars not subscribed yet.
+
+    Only while webhooks are on and once Smartcar's id is known. The task starts after the caller
+    returns (not eagerly): a webhook's answer, such as VERIFY's, never waits for Smartcar.
+    """
+    if not webhooks_enabled(entry.options) or smartcar_webhook_id(entry) is None:
         return
     if not set(entry.runtime_data.vehicles) - subscribed_vehicles(entry):
         return
     entry.async_create_background_task(
-        hass, async_subscribe_vehicles(hass, entry), name=f"{DOMAIN} webhook subscriptions"
+        hass,
+        async_subscribe_vehicles(hass, entry),
+        name=f"{DOMAIN} webhook subscriptions",
+        eager_start=False,
     )
 
 
-async def async_learn_webhook_id(
-    hass: HomeAssistant, entry: SmartcarConfigEntry, webhook_id: str
-) -> None:
-    """Remember the id a signed VERIFY carried and subscribe the cars to it."""
-    async_set_webhook_id(hass, entry, webhook_id)
-    await async_subscribe_vehicles(hass, entry)
-
-
 async def async_subscribe_vehicles(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
-    """Subscribe each car not subscribed yet, one request per car; failures wait for next setup."""
+    """Subscribe each car not subscribed yet, one request per car; a failure is retried later."""
     runtime = entry.runtime_data
     # One run at a time: a VERIFY arriving during the setup's run finds the cars it subscribed.
     async with runtime.subscription_lock:
@@ -100,11 +124,10 @@ async def async_subscribe_vehicles(hass: HomeAssistant, entry: SmartcarConfigEnt
                 await runtime.tokens.async_authorized(
                     partial(runtime.client.subscribe_webhook, vehicle_id, webhook_id)
                 )
-            except (SmartcarError, OAuth2TokenRequestBaseError, ClientError) as err:
+            except (SmartcarError, OAuth2TokenRequestBaseError) as err:
                 # By type and status only: an error's text may carry the request's headers.
                 LOGGER.warning(
-                    "Could not subscribe Smartcar car %s to the webhook (%s); "
-                    "trying again at the next setup",
+                    "Could not subscribe Smartcar car %s to the webhook (%s); trying again later",
                     vehicle_id,
                     describe_error(err),
                 )
@@ -156,15 +179,15 @@ async def _async_unsubscribe(
     hass: HomeAssistant, webhook_id: str, vehicle_ids: list[str], management_token: str
 ) -> None:
     """DELETE each car's subscription with `Authorization: Bearer <management token>`."""
-    client = SmartcarClient(
+    management = SmartcarManagement(
         async_get_clientsession(hass),
-        _no_access_token,
+        management_token,
         origins=Origins.from_environment(),
         timeout=UNSUBSCRIBE_TIMEOUT,
     )
     for vehicle_id in vehicle_ids:
         try:
-            await client.unsubscribe_webhook(vehicle_id, webhook_id, management_token)
+            await management.unsubscribe_webhook(vehicle_id, webhook_id)
         except SmartcarError as err:
             LOGGER.warning(
                 "Could not unsubscribe Smartcar car %s from the webhook (%s); "
@@ -174,11 +197,6 @@ async def _async_unsubscribe(
             )
         else:
             LOGGER.debug("Smartcar car %s unsubscribed from the webhook", vehicle_id)
-
-
-async def _no_access_token() -> str:
-    """Unsubscribing is authorised by the management token: no access token is ever asked for."""
-    raise SmartcarInvalidInputError("unsubscribing needs no access token")
 
 
 @callback

@@ -36,8 +36,8 @@ _DESCRIPTIONS: tuple[SmartcarSwitchDescription, ...] = (
         path="/charge",
         scopes=frozenset({"control_charge"}),
         value_fn=lambda state: state.is_charging,
-        on_fn=lambda client, vehicle_id: client.start_charge(vehicle_id),
-        off_fn=lambda client, vehicle_id: client.stop_charge(vehicle_id),
+        on_fn=SmartcarClient.start_charge,
+        off_fn=SmartcarClient.stop_charge,
         on_state=VehicleState(is_charging=True, charge_state=ChargeState.CHARGING),
         off_state=VehicleState(is_charging=False, charge_state=ChargeState.NOT_CHARGING),
     ),
@@ -69,18 +69,11 @@ class SmartcarSwitch(SmartcarEntity, SwitchEntity):
     @override
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Start charging."""
-        client = self.coordinator.config_entry.runtime_data.client
         description = self.entity_description
-        await self.coordinator.async_command(
-            lambda: description.on_fn(client, self.coordinator.vehicle_id), description.on_state
-        )
+        await self.coordinator.async_command(description.on_fn, description.on_state)
 
     @override
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Stop charging."""
-        client = self.coordinator.config_entry.runtime_data.client
         description = self.entity_description
-        await self.coordinator.async_command(
-            lambda: description.off_fn(client, self.coordinator.vehicle_id),
-            description.off_state,
-        )
+        await self.coordinator.async_command(description.off_fn, description.off_state)

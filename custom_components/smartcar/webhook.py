@@ -23,10 +23,8 @@ subscribed cars. An unsigned VERIFY is answered but stores and subscribes nothin
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
 from http import HTTPStatus
 import re
-from typing import Any
 
 from aiohttp import hdrs, web
 from homeassistant.components import webhook
@@ -47,7 +45,7 @@ from .api.webhooks import (
 )
 from .const import CONF_MANAGEMENT_TOKEN, DOMAIN, LOGGER
 from .models import SmartcarConfigEntry
-from .subscriptions import async_learn_webhook_id
+from .subscriptions import async_use_webhook_id
 
 SIGNATURE_HEADER = "SC-Signature"
 # Event ids remembered to skip redelivered events (Smartcar retries within a few minutes).
@@ -56,11 +54,6 @@ RECENT_EVENT_IDS = 256
 MAX_UNSIGNED_BODY = 1024
 # Challenges answered without a signature: never a JSON object, so never a delivery body.
 _UNSIGNED_CHALLENGE = re.compile(r"[A-Za-z0-9._~+/=:-]{1,256}")
-
-
-def webhooks_enabled(options: Mapping[str, Any]) -> bool:
-    """Return whether the owner turned webhooks on (a management token and a webhook id)."""
-    return bool(options.get(CONF_MANAGEMENT_TOKEN)) and bool(options.get(CONF_WEBHOOK_ID))
 
 
 @callback
@@ -117,25 +110,13 @@ class SmartcarWebhookReceiver:
             return web.Response(status=HTTPStatus.BAD_REQUEST, text=str(err))
         if isinstance(event, VerifyEvent):
             if event.webhook_id:
-                self._async_learn_webhook_id(hass, event.webhook_id)
+                # Only a signed VERIFY gets here: an unsigned one could come from anyone. The
+                # subscriptions start once this request is answered, so Smartcar never waits.
+                async_use_webhook_id(hass, self._entry, event.webhook_id)
             return self._challenge_answer(event.challenge)
         for vehicle_event in vehicle_events(event):
             self._async_route(vehicle_event)
         return web.Response(status=HTTPStatus.OK)
-
-    @callback
-    def _async_learn_webhook_id(self, hass: HomeAssistant, smartcar_webhook_id: str) -> None:
-        """After the answer, remember Smartcar's webhook id and subscribe the cars to it.
-
-        Only a signed VERIFY gets here: an unsigned one could come from anyone. The task starts
-        once this request is answered (not eagerly), so Smartcar never waits for it.
-        """
-        self._entry.async_create_background_task(
-            hass,
-            async_learn_webhook_id(hass, self._entry, smartcar_webhook_id),
-            name=f"{DOMAIN} webhook subscriptions",
-            eager_start=False,
-        )
 
     def _challenge_answer(self, challenge: str) -> web.Response:
         return web.json_response(

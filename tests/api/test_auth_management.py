@@ -294,6 +294,21 @@ async def test_delete_connections_of_one_vehicle(
     assert request.headers["Authorization"] == basic("default", MANAGEMENT_TOKEN)
 
 
+@pytest.mark.parametrize(
+    "answer", [Canned({"status": "success"}), Canned(text="", status=204)], ids=["json", "empty"]
+)
+async def test_unsubscribe_webhook_uses_the_management_token_as_bearer(
+    management: SmartcarManagement, smartcar: FakeSmartcar, answer: Canned
+) -> None:
+    smartcar.reply("DELETE", "/api/v2.0/vehicles/v1/webhooks/wh1", answer)
+
+    await management.unsubscribe_webhook("v1", "wh1")
+
+    request = smartcar.only()
+    assert request.method == "DELETE"
+    assert request.headers["Authorization"] == f"Bearer {MANAGEMENT_TOKEN}"
+
+
 async def test_management_refuses_bad_filters_before_sending(
     session: ClientSession, management: SmartcarManagement, smartcar: FakeSmartcar
 ) -> None:
@@ -305,6 +320,10 @@ async def test_management_refuses_bad_filters_before_sending(
         await management.delete_connections(user_id="")
     with pytest.raises(SmartcarInvalidInputError):
         await management.list_connections(vehicle_id="")
+    with pytest.raises(SmartcarInvalidInputError):
+        await management.unsubscribe_webhook("v1", "")
+    with pytest.raises(SmartcarInvalidInputError):
+        await management.unsubscribe_webhook("..", "wh1")
     with pytest.raises(SmartcarInvalidInputError):
         SmartcarManagement(session, "", origins=smartcar.origins)
 

@@ -122,21 +122,6 @@ async def test_subscribe_webhook_posts_to_the_webhook_path(
     assert request.headers["Authorization"] == "Bearer access-token-1"
 
 
-@pytest.mark.parametrize(
-    "answer", [Canned({"status": "success"}), Canned(text="", status=204)], ids=["json", "empty"]
-)
-async def test_unsubscribe_webhook_uses_the_management_token_as_bearer(
-    client: SmartcarClient, smartcar: FakeSmartcar, answer: Canned
-) -> None:
-    smartcar.reply("DELETE", f"/api/v2.0/vehicles/{VEHICLE_ID}/webhooks/{WEBHOOK_ID}", answer)
-
-    await client.unsubscribe_webhook(VEHICLE_ID, WEBHOOK_ID, "management-token")
-
-    request = smartcar.only()
-    assert request.method == "DELETE"
-    assert request.headers["Authorization"] == "Bearer management-token"
-
-
 BAD_INPUT: list[tuple[str, Callable[[SmartcarClient], Awaitable[object]]]] = [
     ("limit below 0.5", lambda c: c.set_charge_limit(VEHICLE_ID, 0.49)),
     ("limit above 1.0", lambda c: c.set_charge_limit(VEHICLE_ID, 1.01)),
@@ -162,8 +147,6 @@ BAD_INPUT: list[tuple[str, Callable[[SmartcarClient], Awaitable[object]]]] = [
     ("empty vehicle id (batch)", lambda c: c.batch("", ["/odometer"])),
     ("empty signal code", lambda c: c.get_signal(VEHICLE_ID, "")),
     ("empty webhook id (subscribe)", lambda c: c.subscribe_webhook(VEHICLE_ID, "")),
-    ("empty webhook id (unsubscribe)", lambda c: c.unsubscribe_webhook(VEHICLE_ID, "", "t")),
-    ("empty management token", lambda c: c.unsubscribe_webhook(VEHICLE_ID, WEBHOOK_ID, "")),
     ("batch without paths", lambda c: c.batch(VEHICLE_ID, [])),
     ("batch with unknown path", lambda c: c.batch(VEHICLE_ID, ["/odometer", "/teleport"])),
 ]

@@ -333,11 +333,10 @@ class SmartcarClient:
         url: URL,
         *,
         json_body: object = None,
-        authorization: str | None = None,
         allow_empty: bool = False,
     ) -> _Answer:
         headers = {
-            "Authorization": authorization or await self._bearer(),
+            "Authorization": await self._bearer(),
             "sc-unit-system": UNIT_SYSTEM,
             "Accept": "application/json",
         }
@@ -671,14 +670,6 @@ class SmartcarClient:
         answer = await self._v2("POST", url)
         return _parse(answer, "webhooks", parse_webhook_subscription)
 
-    async def unsubscribe_webhook(
-        self, vehicle_id: str, webhook_id: str, management_token: str
-    ) -> None:
-        """DELETE /vehicles/{id}/webhooks/{webhookId}, authorised by the management token."""
-        url = self._vehicle_url(vehicle_id, "webhooks", _segment("webhook_id", webhook_id))
-        authorization = "Bearer " + _required("management_token", management_token)
-        await self._v2("DELETE", url, authorization=authorization, allow_empty=True)
-
 
 def _day(value: date) -> date:
     """Return the day of a date or datetime."""
@@ -738,7 +729,7 @@ class SmartcarAuth:
 
 
 class SmartcarManagement:
-    """The Management API (Basic `default:<management token>`)."""
+    """The Management API (Basic `default:<management token>`) and unsubscribing from webhooks."""
 
     def __init__(
         self,
@@ -749,9 +740,10 @@ class SmartcarManagement:
         timeout: float = 60,
     ) -> None:
         """Keep the management token; it only ever travels in the `Authorization` header."""
-        self._authorization = basic_auth_header(
-            "default", _required("management_token", management_token)
-        )
+        token = _required("management_token", management_token)
+        self._authorization = basic_auth_header("default", token)
+        # Unsubscribing from a webhook takes the same token as a bearer, on the vehicle API.
+        self._bearer_authorization = f"Bearer {token}"
         self._transport = _Transport(session, timeout)
         self.origins = origins or Origins.from_environment()
 
@@ -771,6 +763,19 @@ class SmartcarManagement:
     async def _send(self, method: str, url: URL) -> _Answer:
         headers = {"Authorization": self._authorization, "Accept": "application/json"}
         return await self._transport.send(method, url, headers=headers)
+
+    async def unsubscribe_webhook(self, vehicle_id: str, webhook_id: str) -> None:
+        """DELETE {api}/v2.0/vehicles/{id}/webhooks/{webhookId} (`Bearer <management token>`)."""
+        url = _url(
+            self.origins.api,
+            API_VERSION,
+            "vehicles",
+            _segment("vehicle_id", vehicle_id),
+            "webhooks",
+            _segment("webhook_id", webhook_id),
+        )
+        headers = {"Authorization": self._bearer_authorization, "Accept": "application/json"}
+        await self._transport.send("DELETE", url, headers=headers, allow_empty=True)
 
     async def list_connections(
         self, *, vehicle_id: str | None = None, user_id: str | None = None
