@@ -7,7 +7,8 @@ a valid access token, and always asks for metric units.
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 import logging
@@ -251,14 +252,21 @@ class _Transport:
         return _Answer(status, body, meta)
 
 
-def _parse[T](answer: _Answer, where: str, parse: Callable[[j.JsonObject, ResponseMeta], T]) -> T:
-    """Run a parser on an answer's JSON object; a wrong shape becomes `SmartcarResponseError`."""
+@contextmanager
+def _shape_checked(answer: _Answer, where: str) -> Iterator[None]:
+    """Turn a body that is not what the API documents into `SmartcarResponseError`."""
     try:
-        return parse(j.as_object(answer.body, where), answer.meta)
+        yield
     except j.ShapeError as err:
         raise SmartcarResponseError(
             f"{where}: {err}", status=answer.status, request_id=answer.meta.request_id
         ) from err
+
+
+def _parse[T](answer: _Answer, where: str, parse: Callable[[j.JsonObject, ResponseMeta], T]) -> T:
+    """Run a parser on an answer's JSON object; a wrong shape becomes `SmartcarResponseError`."""
+    with _shape_checked(answer, where):
+        return parse(j.as_object(answer.body, where), answer.meta)
 
 
 def _required(name: str, value: object) -> str:
@@ -386,15 +394,11 @@ class SmartcarClient:
     ) -> tuple[_Answer, tuple[str, ...], int | None]:
         """One page of ids and the offset of the next page (None after the last)."""
         answer = await self._v2("GET", url.update_query(limit=PAGE_SIZE, offset=offset))
-        try:
+        with _shape_checked(answer, key):
             body = j.as_object(answer.body, key)
             items = j.as_list(body.get(key), key)
             ids = tuple(j.as_str(item, f"{key}[]") for item in items)
             next_offset = _next_offset(offset, len(items), j.opt_object(body, "paging"))
-        except j.ShapeError as err:
-            raise SmartcarResponseError(
-                f"{key}: {err}", status=answer.status, request_id=answer.meta.request_id
-            ) from err
         return answer, ids, next_offset
 
     # --- account level (not billed) ---
@@ -489,12 +493,8 @@ class SmartcarClient:
             if value is not None
         }
         answer = await self._v2("GET", url.update_query(query) if query else url)
-        try:
+        with _shape_checked(answer, "service history"):
             return parse_service_history(answer.body, answer.meta)
-        except j.ShapeError as err:
-            raise SmartcarResponseError(
-                f"service history: {err}", status=answer.status, request_id=answer.meta.request_id
-            ) from err
 
     async def batch(self, vehicle_id: str, paths: Sequence[str]) -> StateResult:
         """POST /vehicles/{id}/batch: one request, each path its own result (billed per path).
@@ -513,14 +513,10 @@ class SmartcarClient:
             self._vehicle_url(vehicle_id, "batch"),
             json_body={"requests": [{"path": path} for path in wanted]},
         )
-        try:
+        with _shape_checked(answer, "batch"):
             body = j.as_object(answer.body, "batch")
             responses = j.as_list(body.get("responses"), "responses")
             result = read_path_responses(responses, answer.meta)
-        except j.ShapeError as err:
-            raise SmartcarResponseError(
-                f"batch: {err}", status=answer.status, request_id=answer.meta.request_id
-            ) from err
         # read_path_responses checked that every item is an object with a path.
         answered = {item.get("path") for item in responses if isinstance(item, Mapping)}
         for path in wanted:
@@ -563,34 +559,22 @@ class SmartcarClient:
     async def _signals_page(self, url: URL) -> tuple[_Answer, tuple[object, ...], URL | None]:
         """One page of signals and the URL of the next page (None after the last)."""
         answer = await self._v3(url)
-        try:
+        with _shape_checked(answer, "signals"):
             body = j.as_object(answer.body, "signals")
             page = tuple(j.as_list(body.get("data"), "data"))
             next_url = self._next_signals_page(url, body) if page else None
-        except j.ShapeError as err:
-            raise SmartcarResponseError(
-                f"signals: {err}", status=answer.status, request_id=answer.meta.request_id
-            ) from err
         return answer, page, next_url
 
     async def get_signal(self, vehicle_id: str, code: str) -> StateResult:
         """GET v3 /vehicles/{id}/signals/{code}: one signal (an error signal lands in `errors`)."""
         answer = await self._v3(self._v3_vehicle_url(vehicle_id, "signals", _segment("code", code)))
-        try:
+        with _shape_checked(answer, "signal"):
             body = j.as_object(answer.body, "signal")
-        except j.ShapeError as err:
-            raise SmartcarResponseError(
-                f"signal: {err}", status=answer.status, request_id=answer.meta.request_id
-            ) from err
         return self._signals_result([j.opt_object(body, "data") or body], answer)
 
     def _signals_result(self, items: Sequence[object], answer: _Answer) -> StateResult:
-        try:
+        with _shape_checked(answer, "signals"):
             result = parse_signals(items, answer.meta)
-        except j.ShapeError as err:
-            raise SmartcarResponseError(
-                f"signals: {err}", status=answer.status, request_id=answer.meta.request_id
-            ) from err
         if result.meta.data_age is None and result.state.data_age is not None:
             result = replace(result, meta=replace(result.meta, data_age=result.state.data_age))
         return result
@@ -788,16 +772,12 @@ class SmartcarManagement:
         for _ in range(MAX_PAGES):
             page_url = url.update_query({MANAGEMENT_PARAMS["cursor"]: cursor}) if cursor else url
             answer = await self._send("GET", page_url)
-            try:
+            with _shape_checked(answer, "connections"):
                 body = j.as_object(answer.body, "connections")
                 items = j.opt_list(body, "connections") or ()
                 connections.extend(parse_connection(item) for item in items)
                 paging = j.opt_object(body, "paging")
                 cursor = j.opt_str(paging, "cursor") if paging else None
-            except j.ShapeError as err:
-                raise SmartcarResponseError(
-                    f"connections: {err}", status=answer.status, request_id=answer.meta.request_id
-                ) from err
             if not cursor or not items or cursor in seen:
                 break
             seen.add(cursor)
@@ -810,10 +790,6 @@ class SmartcarManagement:
         if (vehicle_id is None) == (user_id is None):
             raise SmartcarInvalidInputError("give exactly one of vehicle_id or user_id")
         answer = await self._send("DELETE", self._connections_url(vehicle_id, user_id))
-        try:
+        with _shape_checked(answer, "connections"):
             body = j.as_object(answer.body, "connections")
             return tuple(parse_connection(item) for item in j.opt_list(body, "connections") or ())
-        except j.ShapeError as err:
-            raise SmartcarResponseError(
-                f"connections: {err}", status=answer.status, request_id=answer.meta.request_id
-            ) from err
