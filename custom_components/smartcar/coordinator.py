@@ -134,7 +134,7 @@ def _vehicle_state_error(err: VehicleStateError) -> HomeAssistantError:
 
 def _failure_name(err: SmartcarError) -> str:
     """Name a failure for messages: Smartcar's type and code, never the description text."""
-    return ":".join(part for part in (err.type, err.code) if part) or type(err).__name__
+    return err.kind or type(err).__name__
 
 
 class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):

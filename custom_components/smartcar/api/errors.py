@@ -54,6 +54,11 @@ class SmartcarError(Exception):
         self.suggested_user_message = suggested_user_message
         self.doc_url = doc_url
 
+    @property
+    def kind(self) -> str:
+        """Smartcar's `TYPE:CODE` (either part may be missing; empty when neither is known)."""
+        return ":".join(part for part in (self.type, self.code) if part)
+
     def __repr__(self) -> str:
         """Show what identifies the error, never a token."""
         return (
@@ -193,8 +198,8 @@ def describe_error(err: BaseException) -> str:
     token request's `Authorization: Basic` holds the client secret), so it is never logged.
     """
     parts = [type(err).__name__]
-    if isinstance(err, SmartcarError) and (kind := ":".join(p for p in (err.type, err.code) if p)):
-        parts.append(kind)
+    if isinstance(err, SmartcarError) and err.kind:
+        parts.append(err.kind)
     status = getattr(err, "status", None)
     if isinstance(status, int) and not isinstance(status, bool) and status:
         parts.append(f"HTTP {status}")
