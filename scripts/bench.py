@@ -23,8 +23,6 @@ Run ``scripts/bench`` (30 simulated days) or ``scripts/bench --days 1``; results
 
 # ruff: noqa: E402 - the project root goes on sys.path before the project's imports
 
-from __future__ import annotations
-
 import argparse
 import asyncio
 from collections import defaultdict
@@ -58,7 +56,11 @@ from custom_components.smartcar.api.parsers import (
     read_path_responses,
 )
 from custom_components.smartcar.api.signals import parse_signals
-from custom_components.smartcar.budget import BudgetPolicy, billing_period, poll_interval
+from custom_components.smartcar.budget import (
+    BudgetPolicy,
+    billing_period,
+    poll_interval,
+)
 from custom_components.smartcar.const import PermissionGroup, scopes_for
 from custom_components.smartcar.coordinator import has_moved, is_billed
 from simulator import (
@@ -127,8 +129,12 @@ class NightlyCharge:
 
 # BEV: 50 % -> 80 % (its limit) from 01:00, five hours; PHEV: 40 % -> 100 % from 21:00, 2.5 hours.
 CHARGING = (
-    NightlyCharge(vehicle_id=TESLA_ID, start_hour=1, state_of_charge=0.5, rate_per_minute=0.001),
-    NightlyCharge(vehicle_id=VOLVO_ID, start_hour=21, state_of_charge=0.4, rate_per_minute=0.004),
+    NightlyCharge(
+        vehicle_id=TESLA_ID, start_hour=1, state_of_charge=0.5, rate_per_minute=0.001
+    ),
+    NightlyCharge(
+        vehicle_id=VOLVO_ID, start_hour=21, state_of_charge=0.4, rate_per_minute=0.004
+    ),
 )
 CHARGE_LIMITS = {TESLA_ID: 0.8, VOLVO_ID: 1.0}
 
@@ -157,7 +163,9 @@ def moment(seconds: float) -> datetime:
 class SimulatedTokens:
     """The client's token callable: refreshes on the simulator's clock, as Home Assistant would."""
 
-    def __init__(self, auth: SmartcarAuth, token: Token, now: Callable[[], float]) -> None:
+    def __init__(
+        self, auth: SmartcarAuth, token: Token, now: Callable[[], float]
+    ) -> None:
         self._auth = auth
         self._token = token
         self._now = now
@@ -212,7 +220,10 @@ class Harness:
             management=self.base,
         )
         auth = SmartcarAuth(
-            self.session, self.config.client_id, self.config.client_secret, origins=origins
+            self.session,
+            self.config.client_id,
+            self.config.client_secret,
+            origins=origins,
         )
         token = await auth.exchange_code(await self._approve(), REDIRECT_URI)
         self._tokens = SimulatedTokens(auth, token, lambda: self.now)
@@ -240,12 +251,18 @@ class Harness:
             location = response.headers.get("Location", "")
         codes = parse_qs(urlparse(location).query).get("code")
         if not codes:
-            raise RuntimeError(f"Connect did not approve: {location or response.status}")
+            raise RuntimeError(
+                f"Connect did not approve: {location or response.status}"
+            )
         return codes[0]
 
-    async def control(self, method: str, path: str, body: object = None) -> dict[str, Any]:
+    async def control(
+        self, method: str, path: str, body: object = None
+    ) -> dict[str, Any]:
         """Call the simulator's control API."""
-        async with self.session.request(method, f"{self.base}/sim{path}", json=body) as response:
+        async with self.session.request(
+            method, f"{self.base}/sim{path}", json=body
+        ) as response:
             answer = await response.json()
             if response.status >= 400:
                 raise RuntimeError(f"{method} /sim{path}: {response.status} {answer}")
@@ -356,7 +373,9 @@ class BudgetedSignals:
         previous = self._state.get(vehicle_id, VehicleState())
         state = previous.merge(result.state)
         self._state[vehicle_id] = state
-        self._active[vehicle_id] = state.is_charging is True or has_moved(previous, state)
+        self._active[vehicle_id] = state.is_charging is True or has_moved(
+            previous, state
+        )
 
     def wait(self, vehicle_id: str, now: float) -> timedelta:
         at = moment(now)
@@ -372,7 +391,9 @@ class BudgetedSignals:
         return self._active.get(vehicle_id, False)
 
     def counted(self, vehicle_id: str) -> int | None:
-        return sum(used for (car, _period), used in self._used.items() if car == vehicle_id)
+        return sum(
+            used for (car, _period), used in self._used.items() if car == vehicle_id
+        )
 
 
 def make_strategy(key: str) -> Strategy:
@@ -429,7 +450,9 @@ async def run_strategy(key: str, days: float) -> dict[str, Any]:
                 at = epoch(START + timedelta(days=day, hours=charge.start_hour))
                 if at < end:
                     seq += 1
-                    heapq.heappush(queue, _Event(at, _CAR_EVENT, seq, charge.vehicle_id, charge))
+                    heapq.heappush(
+                        queue, _Event(at, _CAR_EVENT, seq, charge.vehicle_id, charge)
+                    )
         for vehicle_id in FLEET:
             seq += 1
             heapq.heappush(queue, _Event(epoch(START), _POLL, seq, vehicle_id))
@@ -487,7 +510,10 @@ def _strategy_result(
         run = runs[vehicle_id]
         row = ledger.get(vehicle_id, {"billed": 0, "requests": 0, "billed_by_path": {}})
         billed = int(row["billed"])
-        gaps = [later - earlier for earlier, later in zip(run.polls, run.polls[1:], strict=False)]
+        gaps = [
+            later - earlier
+            for earlier, later in zip(run.polls, run.polls[1:], strict=False)
+        ]
         counted = strategy.counted(vehicle_id)
         cars[vehicle_id] = {
             "label": label,
@@ -498,7 +524,9 @@ def _strategy_result(
             "requests": int(row["requests"]),
             "billed_by_path": dict(row["billed_by_path"]),
             "billed_per_poll": round(billed / len(run.polls), 3) if run.polls else 0.0,
-            "mean_interval_minutes": round(statistics.fmean(gaps) / 60, 1) if gaps else None,
+            "mean_interval_minutes": round(statistics.fmean(gaps) / 60, 1)
+            if gaps
+            else None,
             "min_interval_minutes": round(min(gaps) / 60, 1) if gaps else None,
             "counted_by_integration": counted,
             "billed_per_month": round(billed * scale, 1),
@@ -545,12 +573,16 @@ def _time_parse(parse: Callable[[], object], count: int) -> float:
     return (time.perf_counter() - started) / count
 
 
-async def _raw_answers(harness: Harness, vehicle_id: str) -> dict[str, Callable[[], object]]:
+async def _raw_answers(
+    harness: Harness, vehicle_id: str
+) -> dict[str, Callable[[], object]]:
     """Fetch each strategy's raw answers for one car once; return closures that parse them."""
     session = harness.session
     headers = {"Authorization": "Bearer " + await harness.tokens()}
     url = f"{harness.base}/v3/vehicles/{vehicle_id}/signals"
-    async with session.get(url, params={"pageSize": "100"}, headers=headers) as response:
+    async with session.get(
+        url, params={"pageSize": "100"}, headers=headers
+    ) as response:
         signals = (await response.json())["data"]
     url = f"{harness.base}/v2.0/vehicles/{vehicle_id}/batch"
     body = {"requests": [{"path": path} for path in READ_PATHS]}
@@ -567,7 +599,9 @@ async def _raw_answers(harness: Harness, vehicle_id: str) -> dict[str, Callable[
     def per_endpoint() -> VehicleState:
         state = VehicleState()
         for path, answer, answer_headers in answers:
-            state = state.merge(PATH_READERS[path].read(answer, meta_from_headers(answer_headers)))
+            state = state.merge(
+                PATH_READERS[path].read(answer, meta_from_headers(answer_headers))
+            )
         return state
 
     return {
@@ -592,18 +626,25 @@ async def measure_cpu(iterations: int) -> dict[str, Any]:
         await READERS["signals"](client, TESLA_ID)
         after = await harness.ledger()
         signals_requests = after[TESLA_ID]["requests"] - before[TESLA_ID]["requests"]
-        parsers = {vehicle_id: await _raw_answers(harness, vehicle_id) for vehicle_id in FLEET}
+        parsers = {
+            vehicle_id: await _raw_answers(harness, vehicle_id) for vehicle_id in FLEET
+        }
     parses: dict[str, list[float]] = {key: [] for key in READERS}
     for _ in range(CPU_ROUNDS):
         for key in READERS:
             parses[key].append(
                 statistics.fmean(
-                    _time_parse(parsers[vehicle_id][key], per_round) for vehicle_id in FLEET
+                    _time_parse(parsers[vehicle_id][key], per_round)
+                    for vehicle_id in FLEET
                 )
             )
     read_ms = {key: statistics.median(values) * 1000 for key, values in reads.items()}
     parse_ms = {key: statistics.median(values) * 1000 for key, values in parses.items()}
-    http_requests = {"per_endpoint": len(READ_PATHS), "batch": 1, "signals": signals_requests}
+    http_requests = {
+        "per_endpoint": len(READ_PATHS),
+        "batch": 1,
+        "signals": signals_requests,
+    }
     return {
         "iterations": per_round * CPU_ROUNDS,
         "rounds": CPU_ROUNDS,
@@ -643,7 +684,9 @@ async def run_benchmark(
     for result in results.values():
         result["ratio_to"] = {
             baseline: round(
-                result["fleet_billed_per_month"] / results[baseline]["fleet_billed_per_month"], 4
+                result["fleet_billed_per_month"]
+                / results[baseline]["fleet_billed_per_month"],
+                4,
             )
             for baseline in ("per_endpoint", "batch")
             if baseline in results and results[baseline]["fleet_billed_per_month"]
@@ -704,7 +747,9 @@ def format_report(results: dict[str, Any]) -> str:
     ours = results["strategies"].get("signals")
     for key, strategy in results["strategies"].items():
         cars = list(strategy["cars"].values())
-        intervals = [car["mean_interval_minutes"] for car in cars if car["mean_interval_minutes"]]
+        intervals = [
+            car["mean_interval_minutes"] for car in cars if car["mean_interval_minutes"]
+        ]
         per_poll = statistics.fmean(car["billed_per_poll"] for car in cars)
         ratio = (
             f"{ours['fleet_billed_per_month'] / strategy['fleet_billed_per_month']:.3f}"
@@ -715,7 +760,11 @@ def format_report(results: dict[str, Any]) -> str:
             f"{strategy['label']:<34}"
             + "".join(f"{car['billed_per_month']:>14.0f}" for car in cars)
             + f"{statistics.fmean(car['polls_per_month'] for car in cars):>11.0f}"
-            + (f"{statistics.fmean(intervals):>7.1f} min" if intervals else f"{'-':>10}")
+            + (
+                f"{statistics.fmean(intervals):>7.1f} min"
+                if intervals
+                else f"{'-':>10}"
+            )
             + f"{per_poll:>12.2f}"
             + f"{'yes' if strategy['fits_limit'] else 'NO':>10}"
             + f"{ratio if key != 'signals' else '1.000':>11}"
@@ -752,7 +801,9 @@ def format_report(results: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
     parser.add_argument(
         "--days",
         type=float,
@@ -771,7 +822,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=DEFAULT_CPU_ITERATIONS,
         help="full-state reads per strategy in the CPU benchmark (0 skips it)",
     )
-    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
+    parser.add_argument(
+        "--output", type=Path, default=RESULTS, help="where to write the JSON"
+    )
     args = parser.parse_args(argv)
     if not 0 < args.days <= MONTH_DAYS:
         parser.error(f"--days must be more than 0 and at most {MONTH_DAYS}")

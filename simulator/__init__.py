@@ -17,8 +17,6 @@ Corolla 2021 (petrol) ``6b8d0f2a-4c6e-4a1b-9d3f-5e7a9c1b3d81``, Volvo XC60 Recha
 ``a3c5e7f9-1b2d-4e6f-8a0c-2d4f6a8c0e92``.
 """
 
-from __future__ import annotations
-
 from .app import create_app, simulator_of
 from .clock import ManualClock
 from .config import SimulatorConfig

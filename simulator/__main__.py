@@ -7,8 +7,6 @@ Options override ``SMARTCAR_SIM_*`` environment variables (``SMARTCAR_SIM_CLIENT
 ``SMARTCAR_SIM_VEHICLE_REQUEST_LIMIT``, ...), which override the defaults.
 """
 
-from __future__ import annotations
-
 import argparse
 from collections.abc import Callable, Sequence
 import dataclasses
@@ -44,10 +42,18 @@ def parse_args(
         help="allowed redirect URI (repeatable; none = any http(s) URI)",
     )
     parser.add_argument("--management-token")
-    parser.add_argument("--access-token-lifetime", type=float, help="seconds (default 7200)")
-    parser.add_argument("--refresh-token-grace", type=float, help="seconds (default 60)")
-    parser.add_argument("--charge-rate-per-minute", type=float, help="fraction (default 0.01)")
-    parser.add_argument("--vehicle-request-limit", type=int, help="monthly billed requests")
+    parser.add_argument(
+        "--access-token-lifetime", type=float, help="seconds (default 7200)"
+    )
+    parser.add_argument(
+        "--refresh-token-grace", type=float, help="seconds (default 60)"
+    )
+    parser.add_argument(
+        "--charge-rate-per-minute", type=float, help="fraction (default 0.01)"
+    )
+    parser.add_argument(
+        "--vehicle-request-limit", type=int, help="monthly billed requests"
+    )
     args = parser.parse_args(argv)
     config = SimulatorConfig.from_env(environ)
     overrides: dict[str, Any] = {

@@ -9,8 +9,6 @@ Point all five ``SMARTCAR_*_ORIGIN`` variables at it:
 - the control API ``/sim/...``
 """
 
-from __future__ import annotations
-
 from aiohttp import web
 
 from . import control, management, oauth, v3_api, vehicle_api
@@ -33,7 +31,9 @@ def create_app(config: SimulatorConfig | Simulator | None = None) -> web.Applica
     router.add_delete("/v2.0/management/connections", management.delete_connections)
     router.add_get("/v2.0/vehicles", vehicle_api.list_vehicles)
     router.add_get("/v2.0/user", vehicle_api.get_user)
-    router.add_route("*", "/v2.0/vehicles/{vehicle_id}{tail:(/.*)?}", vehicle_api.vehicle_request)
+    router.add_route(
+        "*", "/v2.0/vehicles/{vehicle_id}{tail:(/.*)?}", vehicle_api.vehicle_request
+    )
     router.add_route("*", "/v2.0/{tail:.*}", vehicle_api.unknown_v2_path)
     router.add_get("/v3/vehicles/{vehicle_id}", v3_api.get_vehicle)
     router.add_get("/v3/vehicles/{vehicle_id}/signals", v3_api.list_signals)

@@ -1,7 +1,5 @@
 """Time for the simulator: an injectable clock and Smartcar's time formats."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from datetime import UTC, datetime
 import time

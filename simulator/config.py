@@ -9,8 +9,6 @@ Defaults (documented in the package docstring and printed by ``python -m simulat
 - access token 2 h, refresh token 60 days, refresh-token grace after first use 60 s, code 10 min.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 import os

@@ -39,8 +39,6 @@ JSON in and out, snake_case keys (the Smartcar-shaped payloads it returns stay c
 =============================================  =====================================================
 """
 
-from __future__ import annotations
-
 import json
 from typing import Any
 
@@ -137,8 +135,12 @@ async def get_state(request: web.Request) -> web.Response:
                 {"id": g.grant_id, "vehicle_ids": g.vehicle_ids, "scope": list(g.scope)}
                 for g in sim.tokens.grants
             ],
-            "faults": {vid: [f.as_json() for f in sim.faults.list(vid)] for vid in sim.fleet},
-            "connect_error": None if sim.connect_fault is None else sim.connect_fault.error,
+            "faults": {
+                vid: [f.as_json() for f in sim.faults.list(vid)] for vid in sim.fleet
+            },
+            "connect_error": None
+            if sim.connect_fault is None
+            else sim.connect_fault.error,
         }
     )
 
@@ -263,7 +265,9 @@ async def reset_ledger(request: web.Request) -> web.Response:
 async def get_commands(request: web.Request) -> web.Response:
     sim = _sim(request)
     vehicle_id = request.query.get("vehicle_id")
-    records = [c for c in sim.commands if vehicle_id is None or c.vehicle_id == vehicle_id]
+    records = [
+        c for c in sim.commands if vehicle_id is None or c.vehicle_id == vehicle_id
+    ]
     return web.json_response({"commands": [c.as_json() for c in records]})
 
 
@@ -279,7 +283,11 @@ async def get_connect_error(request: web.Request) -> web.Response:
     if fault is None:
         return web.json_response({"error": None})
     return web.json_response(
-        {"error": fault.error, "description": fault.description, "remaining": fault.remaining}
+        {
+            "error": fault.error,
+            "description": fault.description,
+            "remaining": fault.remaining,
+        }
     )
 
 
@@ -305,7 +313,11 @@ async def get_token_fault(request: web.Request) -> web.Response:
     if fault is None:
         return web.json_response({"status": None})
     return web.json_response(
-        {"status": fault.status, "remaining": fault.remaining, "retry_after": fault.retry_after}
+        {
+            "status": fault.status,
+            "remaining": fault.remaining,
+            "retry_after": fault.retry_after,
+        }
     )
 
 
@@ -336,7 +348,9 @@ async def list_webhooks(request: web.Request) -> web.Response:
                 {
                     "webhook_id": webhook_id,
                     "name": name,
-                    "vehicle_ids": sorted(webhooks.subscriptions.get(webhook_id, set())),
+                    "vehicle_ids": sorted(
+                        webhooks.subscriptions.get(webhook_id, set())
+                    ),
                 }
                 for webhook_id, name in webhooks.names.items()
             ]
@@ -353,7 +367,9 @@ async def register_webhook(request: web.Request) -> web.Response:
     return await list_webhooks(request)
 
 
-def _payload_for(sim: Simulator, data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+def _payload_for(
+    sim: Simulator, data: dict[str, Any]
+) -> tuple[dict[str, Any], str | None]:
     """Build the event to deliver; returns it and the VERIFY challenge (if any)."""
     event_type = data.get("event_type", "VEHICLE_STATE")
     version = data.get("version", "4.0")

@@ -7,8 +7,6 @@ Assistant's API and adds the simulator's client id and secret as application cre
 steps a person would do in the UI.
 """
 
-from __future__ import annotations
-
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
@@ -81,7 +79,9 @@ def write_config(config_dir: Path, port: int, *, with_ui: bool) -> None:
     config_dir.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}"
     (config_dir / "configuration.yaml").write_text(
-        CONFIGURATION_YAML.format(url=url, port=port, ui=UI_COMPONENTS if with_ui else "")
+        CONFIGURATION_YAML.format(
+            url=url, port=port, ui=UI_COMPONENTS if with_ui else ""
+        )
     )
     # Home Assistant moves `http:` from YAML into .storage/http on first start and then ignores the
     # YAML; drop the stored copy so a changed port takes effect (it holds nothing else of ours).
@@ -90,13 +90,18 @@ def write_config(config_dir: Path, port: int, *, with_ui: bool) -> None:
     custom.mkdir(exist_ok=True)
     link = custom / "smartcar"
     if link.is_symlink() or link.exists():
-        if link.is_symlink() and link.resolve() == PROJECT_ROOT / "custom_components" / "smartcar":
+        if (
+            link.is_symlink()
+            and link.resolve() == PROJECT_ROOT / "custom_components" / "smartcar"
+        ):
             return
         if link.is_symlink():
             link.unlink()
         else:
             shutil.rmtree(link)
-    link.symlink_to(PROJECT_ROOT / "custom_components" / "smartcar", target_is_directory=True)
+    link.symlink_to(
+        PROJECT_ROOT / "custom_components" / "smartcar", target_is_directory=True
+    )
 
 
 @dataclass
@@ -119,7 +124,9 @@ class Process:
 
     def log_tail(self, lines: int = 60) -> str:
         """The end of the process's log, for failure messages."""
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        text = (
+            self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        )
         return "\n".join(text.splitlines()[-lines:])
 
 
@@ -132,13 +139,25 @@ def _spawn(command: list[str], log_path: Path, env: Mapping[str, str]) -> Proces
     return Process(popen, log_path)
 
 
-def start_simulator(port: int, log_path: Path, env: Mapping[str, str] | None = None) -> Process:
+def start_simulator(
+    port: int, log_path: Path, env: Mapping[str, str] | None = None
+) -> Process:
     """`python -m simulator` on 127.0.0.1:port."""
-    command = [sys.executable, "-m", "simulator", "--host", "127.0.0.1", "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "simulator",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     return _spawn(command, log_path, {"PYTHONPATH": str(PROJECT_ROOT), **(env or {})})
 
 
-def start_home_assistant(config_dir: Path, simulator_url: str, log_path: Path) -> Process:
+def start_home_assistant(
+    config_dir: Path, simulator_url: str, log_path: Path
+) -> Process:
     """A real `hass` for config_dir, with the Smartcar origins pointed at the simulator.
 
     `--skip-pip`: the integration needs nothing beyond Home Assistant, and a few built-in
@@ -168,7 +187,11 @@ async def wait_until_up(
 
 
 async def wait_for[T](
-    probe: Callable[[], Awaitable[T]], expected: T, *, within: float, log: Process | None = None
+    probe: Callable[[], Awaitable[T]],
+    expected: T,
+    *,
+    within: float,
+    log: Process | None = None,
 ) -> None:
     """Call probe until it returns expected, or fail after `within` s (with the log, if given)."""
     deadline = time.monotonic() + within
@@ -193,7 +216,10 @@ class HomeAssistantAPI:
     @property
     def headers(self) -> dict[str, str]:
         """Bearer token plus the header that tells Home Assistant its own URL (OAuth redirect)."""
-        return {"Authorization": f"Bearer {self.access_token}", "HA-Frontend-Base": self.url}
+        return {
+            "Authorization": f"Bearer {self.access_token}",
+            "HA-Frontend-Base": self.url,
+        }
 
     async def get(self, path: str) -> Any:
         """GET a JSON resource."""
@@ -222,7 +248,9 @@ class HomeAssistantAPI:
                 message = await socket_.receive_json()
                 if message.get("id") == 1 and message.get("type") == "result":
                     if not message.get("success"):
-                        raise RuntimeError(f"websocket command failed: {message.get('error')}")
+                        raise RuntimeError(
+                            f"websocket command failed: {message.get('error')}"
+                        )
                     return message.get("result")
 
 
@@ -243,7 +271,9 @@ async def onboard_or_login(
     client_id = f"{url}/"
     async with session.get(f"{url}/api/onboarding") as response:
         steps = await response.json() if response.status == 200 else []
-    user_step_done = any(step["step"] == "user" and step["done"] for step in steps) or not steps
+    user_step_done = (
+        any(step["step"] == "user" and step["done"] for step in steps) or not steps
+    )
     if not user_step_done:
         async with session.post(
             f"{url}/api/onboarding/users",
@@ -277,18 +307,25 @@ async def onboard_or_login(
         result = await response.json()
     if result.get("type") != "create_entry":
         raise RuntimeError(f"login failed: {result.get('errors')}")
-    api = HomeAssistantAPI(session, url, await _token_from_code(session, url, result["result"]))
+    api = HomeAssistantAPI(
+        session, url, await _token_from_code(session, url, result["result"])
+    )
     await _finish_onboarding(api, steps)
     return api
 
 
-async def _finish_onboarding(api: HomeAssistantAPI, steps: list[dict[str, Any]]) -> None:
+async def _finish_onboarding(
+    api: HomeAssistantAPI, steps: list[dict[str, Any]]
+) -> None:
     """Do the onboarding steps still open, so the UI opens on the dashboard, not the wizard."""
     payloads: dict[str, dict[str, Any]] = {
         "core_config": {},
         "analytics": {"preferences": {}},
         # The last step: without it the UI shows the wizard's integrations page after login.
-        "integration": {"client_id": f"{api.url}/", "redirect_uri": f"{api.url}/?auth_callback=1"},
+        "integration": {
+            "client_id": f"{api.url}/",
+            "redirect_uri": f"{api.url}/?auth_callback=1",
+        },
     }
     for step in steps:
         if step["done"] or step["step"] not in payloads:
@@ -314,7 +351,10 @@ async def add_application_credentials(
 ) -> None:
     """Add the simulator's credentials for `smartcar`, unless they are there already."""
     existing = await api.websocket_command({"type": "application_credentials/list"})
-    if any(item["domain"] == "smartcar" and item["client_id"] == client_id for item in existing):
+    if any(
+        item["domain"] == "smartcar" and item["client_id"] == client_id
+        for item in existing
+    ):
         return
     await api.websocket_command(
         {
@@ -347,7 +387,9 @@ DEV_USERNAME = "dev"
 DEV_PASSWORD = "dev-password"  # a local development instance on 127.0.0.1 only
 
 
-async def _develop(config_dir: Path, port: int, simulator_port: int, *, check: bool) -> None:
+async def _develop(
+    config_dir: Path, port: int, simulator_port: int, *, check: bool
+) -> None:
     simulator_url = f"http://127.0.0.1:{simulator_port}"
     url = f"http://127.0.0.1:{port}"
     logs = config_dir.parent
@@ -357,7 +399,9 @@ async def _develop(config_dir: Path, port: int, simulator_port: int, *, check: b
     try:
         async with aiohttp.ClientSession() as session:
             await wait_until_up(session, f"{simulator_url}/sim/ledger", simulator, 30)
-            home_assistant = start_home_assistant(config_dir, simulator_url, logs / "hass.log")
+            home_assistant = start_home_assistant(
+                config_dir, simulator_url, logs / "hass.log"
+            )
             print(f"Starting Home Assistant (log: {logs / 'hass.log'}) ...", flush=True)
             await wait_until_up(session, f"{url}/api/onboarding", home_assistant, 300)
             api = await onboard_or_login(session, url, DEV_USERNAME, DEV_PASSWORD)
@@ -391,10 +435,14 @@ def main(argv: list[str] | None = None) -> None:
     """`scripts/develop`: the simulator and a real Home Assistant, until Ctrl-C."""
     parser = argparse.ArgumentParser(prog="scripts/develop", description=main.__doc__)
     parser.add_argument(
-        "--check", action="store_true", help="stop once everything is up (used by the tests)"
+        "--check",
+        action="store_true",
+        help="stop once everything is up (used by the tests)",
     )
     check = parser.parse_args(argv).check
-    config_dir = Path(os.environ.get("SMARTCAR_DEV_CONFIG", PROJECT_ROOT / ".dev" / "config"))
+    config_dir = Path(
+        os.environ.get("SMARTCAR_DEV_CONFIG", PROJECT_ROOT / ".dev" / "config")
+    )
     port = int(os.environ.get("SMARTCAR_DEV_PORT", "8123"))
     simulator_port = int(os.environ.get("SMARTCAR_SIM_PORT", "8765"))
     with contextlib.suppress(KeyboardInterrupt):

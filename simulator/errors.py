@@ -6,8 +6,6 @@ detail, suggestedUserMessage}``; v3 body (JSON:API):
 Descriptions and user messages are the simulator's own words.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,11 +181,15 @@ class SmartcarApiError(Exception):
     def text(self) -> str:
         if self.description is not None:
             return self.description
-        return _CODE_DESCRIPTION.get(self.code or "", _TYPE_DESCRIPTION[self.error_type])
+        return _CODE_DESCRIPTION.get(
+            self.code or "", _TYPE_DESCRIPTION[self.error_type]
+        )
 
     @property
     def doc_url(self) -> str:
-        url = f"https://smartcar.com/docs/errors/api-errors/{_DOC_PAGE[self.error_type]}"
+        url = (
+            f"https://smartcar.com/docs/errors/api-errors/{_DOC_PAGE[self.error_type]}"
+        )
         if self.code:
             url += "#" + self.code.lower().replace("_", "-")
         return url
@@ -209,7 +211,9 @@ class SmartcarApiError(Exception):
 
     @property
     def user_message(self) -> str:
-        return _USER_MESSAGE.get(self.error_type, "Something went wrong with this request.")
+        return _USER_MESSAGE.get(
+            self.error_type, "Something went wrong with this request."
+        )
 
     @property
     def title(self) -> str:
@@ -263,7 +267,10 @@ def make_error(
     if error_type == "RATE_LIMIT" and retry_after is None:
         retry_after = 120
     return SmartcarApiError(
-        error_type=error_type, code=code, retry_after=retry_after, description=description
+        error_type=error_type,
+        code=code,
+        retry_after=retry_after,
+        description=description,
     )
 
 

@@ -12,8 +12,6 @@ A fault is ``{type, code?, count?, retry_after?, delay?, path?}``:
   ``/signals``); omitted = every request to the car.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Any
 

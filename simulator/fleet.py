@@ -6,8 +6,6 @@ elapsed time: ``state_of_charge`` is the value at ``soc_updated_at``; ``settle(n
 (state ``FULLY_CHARGED`` while plugged in).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -50,10 +48,16 @@ class Vehicle:
     is_locked: bool = True
     is_online: bool = True
     is_asleep: bool = False
-    doors: dict[str, str] = field(default_factory=lambda: dict.fromkeys(POSITIONS, CLOSED))
-    windows: dict[str, str] = field(default_factory=lambda: dict.fromkeys(POSITIONS, CLOSED))
+    doors: dict[str, str] = field(
+        default_factory=lambda: dict.fromkeys(POSITIONS, CLOSED)
+    )
+    windows: dict[str, str] = field(
+        default_factory=lambda: dict.fromkeys(POSITIONS, CLOSED)
+    )
     sunroof: str | None = None
-    storage: dict[str, str] = field(default_factory=lambda: {"front": CLOSED, "rear": CLOSED})
+    storage: dict[str, str] = field(
+        default_factory=lambda: {"front": CLOSED, "rear": CLOSED}
+    )
     # Traction battery (BEV/PHEV).
     battery_capacity_kwh: float | None = None
     nominal_capacities: list[dict[str, Any]] = field(default_factory=list)
@@ -132,7 +136,9 @@ class Vehicle:
     def minutes_to_complete(self) -> float:
         if not self.is_charging or self.charge_rate_per_minute <= 0:
             return 0.0
-        return round((self.charge_limit - self.state_of_charge) / self.charge_rate_per_minute, 1)
+        return round(
+            (self.charge_limit - self.state_of_charge) / self.charge_rate_per_minute, 1
+        )
 
     # Commands: each raises the VEHICLE_STATE error a real car would answer with.
 
@@ -192,12 +198,19 @@ class Vehicle:
         self.settle(now)
 
     def set_destination(self, latitude: object, longitude: object, now: float) -> None:
-        for name, value, bound in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        for name, value, bound in (
+            ("latitude", latitude, 90),
+            ("longitude", longitude, 180),
+        ):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise validation_error(name, "must be a number")
             if not -bound <= value <= bound:
                 raise validation_error(name, f"must be between -{bound} and {bound}")
-        self.destination = {"latitude": latitude, "longitude": longitude, "sent_at": iso(now)}
+        self.destination = {
+            "latitude": latitude,
+            "longitude": longitude,
+            "sent_at": iso(now),
+        }
 
 
 def refuse_unknown_action(action: object, allowed: tuple[str, ...]) -> str:
@@ -207,7 +220,9 @@ def refuse_unknown_action(action: object, allowed: tuple[str, ...]) -> str:
     return action
 
 
-def default_fleet(now: float, charge_rate_per_minute: float = 0.01) -> dict[str, Vehicle]:
+def default_fleet(
+    now: float, charge_rate_per_minute: float = 0.01
+) -> dict[str, Vehicle]:
     """One battery-electric car, one petrol car, one plug-in hybrid, with stable ids."""
     tesla = Vehicle(
         vehicle_id=TESLA_ID,
@@ -263,7 +278,12 @@ def default_fleet(now: float, charge_rate_per_minute: float = 0.01) -> dict[str,
         oil_life=0.41,
         low_voltage_soc=0.76,
         low_voltage_status="WARN",
-        tires_kpa={"frontLeft": 230.0, "frontRight": 232.0, "backLeft": 228.0, "backRight": 195.0},
+        tires_kpa={
+            "frontLeft": 230.0,
+            "frontRight": 232.0,
+            "backLeft": 228.0,
+            "backRight": 195.0,
+        },
         dtcs=[
             {"code": "P0420", "timestamp": "2025-12-20T08:15:00.000Z"},
             {"code": "C0750", "timestamp": None},
@@ -420,10 +440,16 @@ _SETTERS: dict[str, Any] = {
     "odometer_km": lambda v, x, _now: setattr(v, "odometer_km", _number(x)),
     "state_of_charge": lambda v, x, now: v.set_state_of_charge(_fraction(x), now),
     "charge_limit": lambda v, x, _now: setattr(v, "charge_limit", _fraction(x)),
-    "charge_rate_per_minute": lambda v, x, _now: setattr(v, "charge_rate_per_minute", _number(x)),
-    "fuel_percent_remaining": lambda v, x, _now: setattr(v, "fuel_fraction", _fraction(x)),
+    "charge_rate_per_minute": lambda v, x, _now: setattr(
+        v, "charge_rate_per_minute", _number(x)
+    ),
+    "fuel_percent_remaining": lambda v, x, _now: setattr(
+        v, "fuel_fraction", _fraction(x)
+    ),
     "oil_life_remaining": lambda v, x, _now: setattr(v, "oil_life", _fraction(x)),
-    "low_voltage_state_of_charge": lambda v, x, _now: setattr(v, "low_voltage_soc", _fraction(x)),
+    "low_voltage_state_of_charge": lambda v, x, _now: setattr(
+        v, "low_voltage_soc", _fraction(x)
+    ),
     "tire_pressures_kpa": lambda v, x, _now: _set_tires(v, x),
     "doors": lambda v, x, _now: _statuses(v.doors, x),
     "windows": lambda v, x, _now: _statuses(v.windows, x),

@@ -1,7 +1,5 @@
 """Application keys shared by the route modules."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from aiohttp import web

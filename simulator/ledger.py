@@ -6,8 +6,6 @@ is billed per path (each successful path counts). Failed requests are recorded b
 Webhook subscriptions are not billed (nothing is read from the car).
 """
 
-from __future__ import annotations
-
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -83,7 +81,8 @@ class Ledger:
             if entry.vehicle_id is None:
                 continue
             car = vehicles.setdefault(
-                entry.vehicle_id, {"billed": 0, "requests": 0, "billed_by_path": Counter()}
+                entry.vehicle_id,
+                {"billed": 0, "requests": 0, "billed_by_path": Counter()},
             )
             car["requests"] += 1
             if entry.billed:
@@ -93,7 +92,9 @@ class Ledger:
             car["billed_by_path"] = dict(car["billed_by_path"])
         return {
             "vehicles": vehicles,
-            "unbilled_application_requests": sum(1 for e in self.entries if e.vehicle_id is None),
+            "unbilled_application_requests": sum(
+                1 for e in self.entries if e.vehicle_id is None
+            ),
         }
 
     def reset(self) -> None:

@@ -8,8 +8,6 @@ filtered by ``vehicle_id`` / ``user_id``, paged with ``limit`` (default 10, max 
 cars disappear from every token of that user.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 
@@ -26,7 +24,9 @@ def _authenticate(sim: Simulator, header: str | None) -> None:
     if not header or not header.startswith("Basic "):
         raise authentication_error()
     try:
-        decoded = base64.b64decode(header.removeprefix("Basic ").strip(), validate=True).decode()
+        decoded = base64.b64decode(
+            header.removeprefix("Basic ").strip(), validate=True
+        ).decode()
     except binascii.Error, UnicodeDecodeError:
         raise authentication_error() from None
     user, _, token = decoded.partition(":")
@@ -88,5 +88,9 @@ async def delete_connections(request: web.Request) -> web.Response:
     removed = []
     for connection in _matching(sim, request):
         sim.tokens.disconnect(connection.user_id, connection.vehicle_id)
-        removed.append({"userId": connection.user_id, "vehicleId": connection.vehicle_id})
-    return web.json_response({"connections": removed}, headers={"SC-Request-Id": request_id})
+        removed.append(
+            {"userId": connection.user_id, "vehicleId": connection.vehicle_id}
+        )
+    return web.json_response(
+        {"connections": removed}, headers={"SC-Request-Id": request_id}
+    )

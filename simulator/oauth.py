@@ -20,8 +20,6 @@ Token endpoint: form-encoded, client credentials only in an HTTP Basic ``Authori
 or ``refresh_token``; errors are ``{error, error_description}``.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 from dataclasses import dataclass
@@ -92,7 +90,9 @@ def parse_authorize(sim: Simulator, query: MultiMapping[str]) -> AuthorizeReques
         raise ConnectError("This redirect_uri is not registered for the application.")
     if query.get("response_type") != "code":
         raise ConnectError("response_type must be 'code'.")
-    scope = tuple(item.removeprefix("required:") for item in query.get("scope", "").split())
+    scope = tuple(
+        item.removeprefix("required:") for item in query.get("scope", "").split()
+    )
     if not scope or not all(_PERMISSION.match(item) for item in scope):
         raise ConnectError("scope must be a space-separated list of permissions.")
     mode = query.get("mode", "live")
@@ -130,7 +130,9 @@ def field_name(vehicle_id: str, connect: AuthorizeRequest) -> str:
 def selected_vehicles(params: MultiMapping[str]) -> list[str]:
     """Cars picked on the form: ``vehicle=<id>`` (repeatable) and ``vehicle_<id>=<id>`` fields."""
     picked = list(params.getall("vehicle", []))
-    picked += [key.removeprefix("vehicle_") for key in params if key.startswith("vehicle_")]
+    picked += [
+        key.removeprefix("vehicle_") for key in params if key.startswith("vehicle_")
+    ]
     return list(dict.fromkeys(picked))
 
 
@@ -156,7 +158,9 @@ async def _parameters(request: web.Request) -> MultiMapping[str]:
 
 
 def _strings(form: MultiMapping[Any]) -> MultiMapping[str]:
-    return MultiDict((key, value) for key, value in form.items() if isinstance(value, str))
+    return MultiDict(
+        (key, value) for key, value in form.items() if isinstance(value, str)
+    )
 
 
 async def authorize(request: web.Request) -> web.Response:
@@ -211,7 +215,9 @@ async def approve(request: web.Request) -> web.Response:
         return _error_page(str(error))
     forced = sim.take_connect_fault()
     if forced is not None:
-        raise _redirect(connect, {"error": forced.error, "error_description": forced.description})
+        raise _redirect(
+            connect, {"error": forced.error, "error_description": forced.description}
+        )
     offered = offered_vehicles(sim, connect)
     chosen = [vid for vid in selected_vehicles(params) if vid in offered] or offered
     if connect.single_select:
@@ -275,9 +281,13 @@ def _check_client(sim: Simulator, header: str | None, form: MultiMapping[Any]) -
             )
         raise OAuthError("invalid_client", "Missing client credentials.", 401)
     try:
-        decoded = base64.b64decode(header.removeprefix("Basic ").strip(), validate=True).decode()
+        decoded = base64.b64decode(
+            header.removeprefix("Basic ").strip(), validate=True
+        ).decode()
     except binascii.Error, UnicodeDecodeError:
-        raise OAuthError("invalid_client", "Malformed Basic credentials.", 401) from None
+        raise OAuthError(
+            "invalid_client", "Malformed Basic credentials.", 401
+        ) from None
     client_id, _, secret = decoded.partition(":")
     id_ok = hmac.compare_digest(client_id.encode(), sim.config.client_id.encode())
     secret_ok = hmac.compare_digest(secret.encode(), sim.config.client_secret.encode())
@@ -290,9 +300,14 @@ async def token(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
     fault = sim.take_token_endpoint_fault()
     if fault is not None:
-        headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+        headers = (
+            {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+        )
         return web.json_response(
-            {"error": "server_error", "error_description": "Simulated token endpoint failure."},
+            {
+                "error": "server_error",
+                "error_description": "Simulated token endpoint failure.",
+            },
             status=fault.status,
             headers=headers,
         )
@@ -302,7 +317,9 @@ async def token(request: web.Request) -> web.Response:
         pair = _grant(sim, form)
     except OAuthError as error:
         return _oauth_error(error)
-    return web.json_response(pair, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return web.json_response(
+        pair, headers={"Cache-Control": "no-store", "Pragma": "no-cache"}
+    )
 
 
 def _grant(sim: Simulator, form: MultiMapping[Any]) -> dict[str, Any]:
@@ -323,6 +340,7 @@ def _grant(sim: Simulator, form: MultiMapping[Any]) -> dict[str, Any]:
         pair = sim.tokens.refresh(refresh_token, now)
     else:
         raise OAuthError(
-            "unsupported_grant_type", "grant_type must be authorization_code or refresh_token."
+            "unsupported_grant_type",
+            "grant_type must be authorization_code or refresh_token.",
         )
     return pair.as_json(now)

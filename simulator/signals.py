@@ -50,8 +50,6 @@ COMPATIBILITY:VEHICLE_NOT_CAPABLE when asked for by code. Unknown codes answer 4
 RESOURCE_NOT_FOUND:PATH.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -102,7 +100,10 @@ def _engine(vehicle: Vehicle) -> bool:
 
 
 def _storage(vehicle: Vehicle, which: str) -> Body:
-    return {"isOpen": vehicle.storage.get(which, CLOSED) == OPEN, "isLocked": vehicle.is_locked}
+    return {
+        "isOpen": vehicle.storage.get(which, CLOSED) == OPEN,
+        "isLocked": vehicle.is_locked,
+    }
 
 
 SIGNALS: tuple[SignalSpec, ...] = (
@@ -136,7 +137,10 @@ SIGNALS: tuple[SignalSpec, ...] = (
         group="Charge",
         permission="read_charge",
         available=_battery,
-        body=lambda v, _s: {"unit": "volts", "value": v.charge_voltage if v.is_charging else 0},
+        body=lambda v, _s: {
+            "unit": "volts",
+            "value": v.charge_voltage if v.is_charging else 0,
+        },
     ),
     SignalSpec(
         code="charge-amperage",
@@ -144,7 +148,10 @@ SIGNALS: tuple[SignalSpec, ...] = (
         group="Charge",
         permission="read_charge",
         available=_battery,
-        body=lambda v, _s: {"unit": "ampere", "value": v.charge_amperage if v.is_charging else 0},
+        body=lambda v, _s: {
+            "unit": "ampere",
+            "value": v.charge_amperage if v.is_charging else 0,
+        },
     ),
     SignalSpec(
         code="charge-wattage",
@@ -371,10 +378,16 @@ def is_permitted(spec: SignalSpec, scope: Sequence[str]) -> bool:
 
 def visible_signals(vehicle: Vehicle, scope: Sequence[str]) -> list[SignalSpec]:
     """The signals a token with ``scope`` sees for this car, in table order."""
-    return [spec for spec in SIGNALS if is_available(spec, vehicle) and is_permitted(spec, scope)]
+    return [
+        spec
+        for spec in SIGNALS
+        if is_available(spec, vehicle) and is_permitted(spec, scope)
+    ]
 
 
-def signal_core(spec: SignalSpec, vehicle: Vehicle, scope: Sequence[str], now: float) -> Body:
+def signal_core(
+    spec: SignalSpec, vehicle: Vehicle, scope: Sequence[str], now: float
+) -> Body:
     """``{code, name, group, body, status, meta}``: the part shared by v3 and webhooks."""
     return {
         "code": spec.code,
@@ -389,7 +402,9 @@ def signal_core(spec: SignalSpec, vehicle: Vehicle, scope: Sequence[str], now: f
     }
 
 
-def signal_resource(spec: SignalSpec, vehicle: Vehicle, scope: Sequence[str], now: float) -> Body:
+def signal_resource(
+    spec: SignalSpec, vehicle: Vehicle, scope: Sequence[str], now: float
+) -> Body:
     """The JSON:API resource object of one signal (v3 ``GET /signals``)."""
     core = signal_core(spec, vehicle, scope, now)
     vehicle_link = f"/vehicles/{vehicle.vehicle_id}"
@@ -404,5 +419,8 @@ def signal_resource(spec: SignalSpec, vehicle: Vehicle, scope: Sequence[str], no
             "body": core["body"],
         },
         "meta": core["meta"],
-        "links": {"self": f"{vehicle_link}/signals/{spec.code}", "vehicle": vehicle_link},
+        "links": {
+            "self": f"{vehicle_link}/signals/{spec.code}",
+            "vehicle": vehicle_link,
+        },
     }

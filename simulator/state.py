@@ -1,7 +1,5 @@
 """The simulator's state: one object tests can build in-process and drive directly."""
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -96,7 +94,9 @@ class Simulator:
     def reset(self) -> None:
         """Back to the default fleet with no tokens, faults or history."""
         config = self.config
-        self.fleet: dict[str, Vehicle] = default_fleet(self.now(), config.charge_rate_per_minute)
+        self.fleet: dict[str, Vehicle] = default_fleet(
+            self.now(), config.charge_rate_per_minute
+        )
         self.tokens = TokenStore(
             lifetimes=TokenLifetimes(
                 access=config.access_token_lifetime,
@@ -131,15 +131,22 @@ class Simulator:
         """The grant of a ``Bearer`` access token; AUTHENTICATION error otherwise."""
         if not header or not header.startswith("Bearer "):
             raise authentication_error()
-        grant = self.tokens.grant_for(header.removeprefix("Bearer ").strip(), self.now())
+        grant = self.tokens.grant_for(
+            header.removeprefix("Bearer ").strip(), self.now()
+        )
         if grant is None:
             raise authentication_error()
         return grant
 
     def vehicle_for(self, grant: Grant, vehicle_id: str) -> Vehicle:
         """The car if this grant reaches it; PERMISSION error otherwise."""
-        if vehicle_id not in self.tokens.connected_vehicles(grant) or vehicle_id not in self.fleet:
-            raise permission_error("This access token does not give access to this vehicle.")
+        if (
+            vehicle_id not in self.tokens.connected_vehicles(grant)
+            or vehicle_id not in self.fleet
+        ):
+            raise permission_error(
+                "This access token does not give access to this vehicle."
+            )
         vehicle = self.fleet[vehicle_id]
         vehicle.settle(self.now())
         return vehicle
@@ -159,7 +166,10 @@ class Simulator:
 
     def check_request_limit(self, vehicle_id: str) -> None:
         limit = self.config.vehicle_request_limit
-        if limit is not None and self.ledger.billed_in_month(vehicle_id, self.now()) >= limit:
+        if (
+            limit is not None
+            and self.ledger.billed_in_month(vehicle_id, self.now()) >= limit
+        ):
             raise make_error("BILLING", "VEHICLE_REQUEST_LIMIT")
 
     @staticmethod
@@ -173,7 +183,12 @@ class Simulator:
     # Records.
 
     def record_command(
-        self, vehicle_id: str, path: str, body: Any, status: int, error: SmartcarApiError | None
+        self,
+        vehicle_id: str,
+        path: str,
+        body: Any,
+        status: int,
+        error: SmartcarApiError | None,
     ) -> None:
         self.commands.append(
             CommandRecord(

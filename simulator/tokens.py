@@ -9,8 +9,6 @@
 - A connection is (user, vehicle); disconnecting removes the car from every grant of that user.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 import hashlib
 from typing import Any
@@ -129,7 +127,13 @@ class TokenStore:
     # Grants and codes.
 
     def create_grant(
-        self, *, user_id: str, vehicle_ids: list[str], scope: tuple[str, ...], mode: str, now: float
+        self,
+        *,
+        user_id: str,
+        vehicle_ids: list[str],
+        scope: tuple[str, ...],
+        mode: str,
+        now: float,
     ) -> Grant:
         grant = Grant(
             grant_id=self.new_id("grant"),
@@ -143,7 +147,9 @@ class TokenStore:
         for vehicle_id in vehicle_ids:
             self.connections.setdefault(
                 (user_id, vehicle_id),
-                Connection(user_id=user_id, vehicle_id=vehicle_id, connected_at=now, mode=mode),
+                Connection(
+                    user_id=user_id, vehicle_id=vehicle_id, connected_at=now, mode=mode
+                ),
             )
         return grant
 
@@ -157,16 +163,22 @@ class TokenStore:
         )
         return code
 
-    def exchange_code(self, code: str, redirect_uri: str | None, now: float) -> TokenPair:
+    def exchange_code(
+        self, code: str, redirect_uri: str | None, now: float
+    ) -> TokenPair:
         record = self.codes.get(code)
         if record is None:
             raise OAuthError("invalid_grant", "Invalid or unknown authorization code.")
         if record.used:
-            raise OAuthError("invalid_grant", "Authorization code has already been used.")
+            raise OAuthError(
+                "invalid_grant", "Authorization code has already been used."
+            )
         if now >= record.expires_at:
             raise OAuthError("invalid_grant", "Authorization code has expired.")
         if redirect_uri != record.redirect_uri:
-            raise OAuthError("invalid_grant", "redirect_uri does not match the authorize request.")
+            raise OAuthError(
+                "invalid_grant", "redirect_uri does not match the authorize request."
+            )
         record.used = True
         self.code_exchanges += 1
         return self._issue_pair(record.grant, now)
@@ -186,10 +198,14 @@ class TokenStore:
 
     def _issue_pair(self, grant: Grant, now: float) -> TokenPair:
         access = AccessToken(
-            token=self.new_id("access"), grant=grant, expires_at=now + self.lifetimes.access
+            token=self.new_id("access"),
+            grant=grant,
+            expires_at=now + self.lifetimes.access,
         )
         refresh = RefreshToken(
-            token=self.new_id("refresh"), grant=grant, expires_at=now + self.lifetimes.refresh
+            token=self.new_id("refresh"),
+            grant=grant,
+            expires_at=now + self.lifetimes.refresh,
         )
         self.access_tokens[access.token] = access
         self.refresh_tokens[refresh.token] = refresh

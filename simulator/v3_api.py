@@ -13,8 +13,6 @@ fail the whole request with a v3 error body. Signals the token has no permission
 cannot produce, are left out of the list (see ``signals.py``).
 """
 
-from __future__ import annotations
-
 import math
 from typing import Any
 
@@ -150,7 +148,9 @@ async def list_signals(request: web.Request) -> web.Response:
             return f"{base}?page={target}&pageSize={size}"
 
         return {
-            "data": [signal_resource(spec, vehicle, grant.scope, now) for spec in chosen],
+            "data": [
+                signal_resource(spec, vehicle, grant.scope, now) for spec in chosen
+            ],
             "meta": {"page": number, "pageSize": size, "totalCount": len(specs)},
             "links": {
                 "self": link(number),

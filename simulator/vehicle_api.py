@@ -11,8 +11,6 @@ Units: metric by default; ``sc-unit-system: imperial`` converts km -> miles, lit
 kPa -> psi, and the answer echoes ``SC-Unit-System``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
 import json
@@ -58,7 +56,9 @@ class Context:
         return round(km / KM_PER_MILE, 2) if self.imperial else round(km, 2)
 
     def volume(self, liters: float) -> float:
-        return round(liters / LITERS_PER_GALLON, 2) if self.imperial else round(liters, 2)
+        return (
+            round(liters / LITERS_PER_GALLON, 2) if self.imperial else round(liters, 2)
+        )
 
     def pressure(self, kpa: float) -> float:
         return round(kpa * PSI_PER_KPA, 2) if self.imperial else round(kpa, 2)
@@ -115,7 +115,10 @@ def _fuel(ctx: Context) -> dict[str, Any]:
 
 
 def _tires(ctx: Context) -> dict[str, Any]:
-    return {position: ctx.pressure(ctx.vehicle.tires_kpa[position]) for position in POSITIONS}
+    return {
+        position: ctx.pressure(ctx.vehicle.tires_kpa[position])
+        for position in POSITIONS
+    }
 
 
 def _items(statuses: dict[str, str]) -> list[dict[str, str]]:
@@ -128,7 +131,9 @@ def _security(ctx: Context) -> dict[str, Any]:
         "isLocked": v.is_locked,
         "doors": _items(v.doors),
         "windows": _items(v.windows),
-        "sunroof": [] if v.sunroof is None else [{"type": "sunroof", "status": v.sunroof}],
+        "sunroof": []
+        if v.sunroof is None
+        else [{"type": "sunroof", "status": v.sunroof}],
         "storage": _items(v.storage),
         "chargingPort": (
             [{"type": "chargingPort", "status": OPEN if v.is_plugged_in else CLOSED}]
@@ -218,7 +223,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         method="GET",
         path="/location",
         permission="read_location",
-        handler=lambda ctx: {"latitude": ctx.vehicle.latitude, "longitude": ctx.vehicle.longitude},
+        handler=lambda ctx: {
+            "latitude": ctx.vehicle.latitude,
+            "longitude": ctx.vehicle.longitude,
+        },
     ),
     Endpoint(
         method="GET",
@@ -227,7 +235,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         handler=lambda ctx: {"distance": ctx.distance(ctx.vehicle.odometer_km)},
     ),
     Endpoint(
-        method="GET", path="/fuel", permission="read_fuel", handler=_fuel, capable=_has_engine
+        method="GET",
+        path="/fuel",
+        permission="read_fuel",
+        handler=_fuel,
+        capable=_has_engine,
     ),
     Endpoint(
         method="GET",
@@ -297,7 +309,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         handler=_tires,
         capable=lambda v: set(POSITIONS) <= set(v.tires_kpa),
     ),
-    Endpoint(method="GET", path="/security", permission="read_security", handler=_security),
+    Endpoint(
+        method="GET", path="/security", permission="read_security", handler=_security
+    ),
     Endpoint(
         method="POST",
         path="/security",
@@ -331,7 +345,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         handler=_service_history,
     ),
     Endpoint(
-        method="GET", path="/permissions", permission=None, handler=_permissions, billable=False
+        method="GET",
+        path="/permissions",
+        permission=None,
+        handler=_permissions,
+        billable=False,
     ),
     Endpoint(
         method="DELETE",
@@ -342,7 +360,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )
 
-ENDPOINTS_BY_KEY: dict[tuple[str, str], Endpoint] = {(e.method, e.path): e for e in ENDPOINTS}
+ENDPOINTS_BY_KEY: dict[tuple[str, str], Endpoint] = {
+    (e.method, e.path): e for e in ENDPOINTS
+}
 
 
 def normalize(path: str) -> str:
@@ -374,13 +394,17 @@ def paging(query: Any, *, default_limit: int, max_limit: int) -> tuple[int, int]
         except ValueError:
             raise validation_error(name, "must be an integer") from None
         if number < low or (high is not None and number > high):
-            bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+            bound = (
+                f"between {low} and {high}" if high is not None else f"at least {low}"
+            )
             raise validation_error(name, f"must be {bound}")
         values.append(number)
     return values[0], values[1]
 
 
-def check_endpoint(endpoint: Endpoint, vehicle: Vehicle, scope: tuple[str, ...]) -> None:
+def check_endpoint(
+    endpoint: Endpoint, vehicle: Vehicle, scope: tuple[str, ...]
+) -> None:
     """PERMISSION when the scope lacks the endpoint's permission; COMPATIBILITY for the car."""
     if endpoint.permission is not None and endpoint.permission not in scope:
         raise permission_error(
@@ -418,15 +442,26 @@ async def perform(
         check_endpoint(endpoint, vehicle, grant.scope)
         if endpoint.billable:
             sim.check_request_limit(vehicle.vehicle_id)
-        if fault is not None and fault.error is not None and fault.matches(endpoint.path):
+        if (
+            fault is not None
+            and fault.error is not None
+            and fault.matches(endpoint.path)
+        ):
             raise fault.error
         if endpoint.billable:
             sim.check_vehicle_state(vehicle)
         context = Context(
-            sim=sim, vehicle=vehicle, grant=grant, imperial=imperial, now=now, payload=payload
+            sim=sim,
+            vehicle=vehicle,
+            grant=grant,
+            imperial=imperial,
+            now=now,
+            payload=payload,
         )
         body = endpoint.handler(context)
-        outcome = Outcome(status=200, body=body, data_age=now - vehicle.data_age_seconds)
+        outcome = Outcome(
+            status=200, body=body, data_age=now - vehicle.data_age_seconds
+        )
     except SmartcarApiError as error:
         outcome = Outcome(status=error.status, body=None, error=error)
     sim.ledger.record(
@@ -452,11 +487,15 @@ def is_imperial(request: web.Request) -> bool:
     return request.headers.get("sc-unit-system", "metric").strip().lower() == "imperial"
 
 
-def error_response(sim: Simulator, error: SmartcarApiError, request_id: str) -> web.Response:
+def error_response(
+    sim: Simulator, error: SmartcarApiError, request_id: str
+) -> web.Response:
     headers = {"SC-Request-Id": request_id}
     if error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)
-    return web.json_response(error.v2_body(request_id), status=error.status, headers=headers)
+    return web.json_response(
+        error.v2_body(request_id), status=error.status, headers=headers
+    )
 
 
 async def _json_payload(request: web.Request) -> Any:
@@ -514,7 +553,9 @@ async def get_user(request: web.Request) -> web.Response:
         status=200,
         billable=False,
     )
-    return web.json_response({"id": grant.user_id}, headers={"SC-Request-Id": request_id})
+    return web.json_response(
+        {"id": grant.user_id}, headers={"SC-Request-Id": request_id}
+    )
 
 
 async def vehicle_request(request: web.Request) -> web.Response:
@@ -535,10 +576,17 @@ async def vehicle_request(request: web.Request) -> web.Response:
             return _subscribe(sim, vehicle, webhook.group(1), request_id)
         if path == "/batch" and request.method == "POST":
             return await _batch(
-                request, sim, grant=grant, vehicle=vehicle, imperial=imperial, request_id=request_id
+                request,
+                sim,
+                grant=grant,
+                vehicle=vehicle,
+                imperial=imperial,
+                request_id=request_id,
             )
         endpoint = find_endpoint(request.method, path)
-        payload = await _json_payload(request) if request.method == "POST" else request.query
+        payload = (
+            await _json_payload(request) if request.method == "POST" else request.query
+        )
         fault = await sim.take_fault(vehicle_id, endpoint.path)
         if fault is not None and fault.error is not None and fault.request_level:
             error = fault.error
@@ -601,7 +649,8 @@ async def _batch(
             (
                 found
                 for path in paths
-                if (found := sim.faults.take(vehicle.vehicle_id, normalize(path))) is not None
+                if (found := sim.faults.take(vehicle.vehicle_id, normalize(path)))
+                is not None
             ),
             None,
         )
@@ -643,7 +692,9 @@ async def _batch(
             body = outcome.body
             if outcome.data_age is not None:
                 headers["sc-data-age"] = iso(outcome.data_age)
-        responses.append({"path": path, "code": outcome.status, "body": body, "headers": headers})
+        responses.append(
+            {"path": path, "code": outcome.status, "body": body, "headers": headers}
+        )
     return web.json_response(
         {"responses": responses},
         headers={
@@ -654,7 +705,9 @@ async def _batch(
     )
 
 
-def _subscribe(sim: Simulator, vehicle: Vehicle, webhook_id: str, request_id: str) -> web.Response:
+def _subscribe(
+    sim: Simulator, vehicle: Vehicle, webhook_id: str, request_id: str
+) -> web.Response:
     """Subscribe a car to a webhook (not billed: no data is read from the car)."""
     sim.webhooks.names.setdefault(webhook_id, webhook_id)
     sim.webhooks.subscriptions.setdefault(webhook_id, set()).add(vehicle.vehicle_id)
@@ -665,14 +718,22 @@ def _subscribe(sim: Simulator, vehicle: Vehicle, webhook_id: str, request_id: st
 
 
 def _unsubscribe(
-    request: web.Request, sim: Simulator, vehicle_id: str, webhook_id: str, request_id: str
+    request: web.Request,
+    sim: Simulator,
+    vehicle_id: str,
+    webhook_id: str,
+    request_id: str,
 ) -> web.Response:
     """Unsubscribe: requires ``Authorization: Bearer <management token>``."""
     header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
+    token = (
+        header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
+    )
     sim.check_management_token(token)
     sim.webhooks.subscriptions.get(webhook_id, set()).discard(vehicle_id)
-    return web.json_response({"status": "success"}, headers={"SC-Request-Id": request_id})
+    return web.json_response(
+        {"status": "success"}, headers={"SC-Request-Id": request_id}
+    )
 
 
 async def unknown_v2_path(request: web.Request) -> web.Response:

@@ -13,8 +13,6 @@ scheduled ``payload.vehicles[{vehicleId, requestId, data:[{path, code, body, hea
 Each delivery is one attempt (Smartcar's retries after 25/50/100 s are not simulated).
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 import hashlib
 import hmac
@@ -73,7 +71,9 @@ def _meta(sim: Simulator, webhook_id: str, vehicle_id: str | None) -> dict[str, 
     }
 
 
-def verify_payload(sim: Simulator, webhook_id: str, version: str) -> tuple[dict[str, Any], str]:
+def verify_payload(
+    sim: Simulator, webhook_id: str, version: str
+) -> tuple[dict[str, Any], str]:
     """A VERIFY event and its challenge."""
     challenge = sim.new_id("challenge").replace("-", "")
     if version == "2.0":
@@ -130,7 +130,11 @@ def vehicle_state_payload(
             "triggers": [
                 {
                     "type": "SIGNAL_UPDATED",
-                    "signal": {"code": spec.code, "name": spec.name, "group": spec.group},
+                    "signal": {
+                        "code": spec.code,
+                        "name": spec.name,
+                        "group": spec.group,
+                    },
                 }
                 for spec in specs
             ],
@@ -177,7 +181,11 @@ def scheduled_payload(
                 "headers": {"sc-data-age": iso(now - vehicle.data_age_seconds)},
             }
         except SmartcarApiError as error:
-            entry = {"path": path, "code": error.status, "body": error.v2_body(request_id)}
+            entry = {
+                "path": path,
+                "code": error.status,
+                "body": error.v2_body(request_id),
+            }
         data.append(entry)
     return {
         "version": "2.0",
@@ -185,7 +193,9 @@ def scheduled_payload(
         "eventName": "scheduled",
         "mode": _mode(sim, vehicle.vehicle_id),
         "payload": {
-            "vehicles": [{"vehicleId": vehicle.vehicle_id, "requestId": request_id, "data": data}]
+            "vehicles": [
+                {"vehicleId": vehicle.vehicle_id, "requestId": request_id, "data": data}
+            ]
         },
     }
 
@@ -200,15 +210,25 @@ async def post_signed(url: str, payload: dict[str, Any], key: str) -> dict[str, 
             session.post(url, data=raw, headers=headers) as response,
         ):
             text = await response.text()
-            return {"status": response.status, "body": text, "signature": headers["SC-Signature"]}
+            return {
+                "status": response.status,
+                "body": text,
+                "signature": headers["SC-Signature"],
+            }
     except (ClientError, TimeoutError) as error:
-        return {"status": None, "error": repr(error), "signature": headers["SC-Signature"]}
+        return {
+            "status": None,
+            "error": repr(error),
+            "signature": headers["SC-Signature"],
+        }
 
 
 def known_codes(codes: Any) -> list[str] | None:
     """Validate a list of signal codes (None = all)."""
     if codes is None:
         return None
-    if not isinstance(codes, list) or not all(code in SIGNALS_BY_CODE for code in codes):
+    if not isinstance(codes, list) or not all(
+        code in SIGNALS_BY_CODE for code in codes
+    ):
         raise ValueError("signals must be a list of known signal codes")
     return list(codes)

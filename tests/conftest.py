@@ -5,10 +5,9 @@ importing ours first (pythonpath = "." in pyproject) makes Home Assistant's load
 repository's integration.
 """
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 import inspect
 import json
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from aiohttp import ClientResponseError, RequestInfo
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -28,7 +28,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from multidict import CIMultiDict, CIMultiDictProxy
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
@@ -74,7 +77,9 @@ ALL_GROUPS = [
     "control_charge",
     "control_navigation",
 ]
-ALL_SCOPES: list[str] = json.loads((FIXTURES / "permissions.json").read_text())["permissions"]
+ALL_SCOPES: list[str] = json.loads((FIXTURES / "permissions.json").read_text())[
+    "permissions"
+]
 
 
 def load_fixture(name: str) -> Any:
@@ -90,6 +95,20 @@ def pytest_report_header() -> list[str]:
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom integrations in every test."""
+
+
+# The instant every Home Assistant test starts at: mid-month, so no test meets a month end by
+# chance. Tests of boundaries move the clock there on purpose.
+FROZEN_NOW = datetime(2026, 10, 14, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request: pytest.FixtureRequest) -> None:
+    """Freeze the clock of every Home Assistant test: none may read the wall clock."""
+    if "hass" not in request.fixturenames:
+        return
+    freezer: FrozenDateTimeFactory = request.getfixturevalue("freezer")
+    freezer.move_to(FROZEN_NOW)
 
 
 @pytest.fixture(autouse=True)
@@ -137,7 +156,10 @@ class _Response(AiohttpClientMockResponse):
     def __init__(self, *, request_headers: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._request_info = RequestInfo(
-            self.url, self.method, CIMultiDictProxy(CIMultiDict(request_headers or {})), self.url
+            self.url,
+            self.method,
+            CIMultiDictProxy(CIMultiDict(request_headers or {})),
+            self.url,
         )
 
     def raise_for_status(self) -> None:
@@ -160,7 +182,9 @@ class SmartcarMock:
         self.routes: dict[tuple[str, str], Route] = {}
         self.vehicles: dict[str, str] = {}
         for method in ("POST", "DELETE"):
-            aioclient_mock.request(method, WEBHOOK_SUBSCRIPTION, side_effect=self._respond)
+            aioclient_mock.request(
+                method, WEBHOOK_SUBSCRIPTION, side_effect=self._respond
+            )
         self.add_route("GET", f"{API}/user", Reply(body=load_fixture("user.json")))
         self.add_route("GET", f"{API}/vehicles", self._vehicle_list)
         self.add_route("POST", TOKEN_URL, self._rotate_tokens)
@@ -180,9 +204,16 @@ class SmartcarMock:
         self.add_route(
             "GET",
             f"{vehicle}/permissions",
-            Reply(body={"permissions": granted, "paging": {"count": len(granted), "offset": 0}}),
+            Reply(
+                body={
+                    "permissions": granted,
+                    "paging": {"count": len(granted), "offset": 0},
+                }
+            ),
         )
-        self.add_route("GET", vehicle, Reply(body=load_fixture(f"{model}/vehicle.json")))
+        self.add_route(
+            "GET", vehicle, Reply(body=load_fixture(f"{model}/vehicle.json"))
+        )
         self.add_route(
             "GET",
             f"{API_V3}/vehicles/{vehicle_id}",
@@ -195,12 +226,17 @@ class SmartcarMock:
         )
         self.add_route("POST", f"{vehicle}/batch", self.batch_route(model))
         success = Reply(
-            body={"status": "success", "message": "Successfully sent request to vehicle"}
+            body={
+                "status": "success",
+                "message": "Successfully sent request to vehicle",
+            }
         )
         for path in ("security", "charge", "charge/limit", "navigation/destination"):
             self.add_route("POST", f"{vehicle}/{path}", success)
         self.add_route(
-            "GET", f"{vehicle}/service/history", Reply(body=load_fixture("service_history.json"))
+            "GET",
+            f"{vehicle}/service/history",
+            Reply(body=load_fixture("service_history.json")),
         )
         return vehicle_id
 
@@ -210,7 +246,10 @@ class SmartcarMock:
     @staticmethod
     def batch_route(model: str, **replace: dict[str, Any]) -> Callable[[Any], Reply]:
         """Answer a batch with the fixture's answers for exactly the paths asked."""
-        answers = {item["path"]: item for item in load_fixture(f"{model}/batch.json")["responses"]}
+        answers = {
+            item["path"]: item
+            for item in load_fixture(f"{model}/batch.json")["responses"]
+        }
         answers.update({path: {"path": path, **item} for path, item in replace.items()})
 
         def reply(body: Any) -> Reply:
@@ -235,11 +274,15 @@ class SmartcarMock:
         ids = list(self.vehicles)
         return Reply(body={"vehicles": ids, "paging": {"count": len(ids), "offset": 0}})
 
-    async def _respond(self, method: str, url: URL, data: Any) -> AiohttpClientMockResponse:
+    async def _respond(
+        self, method: str, url: URL, data: Any
+    ) -> AiohttpClientMockResponse:
         # The mocker recorded the request (with its headers) just before asking us.
         request_headers = self.aioclient_mock.mock_calls[-1][3]
         key = (method.upper(), str(url.with_query(None)))
-        route = self.routes[key] if key in self.routes else self._subscription(method, url)
+        route = (
+            self.routes[key] if key in self.routes else self._subscription(method, url)
+        )
         reply = route(data) if callable(route) else route
         if inspect.isawaitable(reply):
             reply = await reply
@@ -258,7 +301,9 @@ class SmartcarMock:
             raise KeyError((method, str(url)))
         vehicle_id, webhook_id = url.parts[-3], url.parts[-1]
         if vehicle_id not in self.vehicles:
-            return Reply(status=404, body={"type": "RESOURCE_NOT_FOUND", "code": "PATH"})
+            return Reply(
+                status=404, body={"type": "RESOURCE_NOT_FOUND", "code": "PATH"}
+            )
         if method.upper() == "DELETE":
             return Reply(body={"status": "success"})
         return Reply(body={"webhookId": webhook_id, "vehicleId": vehicle_id})
@@ -357,7 +402,10 @@ def only_platforms(platforms: list[Platform]) -> Generator[None]:
 
 @pytest.fixture
 async def loaded_ev(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
 ) -> MockConfigEntry:
     """A loaded entry with the battery-electric car, read with v3 signals."""
     smartcar.add_vehicle("ev")
@@ -379,7 +427,9 @@ def once(reply: Reply, then: Route) -> Callable[[Any], Reply]:
     return route
 
 
-def v2_error(status: int, error_type: str, code: str | None = None, **extra: Any) -> Reply:
+def v2_error(
+    status: int, error_type: str, code: str | None = None, **extra: Any
+) -> Reply:
     """A v2 error answer as Smartcar sends it."""
     body = {
         "type": error_type,
@@ -395,7 +445,9 @@ def v2_error(status: int, error_type: str, code: str | None = None, **extra: Any
     return Reply(status=status, body=body)
 
 
-def v3_error(status: int, error_type: str, code: str | None = None, **extra: Any) -> Reply:
+def v3_error(
+    status: int, error_type: str, code: str | None = None, **extra: Any
+) -> Reply:
     """A v3 (JSON:API) error answer."""
     error = {
         "status": str(status),
@@ -405,7 +457,9 @@ def v3_error(status: int, error_type: str, code: str | None = None, **extra: Any
         "detail": "Something went wrong",
         **extra,
     }
-    headers = {"Retry-After": str(extra.pop("retry_after"))} if "retry_after" in extra else {}
+    headers = (
+        {"Retry-After": str(extra.pop("retry_after"))} if "retry_after" in extra else {}
+    )
     error.pop("retry_after", None)
     return Reply(status=status, body={"errors": [error]}, headers=headers)
 

@@ -1,7 +1,5 @@
 """scripts/bench.py keeps running and keeps its promises (short horizons, no timing asserted)."""
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
@@ -96,7 +94,9 @@ def test_one_day_reports_every_strategy_per_car(one_day: dict[str, Any]) -> None
         assert set(strategy["ratio_to"]) == {"per_endpoint", "batch"}
 
 
-def test_baselines_poll_every_half_hour_and_pay_per_path(one_day: dict[str, Any]) -> None:
+def test_baselines_poll_every_half_hour_and_pay_per_path(
+    one_day: dict[str, Any],
+) -> None:
     for key in ("per_endpoint", "batch"):
         for car in one_day["strategies"][key]["cars"].values():
             assert car["polls"] == 48
@@ -120,7 +120,10 @@ def test_ours_bills_far_less_than_both_baselines(one_day: dict[str, Any]) -> Non
         )
         assert 0 < ours["ratio_to"][baseline] < 1
         for vehicle_id, car in ours["cars"].items():
-            assert car["billed"] < one_day["strategies"][baseline]["cars"][vehicle_id]["billed"]
+            assert (
+                car["billed"]
+                < one_day["strategies"][baseline]["cars"][vehicle_id]["billed"]
+            )
 
 
 def test_ours_polls_faster_while_charging(one_day: dict[str, Any]) -> None:
@@ -164,7 +167,9 @@ def test_cpu_benchmark_reports_ratios_to_per_endpoint(one_day: dict[str, Any]) -
         for row in cpu[table].values():
             assert row["ms_per_state"] > 0
             assert row["ratio_to_per_endpoint"] > 0
-    assert cpu["read"]["per_endpoint"]["http_requests_per_state"] == len(bench.READ_PATHS)
+    assert cpu["read"]["per_endpoint"]["http_requests_per_state"] == len(
+        bench.READ_PATHS
+    )
     assert cpu["read"]["batch"]["http_requests_per_state"] == 1
 
 
@@ -172,7 +177,10 @@ def test_command_line_writes_json_and_prints_the_table(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     output = tmp_path / "results.json"
-    assert bench.main(["--days", "0.25", "--cpu-iterations", "0", "--output", str(output)]) == 0
+    assert (
+        bench.main(["--days", "0.25", "--cpu-iterations", "0", "--output", str(output)])
+        == 0
+    )
     written = json.loads(output.read_text())
     assert set(written["strategies"]) == set(STRATEGIES)
     printed = capsys.readouterr().out

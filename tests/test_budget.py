@@ -1,7 +1,5 @@
 """The monthly request budget: pure schedule functions and the persisted ledger."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,7 +29,9 @@ def test_period_is_the_utc_calendar_month() -> None:
     assert next_period_start(datetime(2026, 10, 20, tzinfo=UTC)) == datetime(
         2026, 11, 1, tzinfo=UTC
     )
-    assert next_period_start(datetime(2026, 12, 15, tzinfo=UTC)) == datetime(2027, 1, 1, tzinfo=UTC)
+    assert next_period_start(datetime(2026, 12, 15, tzinfo=UTC)) == datetime(
+        2027, 1, 1, tzinfo=UTC
+    )
 
 
 def test_what_is_left_is_spread_over_the_rest_of_the_month() -> None:
@@ -56,11 +56,15 @@ def test_batch_costs_one_request_per_path() -> None:
 def test_charging_or_moving_polls_three_times_as_often_down_to_the_floor() -> None:
     start = datetime(2026, 11, 1, tzinfo=UTC)
 
-    assert poll_interval(POLICY, used=0, cost=1, now=start, active=True) == timedelta(minutes=32)
+    assert poll_interval(POLICY, used=0, cost=1, now=start, active=True) == timedelta(
+        minutes=32
+    )
     # With plenty of requests the floor holds.
     generous = BudgetPolicy(monthly_limit=10_000)
     assert poll_interval(generous, used=0, cost=1, now=start) == timedelta(minutes=15)
-    assert poll_interval(generous, used=0, cost=1, now=start, active=True) == timedelta(minutes=15)
+    assert poll_interval(generous, used=0, cost=1, now=start, active=True) == timedelta(
+        minutes=15
+    )
 
 
 def test_no_polls_left_waits_for_the_next_period() -> None:

@@ -1,7 +1,5 @@
 """Config flow: permissions and mode, Smartcar Connect, the token request, reauth, reconfigure."""
 
-from __future__ import annotations
-
 import base64
 from datetime import timedelta
 from http import HTTPStatus
@@ -55,12 +53,18 @@ def _query(url: str) -> dict[str, list[str]]:
 
 
 async def _start(hass: HomeAssistant, **choices: Any) -> ConfigFlowResult:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     return await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {"permissions": ["battery", "security", "control_security"], "mode": "live", **choices},
+        {
+            "permissions": ["battery", "security", "control_security"],
+            "mode": "live",
+            **choices,
+        },
     )
 
 
@@ -79,7 +83,9 @@ async def _return_from_connect(
 
 
 async def _finish(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, result: ConfigFlowResult
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    result: ConfigFlowResult,
 ) -> ConfigFlowResult:
     """Come back from Connect with a code; the fake Smartcar's token endpoint answers."""
     await _return_from_connect(hass, hass_client_no_auth, result)
@@ -117,7 +123,11 @@ async def test_full_flow_asks_connect_for_the_chosen_scopes_and_mode(
     assert entry.data["permissions"] == ["battery", "security", "control_security"]
     assert entry.data["mode"] == "simulated"
     assert entry.data["token"]["refresh_token"] == "refresh-token-1"
-    assert entry.options == {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15}
+    assert entry.options == {
+        "read_path": "signals",
+        "monthly_limit": 500,
+        "min_poll_interval": 15,
+    }
 
 
 async def test_token_request_sends_client_credentials_in_basic_header_only(
@@ -130,7 +140,9 @@ async def test_token_request_sends_client_credentials_in_basic_header_only(
     result = await _start(hass)
     await _finish(hass, hass_client_no_auth, result)
 
-    token_calls = [call for call in aioclient_mock.mock_calls if str(call[1]) == TOKEN_URL]
+    token_calls = [
+        call for call in aioclient_mock.mock_calls if str(call[1]) == TOKEN_URL
+    ]
     assert len(token_calls) == 1
     _method, _url, form, headers = token_calls[0]
     expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
@@ -212,7 +224,9 @@ async def test_smartcar_down_after_login_aborts(
 
 
 async def test_choosing_no_permission_shows_an_error(hass: HomeAssistant) -> None:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"permissions": [], "mode": "live"}
@@ -252,7 +266,9 @@ async def test_unknown_connect_error_uses_home_assistant_rejection(
     hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     result = await _start(hass)
-    await _return_from_connect(hass, hass_client_no_auth, result, "error=invalid_request")
+    await _return_from_connect(
+        hass, hass_client_no_auth, result, "error=invalid_request"
+    )
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"])
 
@@ -288,7 +304,9 @@ async def test_reauth_with_same_account_updates_tokens_and_permissions(
         result["flow_id"], {"permissions": ["battery", "location"]}
     )
     query = _query(result["url"])
-    assert query["scope"] == ["read_vehicle_info read_location read_battery read_charge"]
+    assert query["scope"] == [
+        "read_vehicle_info read_location read_battery read_charge"
+    ]
     assert query["approval_prompt"] == ["force"]
     assert query["mode"] == ["live"]
 
@@ -336,7 +354,8 @@ async def test_reconfigure_changes_permissions_and_mode(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"permissions": ["fuel", "control_navigation"], "mode": "simulated"}
+        result["flow_id"],
+        {"permissions": ["fuel", "control_navigation"], "mode": "simulated"},
     )
     query = _query(result["url"])
     assert query["scope"] == ["read_vehicle_info read_fuel control_navigation"]
@@ -405,7 +424,12 @@ async def _submit_options(
     assert result["description_placeholders"] == {"safety_hours": "6"}
     return await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {"read_path": "signals", "monthly_limit": 500.0, "min_poll_interval": 15.0, **choices},
+        {
+            "read_path": "signals",
+            "monthly_limit": 500.0,
+            "min_poll_interval": 15.0,
+            **choices,
+        },
     )
 
 
@@ -415,7 +439,9 @@ async def test_options_turn_webhooks_on_and_show_the_address_to_register(
     # Smartcar calls from the internet: the external URL is the one to register.
     await hass.config.async_update(external_url="https://home.example.org")
 
-    result = await _submit_options(hass, loaded_ev, management_token="  amt-0123456789abcdef  ")
+    result = await _submit_options(
+        hass, loaded_ev, management_token="  amt-0123456789abcdef  "
+    )
 
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "webhook"
@@ -453,7 +479,9 @@ async def test_options_keep_the_webhook_address_while_webhooks_stay_on(
 
     result = await _submit_options(hass, entry, management_token="amt-new")
 
-    assert result["description_placeholders"]["webhook_url"].endswith(f"/api/webhook/{'a1' * 32}")
+    assert result["description_placeholders"]["webhook_url"].endswith(
+        f"/api/webhook/{'a1' * 32}"
+    )
     await hass.config_entries.options.async_configure(result["flow_id"], {})
     await hass.async_block_till_done()
     assert entry.options["webhook_id"] == "a1" * 32
@@ -474,7 +502,11 @@ async def test_options_without_a_token_turn_webhooks_off(
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15}
+    assert entry.options == {
+        "read_path": "signals",
+        "monthly_limit": 500,
+        "min_poll_interval": 15,
+    }
     assert entry.runtime_data.policy.min_interval == timedelta(minutes=15)
     assert entry.runtime_data.vehicles[EV_ID].update_interval < timedelta(hours=1)
 
@@ -482,14 +514,18 @@ async def test_options_without_a_token_turn_webhooks_off(
 async def test_webhook_address_is_the_path_when_home_assistant_has_no_url(
     hass: HomeAssistant, loaded_ev: MockConfigEntry
 ) -> None:
-    with patch("homeassistant.components.webhook.get_url", side_effect=NoURLAvailableError):
+    with patch(
+        "homeassistant.components.webhook.get_url", side_effect=NoURLAvailableError
+    ):
         result = await _submit_options(hass, loaded_ev, management_token="amt-0123")
 
     assert result["step_id"] == "webhook"
     assert result["description_placeholders"]["webhook_url"].startswith("/api/webhook/")
 
 
-async def test_credentials_dialog_shows_redirect_uri_and_dashboard(hass: HomeAssistant) -> None:
+async def test_credentials_dialog_shows_redirect_uri_and_dashboard(
+    hass: HomeAssistant,
+) -> None:
     placeholders = await async_get_description_placeholders(hass)
 
     assert placeholders["redirect_uri"] == "https://my.home-assistant.io/redirect/oauth"
@@ -499,7 +535,9 @@ async def test_credentials_dialog_shows_redirect_uri_and_dashboard(hass: HomeAss
 async def test_submitting_the_first_form_unchanged_asks_for_everything_live(
     hass: HomeAssistant,
 ) -> None:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
 
@@ -516,7 +554,9 @@ async def test_control_permission_asks_for_the_state_it_controls_too(
     hass: HomeAssistant,
 ) -> None:
     """A lock or charging switch shows a state: without its read scope it would never appear."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"permissions": ["control_security", "control_charge"]}
@@ -540,7 +580,10 @@ async def test_new_login_asks_again_what_cars_could_not_do(
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
         entry,
-        data={**entry.data, "vehicles": {EV_ID: {**row, "unsupported": ["/fuel", "/signals"]}}},
+        data={
+            **entry.data,
+            "vehicles": {EV_ID: {**row, "unsupported": ["/fuel", "/signals"]}},
+        },
     )
     smartcar.add_vehicle("ev")
 

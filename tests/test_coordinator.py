@@ -1,7 +1,5 @@
 """Polling one car: what is read, how failures map, how the request budget paces it."""
 
-from __future__ import annotations
-
 import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -69,7 +67,9 @@ def october(freezer: FrozenDateTimeFactory) -> None:
     freezer.move_to(NOW)
 
 
-def _coordinator(entry: MockConfigEntry, vehicle_id: str = EV_ID) -> SmartcarCoordinator:
+def _coordinator(
+    entry: MockConfigEntry, vehicle_id: str = EV_ID
+) -> SmartcarCoordinator:
     return entry.runtime_data.vehicles[vehicle_id]
 
 
@@ -88,13 +88,22 @@ def _scheduled(entry: MockConfigEntry, vehicle_id: str = EV_ID) -> timedelta:
     return poll_interval(entry.runtime_data.policy, used=used, cost=1, now=now)
 
 
-def _path_error(status: int, error_type: str, code: str | None = None, **headers: str) -> Any:
+def _path_error(
+    status: int, error_type: str, code: str | None = None, **headers: str
+) -> Any:
     """One failed path of a batch answer."""
-    body = {"type": error_type, "code": code, "description": error_type, "statusCode": status}
+    body = {
+        "type": error_type,
+        "code": code,
+        "description": error_type,
+        "statusCode": status,
+    }
     return {"code": status, "body": body, "headers": headers}
 
 
-def _signal_error(body: dict[str, Any], code: str, error_type: str, error_code: str | None) -> None:
+def _signal_error(
+    body: dict[str, Any], code: str, error_type: str, error_code: str | None
+) -> None:
     """Turn one signal of a signals answer into an error signal."""
     for item in body["data"]:
         if item["attributes"]["code"] == code:
@@ -108,7 +117,9 @@ def _signal_error(body: dict[str, Any], code: str, error_type: str, error_code: 
 # --- pacing -------------------------------------------------------------------------------------
 
 
-async def test_polls_are_spread_over_the_rest_of_the_month(loaded_ev: MockConfigEntry) -> None:
+async def test_polls_are_spread_over_the_rest_of_the_month(
+    loaded_ev: MockConfigEntry,
+) -> None:
     # 500 requests, 10 % kept for commands, 2 used (the car's attributes and one read).
     left = timedelta(days=11, hours=16)
 
@@ -116,7 +127,10 @@ async def test_polls_are_spread_over_the_rest_of_the_month(loaded_ev: MockConfig
 
 
 async def test_signals_read_over_two_pages_counts_two_billed_requests(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
 ) -> None:
     smartcar.add_vehicle("ev")
     full = load_fixture("ev/signals.json")
@@ -124,7 +138,9 @@ async def test_signals_read_over_two_pages_counts_two_billed_requests(
     second = f"/v3/vehicles/{EV_ID}/signals?page=2&pageSize=100"
     pages = iter(
         [
-            Reply(body={**full, "data": full["data"][:half], "links": {"next": second}}),
+            Reply(
+                body={**full, "data": full["data"][:half], "links": {"next": second}}
+            ),
             Reply(body={**full, "data": full["data"][half:], "links": {"next": None}}),
         ]
     )
@@ -139,7 +155,10 @@ async def test_signals_read_over_two_pages_counts_two_billed_requests(
 
 
 async def test_charging_car_polls_more_often_but_not_below_the_floor(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
 ) -> None:
     smartcar.add_vehicle("phev")
 
@@ -188,7 +207,9 @@ async def test_ledger_survives_a_restart(
 
     saved = hass_storage[f"smartcar.{config_entry.entry_id}.budget"]["data"][EV_ID]
     assert saved == {"period": "2026-10", "used": 302, "billing_blocked": False}
-    assert _coordinator(config_entry).update_interval == timedelta(days=11, hours=16) / 148
+    assert (
+        _coordinator(config_entry).update_interval == timedelta(days=11, hours=16) / 148
+    )
 
 
 async def test_new_month_starts_from_zero(
@@ -239,7 +260,9 @@ async def test_used_up_budget_stops_polling_until_next_month(
     # 1 November: a new period.
     await next_poll(hass, freezer, timedelta(days=6, hours=17).total_seconds())
     assert len(smartcar.calls("GET", SIGNALS)) == 1
-    assert not issue_registry.async_get_issue(DOMAIN, f"request_budget_exhausted_{EV_ID}")
+    assert not issue_registry.async_get_issue(
+        DOMAIN, f"request_budget_exhausted_{EV_ID}"
+    )
     assert hass.states.get(BATTERY).state == "76.0"
 
 
@@ -250,9 +273,14 @@ async def test_refresh_button_is_refused_when_the_polls_are_used_up(
 ) -> None:
     loaded_ev.runtime_data.ledger.record(EV_ID, 448, NOW)
 
-    with pytest.raises(HomeAssistantError, match="requests for polling are used up") as raised:
+    with pytest.raises(
+        HomeAssistantError, match="requests for polling are used up"
+    ) as raised:
         await hass.services.async_call(
-            "button", "press", {"entity_id": "button.tesla_model_3_refresh"}, blocking=True
+            "button",
+            "press",
+            {"entity_id": "button.tesla_model_3_refresh"},
+            blocking=True,
         )
 
     assert raised.value.translation_key == "budget_exhausted"
@@ -272,8 +300,16 @@ async def test_refresh_button_polls_now(
 @pytest.mark.parametrize(
     ("reply", "key", "message"),
     [
-        (v3_error(502, "UPSTREAM", "NO_RESPONSE"), "update_failed", r"failed \(UPSTREAM:NO_RESP"),
-        (v3_error(409, "VEHICLE_STATE", "ASLEEP"), "vehicle_state_asleep", "The car is asleep"),
+        (
+            v3_error(502, "UPSTREAM", "NO_RESPONSE"),
+            "update_failed",
+            r"failed \(UPSTREAM:NO_RESP",
+        ),
+        (
+            v3_error(409, "VEHICLE_STATE", "ASLEEP"),
+            "vehicle_state_asleep",
+            "The car is asleep",
+        ),
     ],
 )
 async def test_refresh_button_reports_a_read_that_failed(
@@ -288,7 +324,9 @@ async def test_refresh_button_reports_a_read_that_failed(
     smartcar.routes["GET", SIGNALS] = reply
 
     with pytest.raises(HomeAssistantError, match=message) as raised:
-        await hass.services.async_call("button", "press", {"entity_id": REFRESH}, blocking=True)
+        await hass.services.async_call(
+            "button", "press", {"entity_id": REFRESH}, blocking=True
+        )
 
     assert raised.value.translation_key == key
     # The last values stay shown all the same.
@@ -300,10 +338,14 @@ async def test_refresh_button_reports_a_token_that_cannot_be_refreshed(
 ) -> None:
     smartcar.routes["POST", TOKEN_URL] = Reply(status=503)
     token = {**loaded_ev.data["token"], "expires_at": 0}
-    hass.config_entries.async_update_entry(loaded_ev, data={**loaded_ev.data, "token": token})
+    hass.config_entries.async_update_entry(
+        loaded_ev, data={**loaded_ev.data, "token": token}
+    )
 
     with pytest.raises(HomeAssistantError, match="could not be reached"):
-        await hass.services.async_call("button", "press", {"entity_id": REFRESH}, blocking=True)
+        await hass.services.async_call(
+            "button", "press", {"entity_id": REFRESH}, blocking=True
+        )
 
     assert len(smartcar.calls("GET", SIGNALS)) == 1
 
@@ -342,7 +384,10 @@ async def test_poll_answer_arriving_after_a_command_keeps_the_command_state(
 
 
 async def test_two_cars_rejected_at_once_refresh_the_token_once(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
 ) -> None:
     smartcar.add_vehicle("ev")
     smartcar.add_vehicle("petrol")
@@ -364,7 +409,9 @@ async def test_two_cars_rejected_at_once_refresh_the_token_once(
         return route
 
     for model, vehicle_id in (("ev", EV_ID), ("petrol", PETROL_ID)):
-        smartcar.routes["GET", f"{API_V3}/vehicles/{vehicle_id}/signals"] = rejected_together(model)
+        smartcar.routes["GET", f"{API_V3}/vehicles/{vehicle_id}/signals"] = (
+            rejected_together(model)
+        )
 
     await asyncio.gather(
         _coordinator(config_entry, EV_ID).async_refresh(),
@@ -425,14 +472,18 @@ async def test_rate_limit_never_brings_the_next_poll_sooner(
     smartcar: SmartcarMock,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    smartcar.routes["GET", SIGNALS] = v3_error(429, "RATE_LIMIT", "VEHICLE", retry_after=120)
+    smartcar.routes["GET", SIGNALS] = v3_error(
+        429, "RATE_LIMIT", "VEHICLE", retry_after=120
+    )
     await _poll(hass, freezer, loaded_ev)
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     # Retry-After is shorter than the schedule: the schedule wins.
     scheduled = _scheduled(loaded_ev)
     assert _coordinator(loaded_ev).update_interval == scheduled
     minutes = round(scheduled.total_seconds() / 60)
-    assert f"next poll is in {minutes} minutes" in str(_coordinator(loaded_ev).last_exception)
+    assert f"next poll is in {minutes} minutes" in str(
+        _coordinator(loaded_ev).last_exception
+    )
     smartcar.routes["GET", SIGNALS] = Reply(body=load_fixture("ev/signals.json"))
 
     await next_poll(hass, freezer, 121)
@@ -450,7 +501,9 @@ async def test_rate_limit_retry_after_longer_than_the_schedule_is_honoured(
     smartcar: SmartcarMock,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    smartcar.routes["GET", SIGNALS] = v3_error(429, "RATE_LIMIT", "VEHICLE", retry_after=7200)
+    smartcar.routes["GET", SIGNALS] = v3_error(
+        429, "RATE_LIMIT", "VEHICLE", retry_after=7200
+    )
     await _poll(hass, freezer, loaded_ev)
     smartcar.routes["GET", SIGNALS] = Reply(body=load_fixture("ev/signals.json"))
 
@@ -485,7 +538,8 @@ async def test_rate_limit_without_retry_after_doubles_the_scheduled_wait(
 
 
 @pytest.mark.parametrize(
-    "code", ["ASLEEP", "UNREACHABLE", "REMOTE_ACCESS_DISABLED", "VEHICLE_OFFLINE_FOR_SERVICE"]
+    "code",
+    ["ASLEEP", "UNREACHABLE", "REMOTE_ACCESS_DISABLED", "VEHICLE_OFFLINE_FOR_SERVICE"],
 )
 async def test_car_refusing_a_read_keeps_its_values(
     hass: HomeAssistant,
@@ -592,7 +646,10 @@ async def test_unreachable_smartcar_without_any_values_is_a_connection_failure(
     ("reply", "message"),
     [
         (v3_error(403, "PERMISSION"), "permission for this was not granted"),
-        (v3_error(400, "VALIDATION", "PARAMETER"), "Reading the car failed (VALIDATION:PARAMETER)"),
+        (
+            v3_error(400, "VALIDATION", "PARAMETER"),
+            "Reading the car failed (VALIDATION:PARAMETER)",
+        ),
     ],
 )
 async def test_failed_read_makes_entities_unavailable_until_it_recovers(
@@ -659,13 +716,18 @@ async def test_connected_services_account_error_raises_issue_with_resolution_url
 
     await _poll(hass, freezer, loaded_ev)
 
-    issue = issue_registry.async_get_issue(DOMAIN, f"connected_services_account_{EV_ID}")
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"connected_services_account_{EV_ID}"
+    )
     assert issue is not None
     assert issue.learn_more_url == url
     assert issue.translation_placeholders["code"] == "AUTHENTICATION_FAILED"
     smartcar.routes["GET", SIGNALS] = Reply(body=load_fixture("ev/signals.json"))
     await _poll(hass, freezer, loaded_ev)
-    assert issue_registry.async_get_issue(DOMAIN, f"connected_services_account_{EV_ID}") is None
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"connected_services_account_{EV_ID}")
+        is None
+    )
 
 
 # --- what is read -------------------------------------------------------------------------------
@@ -730,7 +792,9 @@ async def test_enabling_an_entity_reads_its_path_again(
     smartcar.add_vehicle("ev")
     await setup_entry(hass, entry)
 
-    entity_registry.async_update_entity("sensor.tesla_model_3_battery_capacity", disabled_by=None)
+    entity_registry.async_update_entity(
+        "sensor.tesla_model_3_battery_capacity", disabled_by=None
+    )
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     await _poll(hass, freezer, entry)
@@ -740,7 +804,10 @@ async def test_enabling_an_entity_reads_its_path_again(
 
 
 async def test_batch_keeps_values_of_sleeping_paths(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = make_entry(read_path="batch")
     smartcar.add_vehicle("ev")
@@ -764,7 +831,10 @@ async def test_batch_keeps_values_of_sleeping_paths(
 
 
 async def test_batch_path_refused_for_permission_is_dropped(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = make_entry(read_path="batch")
     smartcar.add_vehicle("ev")
@@ -788,17 +858,26 @@ async def test_batch_path_refused_for_permission_is_dropped(
 
 
 async def test_batch_path_rejecting_the_token_starts_reauth(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = make_entry(read_path="batch")
     smartcar.add_vehicle("ev")
     await setup_entry(hass, entry)
     rejected = {
         "code": 401,
-        "body": {"type": "AUTHENTICATION", "description": "Invalid token", "statusCode": 401},
+        "body": {
+            "type": "AUTHENTICATION",
+            "description": "Invalid token",
+            "statusCode": 401,
+        },
         "headers": {},
     }
-    smartcar.routes["POST", BATCH] = smartcar.batch_route("ev", **{"/battery": rejected})
+    smartcar.routes["POST", BATCH] = smartcar.batch_route(
+        "ev", **{"/battery": rejected}
+    )
 
     await _poll(hass, freezer, entry)
 
@@ -818,7 +897,9 @@ async def test_batch_path_refused_for_billing_stops_polling_until_the_period_res
     smartcar.add_vehicle("ev")
     await setup_entry(hass, entry)
     refused = _path_error(430, "BILLING", "VEHICLE_REQUEST_LIMIT")
-    smartcar.routes["POST", BATCH] = smartcar.batch_route("ev", **{"/odometer": refused})
+    smartcar.routes["POST", BATCH] = smartcar.batch_route(
+        "ev", **{"/odometer": refused}
+    )
 
     await _poll(hass, freezer, entry)
 
@@ -831,13 +912,18 @@ async def test_batch_path_refused_for_billing_stops_polling_until_the_period_res
 
 
 async def test_batch_path_rate_limited_backs_off(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = make_entry(read_path="batch")
     smartcar.add_vehicle("ev")
     await setup_entry(hass, entry)
     limited = _path_error(429, "RATE_LIMIT", "VEHICLE", **{"retry-after": "86400"})
-    smartcar.routes["POST", BATCH] = smartcar.batch_route("ev", **{"/odometer": limited})
+    smartcar.routes["POST", BATCH] = smartcar.batch_route(
+        "ev", **{"/odometer": limited}
+    )
 
     await _poll(hass, freezer, entry)
 
@@ -857,7 +943,11 @@ async def test_batch_path_rate_limited_backs_off(
             _path_error(400, "VALIDATION", "PARAMETER"),
             "device_tracker.tesla_model_3_location",
         ),
-        ("/odometer", _path_error(501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE"), ODOMETER),
+        (
+            "/odometer",
+            _path_error(501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE"),
+            ODOMETER,
+        ),
     ],
     ids=["not_found", "validation", "not_capable"],
 )
@@ -888,7 +978,10 @@ async def test_batch_path_never_answered_is_dropped_with_its_values(
 
 
 async def test_batch_path_no_longer_granted_makes_its_entity_unavailable(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = make_entry(read_path="batch")
     smartcar.add_vehicle("ev")
@@ -924,7 +1017,10 @@ async def test_signal_no_longer_granted_or_capable_makes_its_entity_unavailable(
 
 
 async def test_failed_batch_still_counts_its_paths(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = make_entry(read_path="batch")
     smartcar.add_vehicle("ev")
@@ -940,7 +1036,10 @@ async def test_failed_batch_still_counts_its_paths(
 
 @pytest.mark.parametrize("platforms", [[Platform.BUTTON]])
 async def test_nothing_is_read_when_no_entity_needs_data(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     entry = make_entry(read_path="batch")
     smartcar.add_vehicle("ev")
@@ -953,10 +1052,15 @@ async def test_nothing_is_read_when_no_entity_needs_data(
 
 
 async def test_car_without_v3_signals_is_read_with_batch_for_good(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
 ) -> None:
     smartcar.add_vehicle("ev")
-    smartcar.routes["GET", SIGNALS] = v3_error(501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE")
+    smartcar.routes["GET", SIGNALS] = v3_error(
+        501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE"
+    )
 
     await setup_entry(hass, config_entry)
 
@@ -973,7 +1077,10 @@ async def test_car_without_v3_signals_is_read_with_batch_for_good(
 
 
 async def test_application_without_v3_reads_with_batch_and_remembers_it(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
 ) -> None:
     smartcar.add_vehicle("ev")
     not_found = v3_error(404, "RESOURCE_NOT_FOUND", "VERSION")
@@ -1002,7 +1109,11 @@ async def test_permission_not_granted_creates_no_entity_and_reads_nothing_for_it
     hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
 ) -> None:
     entry = make_entry(read_path="batch")
-    granted = [scope for scope in ALL_SCOPES if scope not in {"read_location", "control_security"}]
+    granted = [
+        scope
+        for scope in ALL_SCOPES
+        if scope not in {"read_location", "control_security"}
+    ]
     smartcar.add_vehicle("ev", scopes=granted)
 
     await setup_entry(hass, entry)
@@ -1014,9 +1125,16 @@ async def test_permission_not_granted_creates_no_entity_and_reads_nothing_for_it
 
 
 async def test_permission_not_granted_creates_no_entity_when_read_with_signals(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
 ) -> None:
-    granted = [scope for scope in ALL_SCOPES if scope not in {"read_location", "control_security"}]
+    granted = [
+        scope
+        for scope in ALL_SCOPES
+        if scope not in {"read_location", "control_security"}
+    ]
     smartcar.add_vehicle("ev", scopes=granted)
 
     await setup_entry(hass, config_entry)
@@ -1033,7 +1151,9 @@ async def test_unreadable_permissions_fall_back_to_what_the_owner_chose(
 ) -> None:
     entry = make_entry(groups=["battery"])
     smartcar.add_vehicle("ev")
-    smartcar.routes["GET", f"{API}/vehicles/{EV_ID}/permissions"] = v2_error(403, "PERMISSION")
+    smartcar.routes["GET", f"{API}/vehicles/{EV_ID}/permissions"] = v2_error(
+        403, "PERMISSION"
+    )
 
     await setup_entry(hass, entry)
 
@@ -1048,7 +1168,9 @@ async def test_lock_control_alone_brings_the_lock(
     """The lock shows the lock state: choosing lock control grants reading it too."""
     entry = make_entry(groups=["control_security"])
     smartcar.add_vehicle("ev")
-    smartcar.routes["GET", f"{API}/vehicles/{EV_ID}/permissions"] = v2_error(403, "PERMISSION")
+    smartcar.routes["GET", f"{API}/vehicles/{EV_ID}/permissions"] = v2_error(
+        403, "PERMISSION"
+    )
 
     await setup_entry(hass, entry)
 
@@ -1057,10 +1179,15 @@ async def test_lock_control_alone_brings_the_lock(
 
 
 async def test_car_without_v3_and_without_readable_paths_reads_nothing(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
 ) -> None:
     smartcar.add_vehicle("ev", scopes=["read_vehicle_info", "control_security"])
-    smartcar.routes["GET", SIGNALS] = v3_error(501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE")
+    smartcar.routes["GET", SIGNALS] = v3_error(
+        501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE"
+    )
 
     await setup_entry(hass, config_entry)
 

@@ -1,7 +1,5 @@
 """Diagnostics: useful, and free of tokens, secrets, webhook ids, VINs and coordinates."""
 
-from __future__ import annotations
-
 import json
 
 from homeassistant.core import HomeAssistant
@@ -40,7 +38,8 @@ async def test_diagnostics_hold_no_secret_vin_or_coordinate(
     # The entry holds every secret a careless dump could show: the tokens, the application
     # credential next to its implementation, and the Smartcar user id as the unique id.
     hass.config_entries.async_update_entry(
-        entry, data={**entry.data, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+        entry,
+        data={**entry.data, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
     )
     await setup_entry(hass, entry)
     assert entry.unique_id == USER_ID
@@ -85,7 +84,10 @@ async def test_diagnostics_hold_neither_management_token_nor_webhook_id(
     smartcar.add_vehicle("ev")
     entry = make_entry(
         options={"management_token": MANAGEMENT_TOKEN, "webhook_id": WEBHOOK_ID},
-        data={"smartcar_webhook_id": SMARTCAR_WEBHOOK_ID, "subscribed_vehicles": [EV_ID]},
+        data={
+            "smartcar_webhook_id": SMARTCAR_WEBHOOK_ID,
+            "subscribed_vehicles": [EV_ID],
+        },
     )
     await setup_entry(hass, entry)
 

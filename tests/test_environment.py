@@ -1,7 +1,5 @@
 """The tests run on the Home Assistant and Python our users run, and the loader finds us."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 import sys
@@ -11,7 +9,9 @@ from homeassistant.const import __version__ as ha_version
 from homeassistant.core import HomeAssistant
 from homeassistant.loader import async_get_integration
 
-MANIFEST = Path(__file__).parents[1] / "custom_components" / "smartcar" / "manifest.json"
+MANIFEST = (
+    Path(__file__).parents[1] / "custom_components" / "smartcar" / "manifest.json"
+)
 
 
 def test_runs_on_current_home_assistant_and_python() -> None:

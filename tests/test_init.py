@@ -1,7 +1,5 @@
 """Setting up, unloading and removing an account; tokens; cars joining and leaving."""
 
-from __future__ import annotations
-
 import base64
 from datetime import timedelta
 from http import HTTPStatus
@@ -21,7 +19,10 @@ from homeassistant.helpers import (
 )
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.smartcar import async_remove_config_entry_device
@@ -46,7 +47,8 @@ from .conftest import (
 pytestmark = pytest.mark.usefixtures("credentials")
 
 UPSTREAM_ERROR = Reply(
-    status=502, body={"errors": [{"status": "502", "type": "UPSTREAM", "code": "NO_RESPONSE"}]}
+    status=502,
+    body={"errors": [{"status": "502", "type": "UPSTREAM", "code": "NO_RESPONSE"}]},
 )
 PETROL_FUEL = "sensor.volkswagen_golf_fuel_level"
 SERVER_ERROR = {
@@ -57,9 +59,13 @@ SERVER_ERROR = {
 }
 
 
-def _device(device_registry: dr.DeviceRegistry, vehicle_id: str) -> dr.DeviceEntry | None:
+def _device(
+    device_registry: dr.DeviceRegistry, vehicle_id: str
+) -> dr.DeviceEntry | None:
     devices = [
-        device for device in device_registry.devices if (DOMAIN, vehicle_id) in device.identifiers
+        device
+        for device in device_registry.devices
+        if (DOMAIN, vehicle_id) in device.identifiers
     ]
     assert len(devices) <= 1
     return devices[0] if devices else None
@@ -85,7 +91,11 @@ async def test_each_car_becomes_a_device_named_by_make_and_model(
     assert config_entry.state is ConfigEntryState.LOADED
     ev = _device(device_registry, EV_ID)
     assert ev is not None
-    assert (ev.manufacturer, ev.model, ev.name) == ("TESLA", "Model 3 (2022)", "TESLA Model 3")
+    assert (ev.manufacturer, ev.model, ev.name) == (
+        "TESLA",
+        "Model 3 (2022)",
+        "TESLA Model 3",
+    )
     petrol = _device(device_registry, PETROL_ID)
     assert petrol is not None
     assert petrol.name == "VOLKSWAGEN Golf"
@@ -130,7 +140,9 @@ async def test_expired_token_is_refreshed_with_basic_auth(
     await setup_entry(hass, entry)
 
     assert entry.state is ConfigEntryState.LOADED
-    token_calls = [call for call in aioclient_mock.mock_calls if str(call[1]) == TOKEN_URL]
+    token_calls = [
+        call for call in aioclient_mock.mock_calls if str(call[1]) == TOKEN_URL
+    ]
     assert len(token_calls) == 1
     _method, _url, form, headers = token_calls[0]
     basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
@@ -175,7 +187,10 @@ async def test_token_endpoint_down_retries_setup(
     ("reply", "state"),
     [
         (
-            Reply(status=401, body={"type": "AUTHENTICATION", "description": "Invalid token"}),
+            Reply(
+                status=401,
+                body={"type": "AUTHENTICATION", "description": "Invalid token"},
+            ),
             ConfigEntryState.SETUP_ERROR,
         ),
         (Reply(status=500, body=SERVER_ERROR), ConfigEntryState.SETUP_RETRY),
@@ -243,7 +258,11 @@ async def test_car_failing_its_first_read_does_not_hold_up_the_others(
 @pytest.mark.parametrize(
     ("token_reply", "state", "reauth"),
     [
-        (Reply(status=400, body={"error": "invalid_grant"}), ConfigEntryState.SETUP_ERROR, True),
+        (
+            Reply(status=400, body={"error": "invalid_grant"}),
+            ConfigEntryState.SETUP_ERROR,
+            True,
+        ),
         (Reply(status=503), ConfigEntryState.SETUP_RETRY, False),
     ],
 )
@@ -369,7 +388,13 @@ async def test_car_joining_but_failing_its_first_read_tries_again_on_its_own(
 @pytest.mark.parametrize(
     ("reply", "reauth"),
     [
-        (Reply(status=401, body={"type": "AUTHENTICATION", "description": "Invalid token"}), True),
+        (
+            Reply(
+                status=401,
+                body={"type": "AUTHENTICATION", "description": "Invalid token"},
+            ),
+            True,
+        ),
         (Reply(status=500, body=SERVER_ERROR), False),
     ],
 )
@@ -465,7 +490,9 @@ async def test_failed_token_refresh_never_logs_the_client_secret(
     caplog.set_level(logging.DEBUG)
     smartcar.routes["POST", TOKEN_URL] = Reply(status=HTTPStatus.SERVICE_UNAVAILABLE)
     token = {**loaded_ev.data["token"], "expires_at": 0}
-    hass.config_entries.async_update_entry(loaded_ev, data={**loaded_ev.data, "token": token})
+    hass.config_entries.async_update_entry(
+        loaded_ev, data={**loaded_ev.data, "token": token}
+    )
 
     # The car listing (and the car's poll) must refresh the token first; the refresh fails.
     freezer.tick(timedelta(hours=6))
@@ -473,7 +500,10 @@ async def test_failed_token_refresh_never_logs_the_client_secret(
     await hass.async_block_till_done()
 
     assert smartcar.calls("POST", TOKEN_URL) != []
-    assert "Could not list the Smartcar cars: OAuth2TokenRequestTransientError" in caplog.text
+    assert (
+        "Could not list the Smartcar cars: OAuth2TokenRequestTransientError"
+        in caplog.text
+    )
     basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
     for secret in ("Basic ", basic, CLIENT_SECRET):
         assert secret not in caplog.text
@@ -562,9 +592,13 @@ async def test_car_leaving_the_account_takes_its_repair_issues(
     smartcar.add_vehicle("ev")
     smartcar.add_vehicle("petrol")
     await setup_entry(hass, config_entry)
-    smartcar.routes["GET", f"{API_V3}/vehicles/{PETROL_ID}/signals"] = _billing_refused()
+    smartcar.routes["GET", f"{API_V3}/vehicles/{PETROL_ID}/signals"] = (
+        _billing_refused()
+    )
     await config_entry.runtime_data.vehicles[PETROL_ID].async_refresh()
-    assert issue_registry.async_get_issue(DOMAIN, f"billing_limit_{PETROL_ID}") is not None
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"billing_limit_{PETROL_ID}") is not None
+    )
 
     smartcar.remove_vehicle(PETROL_ID)
     freezer.tick(timedelta(hours=6))

@@ -3,8 +3,6 @@
 Read with v3 signals and with v2 batch, from Smartcar-shaped fixtures (tests/fixtures/<model>/).
 """
 
-from __future__ import annotations
-
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -12,7 +10,15 @@ import pytest
 from pytest_homeassistant_custom_component.common import snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
-from .conftest import API, EV_ID, Reply, SmartcarMock, load_fixture, make_entry, setup_entry
+from .conftest import (
+    API,
+    EV_ID,
+    Reply,
+    SmartcarMock,
+    load_fixture,
+    make_entry,
+    setup_entry,
+)
 
 ALL_PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -29,7 +35,9 @@ NO_ENTITIES = {("petrol", Platform.NUMBER), ("petrol", Platform.SWITCH)}
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "credentials")
 @pytest.mark.parametrize(
-    "platforms", [[platform] for platform in ALL_PLATFORMS], ids=[p.value for p in ALL_PLATFORMS]
+    "platforms",
+    [[platform] for platform in ALL_PLATFORMS],
+    ids=[p.value for p in ALL_PLATFORMS],
 )
 @pytest.mark.parametrize("read_path", ["signals", "batch"])
 @pytest.mark.parametrize("model", ["ev", "petrol", "phev"])
@@ -68,9 +76,9 @@ async def test_opening_in_an_unnamed_position_gets_its_own_entity(
             body["rowCount"] = 3
             body["values"][2]["isOpen"] = True
             body["values"] += [{"row": 2, "column": c, "isOpen": False} for c in (0, 1)]
-    smartcar.routes["GET", f"https://vehicle.api.smartcar.com/v3/vehicles/{EV_ID}/signals"] = Reply(
-        body=signals
-    )
+    smartcar.routes[
+        "GET", f"https://vehicle.api.smartcar.com/v3/vehicles/{EV_ID}/signals"
+    ] = Reply(body=signals)
 
     await setup_entry(hass, make_entry())
 
@@ -104,4 +112,7 @@ async def test_opening_with_unknown_status_shows_unknown(
 
     await setup_entry(hass, make_entry(read_path="batch"))
 
-    assert hass.states.get("binary_sensor.tesla_model_3_front_left_door").state == "unknown"
+    assert (
+        hass.states.get("binary_sensor.tesla_model_3_front_left_door").state
+        == "unknown"
+    )

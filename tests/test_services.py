@@ -1,7 +1,5 @@
 """The actions: send a destination, read the service history."""
 
-from __future__ import annotations
-
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
@@ -25,7 +23,9 @@ HISTORY = f"{API}/vehicles/{EV_ID}/service/history"
 
 
 def _device_id(device_registry: dr.DeviceRegistry, entry: MockConfigEntry) -> str:
-    device = device_registry.async_get_device_by_identifier((DOMAIN, EV_ID), entry.entry_id)
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, EV_ID), entry.entry_id
+    )
     assert device is not None
     return device.id
 
@@ -73,7 +73,11 @@ async def test_send_destination_by_entry_and_vehicle_id(
 
 @pytest.mark.parametrize(
     ("latitude", "longitude", "key"),
-    [(90.5, 0, "invalid_latitude"), (-91, 0, "invalid_latitude"), (0, 180.1, "invalid_longitude")],
+    [
+        (90.5, 0, "invalid_latitude"),
+        (-91, 0, "invalid_latitude"),
+        (0, 180.1, "invalid_longitude"),
+    ],
 )
 async def test_out_of_range_destination_is_refused_and_nothing_sent(
     hass: HomeAssistant,
@@ -123,7 +127,10 @@ async def test_unknown_vehicle_is_refused(
 
     with pytest.raises(ServiceValidationError) as raised:
         await hass.services.async_call(
-            DOMAIN, "send_destination", {**target, "latitude": 1, "longitude": 2}, blocking=True
+            DOMAIN,
+            "send_destination",
+            {**target, "latitude": 1, "longitude": 2},
+            blocking=True,
         )
 
     assert raised.value.translation_key == key
@@ -152,14 +159,21 @@ async def test_send_destination_needs_the_navigation_permission(
     hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
 ) -> None:
     entry = make_entry()
-    smartcar.add_vehicle("ev", scopes=[s for s in ALL_SCOPES if s != "control_navigation"])
+    smartcar.add_vehicle(
+        "ev", scopes=[s for s in ALL_SCOPES if s != "control_navigation"]
+    )
     await setup_entry(hass, entry)
 
     with pytest.raises(ServiceValidationError, match="control_navigation") as raised:
         await hass.services.async_call(
             DOMAIN,
             "send_destination",
-            {"config_entry_id": entry.entry_id, "vehicle_id": EV_ID, "latitude": 1, "longitude": 2},
+            {
+                "config_entry_id": entry.entry_id,
+                "vehicle_id": EV_ID,
+                "latitude": 1,
+                "longitude": 2,
+            },
             blocking=True,
         )
 
@@ -214,7 +228,9 @@ async def test_service_history_is_returned(
                 "service_id": None,
                 "service_date": "2025-03-02T08:00:00+00:00",
                 "odometer_distance_km": 65010.0,
-                "service_tasks": [{"taskId": "12", "taskDescription": "Oil and filter change"}],
+                "service_tasks": [
+                    {"taskId": "12", "taskDescription": "Oil and filter change"}
+                ],
                 "service_details": [],
                 "service_cost": None,
             },
@@ -239,7 +255,10 @@ async def test_service_history_between_dates(
     )
 
     (call,) = smartcar.calls("GET", HISTORY)
-    assert dict(URL(call[1]).query) == {"startDate": "2025-01-01", "endDate": "2026-06-30"}
+    assert dict(URL(call[1]).query) == {
+        "startDate": "2025-01-01",
+        "endDate": "2026-06-30",
+    }
 
 
 async def test_service_history_with_reversed_dates_is_refused(

@@ -1,7 +1,5 @@
 """Every name, message and icon the code refers to exists, and en.json is strings.json."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 import re
@@ -45,7 +43,9 @@ def _entity_keys() -> dict[str, set[str]]:
     }
     for group in _OPENING_GROUPS:
         keys["binary_sensor"] |= set(group.positions.values())
-        keys["binary_sensor"].add(group.name if group.single_name else f"{group.name}_other")
+        keys["binary_sensor"].add(
+            group.name if group.single_name else f"{group.name}_other"
+        )
     return keys
 
 
@@ -74,13 +74,20 @@ def test_every_raised_message_is_translated() -> None:
     used = set(re.findall(r'translation_key="([a-z_]+)"', source))
     used |= set(re.findall(r'_invalid\(\s*"([a-z_]+)"', source))
     used |= {f"vehicle_state_{code.lower()}" for code in VEHICLE_STATE_CODES}
-    used |= {"rate_limited", "connected_services_account", "permission_denied", "update_failed"}
+    used |= {
+        "rate_limited",
+        "connected_services_account",
+        "permission_denied",
+        "update_failed",
+    }
     used |= {"command_failed", "cannot_connect"}
 
     assert used <= set(STRINGS["exceptions"])
-    assert {"billing_limit", "request_budget_exhausted", "connected_services_account"} <= set(
-        STRINGS["issues"]
-    )
+    assert {
+        "billing_limit",
+        "request_budget_exhausted",
+        "connected_services_account",
+    } <= set(STRINGS["issues"])
 
 
 def test_every_action_and_field_is_described() -> None:

@@ -1,7 +1,5 @@
 """Webhooks: signed pushes update the cars without a request; anything else changes nothing."""
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -61,7 +59,9 @@ def october(freezer: FrozenDateTimeFactory) -> None:
 @pytest.fixture
 def config_entry() -> MockConfigEntry:
     """An entry with webhooks on."""
-    return make_entry(options={"management_token": MANAGEMENT_TOKEN, "webhook_id": WEBHOOK_ID})
+    return make_entry(
+        options={"management_token": MANAGEMENT_TOKEN, "webhook_id": WEBHOOK_ID}
+    )
 
 
 def sign(raw: bytes, key: str = MANAGEMENT_TOKEN) -> str:
@@ -94,7 +94,12 @@ def vehicle_state(
         "vehicleId": vehicle_id,
         "data": {
             "user": {"id": USER_ID},
-            "vehicle": {"id": vehicle_id, "make": "TESLA", "model": "Model 3", "year": 2022},
+            "vehicle": {
+                "id": vehicle_id,
+                "make": "TESLA",
+                "model": "Model 3",
+                "year": 2022,
+            },
             "signals": [
                 _signal(
                     "tractionbattery-stateofcharge",
@@ -151,7 +156,11 @@ def vehicle_error(
                 }
             ],
         },
-        "meta": {"version": "4.0", "webhookId": "5a8e5e38", "deliveredAt": 1792486800500},
+        "meta": {
+            "version": "4.0",
+            "webhookId": "5a8e5e38",
+            "deliveredAt": 1792486800500,
+        },
     }
 
 
@@ -212,7 +221,10 @@ async def deliver(
 
 @pytest.fixture
 async def loaded(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
 ) -> MockConfigEntry:
     """The battery-electric car, with webhooks on."""
     smartcar.add_vehicle("ev")
@@ -304,7 +316,9 @@ async def test_v2_scheduled_delivery_updates_entities(
 
 
 async def test_redelivered_event_is_handled_once(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
 ) -> None:
     first = encode(vehicle_state(event_id="evt-A", battery=42))
     second = encode(vehicle_state(event_id="evt-B", battery=50))
@@ -319,7 +333,9 @@ async def test_redelivered_event_is_handled_once(
 
 
 async def test_delivery_for_another_car_is_acknowledged_and_ignored(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
 ) -> None:
     before = states(hass)
     raw = encode(vehicle_state(vehicle_id=PETROL_ID))
@@ -357,7 +373,9 @@ async def test_safety_poll_comes_only_after_six_hours_without_a_push(
     "build",
     [
         lambda sim, car: vehicle_state_payload(sim, car, "sim-webhook", None),
-        lambda sim, car: scheduled_payload(sim, car, "sim-webhook", ["/battery", "/odometer"]),
+        lambda sim, car: scheduled_payload(
+            sim, car, "sim-webhook", ["/battery", "/odometer"]
+        ),
     ],
     ids=["v4", "v2-scheduled"],
 )
@@ -438,7 +456,9 @@ async def test_verify_answers_the_challenge_hash(
 async def test_unsigned_verify_that_could_sign_a_delivery_is_refused(
     hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry, challenge: str
 ) -> None:
-    raw = encode({"eventId": "e", "eventType": "VERIFY", "data": {"challenge": challenge}})
+    raw = encode(
+        {"eventId": "e", "eventType": "VERIFY", "data": {"challenge": challenge}}
+    )
 
     status, text = await deliver(hass_client_no_auth, raw, None)
 
@@ -474,7 +494,9 @@ async def test_unsigned_garbage_is_refused(
 async def test_verify_with_a_wrong_signature_is_refused(
     hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry
 ) -> None:
-    raw = encode({"eventId": "e", "eventType": "VERIFY", "data": {"challenge": "abc123"}})
+    raw = encode(
+        {"eventId": "e", "eventType": "VERIFY", "data": {"challenge": "abc123"}}
+    )
 
     status, text = await deliver(hass_client_no_auth, raw, sign(raw, "another-token"))
 
@@ -508,7 +530,9 @@ async def test_unsigned_or_forged_delivery_changes_nothing(
 ) -> None:
     before, requests = states(hass), len(aioclient_mock.mock_calls)
 
-    status, _text = await deliver(hass_client_no_auth, encode(vehicle_state()), signature)
+    status, _text = await deliver(
+        hass_client_no_auth, encode(vehicle_state()), signature
+    )
     await hass.async_block_till_done()
 
     assert status == expected
@@ -526,7 +550,14 @@ async def test_unsigned_or_forged_delivery_changes_nothing(
         (encode({**vehicle_state(), "eventType": "SOMETHING_NEW"}), "SOMETHING_NEW"),
         (encode({**vehicle_state(), "data": "battery low"}), "data"),
     ],
-    ids=["truncated", "array", "not-smartcar", "no-vehicle", "unknown-type", "data-not-object"],
+    ids=[
+        "truncated",
+        "array",
+        "not-smartcar",
+        "no-vehicle",
+        "unknown-type",
+        "data-not-object",
+    ],
 )
 async def test_signed_malformed_delivery_is_refused_and_changes_nothing(
     hass: HomeAssistant,
@@ -571,7 +602,9 @@ async def test_account_error_raises_a_repair_issue_until_resolved(
     status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
 
     assert status == 200
-    issue = issue_registry.async_get_issue(DOMAIN, f"connected_services_account_{EV_ID}")
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"connected_services_account_{EV_ID}"
+    )
     assert issue is not None
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["code"] == "AUTHENTICATION_FAILED"
@@ -581,13 +614,19 @@ async def test_account_error_raises_a_repair_issue_until_resolved(
 
     raw = encode(
         vehicle_error(
-            "CONNECTED_SERVICES_ACCOUNT", "AUTHENTICATION_FAILED", "RESOLVED", event_id="err-2"
+            "CONNECTED_SERVICES_ACCOUNT",
+            "AUTHENTICATION_FAILED",
+            "RESOLVED",
+            event_id="err-2",
         )
     )
     status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
 
     assert status == 200
-    assert issue_registry.async_get_issue(DOMAIN, f"connected_services_account_{EV_ID}") is None
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"connected_services_account_{EV_ID}")
+        is None
+    )
 
 
 async def test_pushed_data_clears_the_account_issue(
@@ -603,7 +642,10 @@ async def test_pushed_data_clears_the_account_issue(
     raw = encode(vehicle_state())
     await deliver(hass_client_no_auth, raw, sign(raw))
 
-    assert issue_registry.async_get_issue(DOMAIN, f"connected_services_account_{EV_ID}") is None
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"connected_services_account_{EV_ID}")
+        is None
+    )
 
 
 async def test_other_vehicle_errors_keep_the_last_values(
@@ -617,7 +659,9 @@ async def test_other_vehicle_errors_keep_the_last_values(
     before = states(hass)
 
     for state in ("ERROR", "RESOLVED"):
-        raw = encode(vehicle_error("VEHICLE_STATE", "ASLEEP", state, event_id=f"asleep-{state}"))
+        raw = encode(
+            vehicle_error("VEHICLE_STATE", "ASLEEP", state, event_id=f"asleep-{state}")
+        )
         status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
         assert status == 200
 
@@ -627,7 +671,9 @@ async def test_other_vehicle_errors_keep_the_last_values(
 
 
 async def test_signal_errors_in_a_push_leave_the_other_signals_applied(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
 ) -> None:
     payload = vehicle_state(battery=61)
     payload["data"]["signals"][1] = {
@@ -650,9 +696,13 @@ async def test_signal_errors_in_a_push_leave_the_other_signals_applied(
 
 
 async def test_webhook_stops_answering_when_the_entry_unloads(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, loaded: MockConfigEntry
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
 ) -> None:
-    raw = encode({"eventId": "e", "eventType": "VERIFY", "data": {"challenge": "abc123"}})
+    raw = encode(
+        {"eventId": "e", "eventType": "VERIFY", "data": {"challenge": "abc123"}}
+    )
 
     await hass.config_entries.async_unload(loaded.entry_id)
     status, text = await deliver(hass_client_no_auth, raw, sign(raw))
@@ -670,7 +720,9 @@ async def test_without_webhooks_nothing_is_registered(
 ) -> None:
     smartcar.add_vehicle("ev")
     await setup_entry(hass, make_entry())
-    raw = encode({"eventId": "e", "eventType": "VERIFY", "data": {"challenge": "abc123"}})
+    raw = encode(
+        {"eventId": "e", "eventType": "VERIFY", "data": {"challenge": "abc123"}}
+    )
 
     status, text = await deliver(hass_client_no_auth, raw, sign(raw))
 
@@ -701,7 +753,10 @@ async def test_safety_poll_never_exceeds_the_budget(
     await setup_entry(hass, entry)
 
     # 18 requests for polls, 2 used: 16 polls spread over 11 days and 16 hours.
-    assert entry.runtime_data.vehicles[EV_ID].update_interval == timedelta(days=11, hours=16) / 16
+    assert (
+        entry.runtime_data.vehicles[EV_ID].update_interval
+        == timedelta(days=11, hours=16) / 16
+    )
 
 
 async def test_refresh_button_still_polls_with_webhooks_on(
@@ -723,7 +778,9 @@ CHALLENGE = "3a7c1e9f0b2d4c6e8a0f1b3d5c7e9a1b"
 BOTH_CARS = sorted([EV_ID, PETROL_ID])
 
 
-def verify_event(version: str = "4.0", webhook_id: str = SMARTCAR_WEBHOOK_ID) -> dict[str, Any]:
+def verify_event(
+    version: str = "4.0", webhook_id: str = SMARTCAR_WEBHOOK_ID
+) -> dict[str, Any]:
     """Smartcar's VERIFY request, carrying Smartcar's own id of the webhook."""
     if version == "2.0":
         return {
@@ -736,7 +793,11 @@ def verify_event(version: str = "4.0", webhook_id: str = SMARTCAR_WEBHOOK_ID) ->
         "eventId": "52f6e0bb-1369-45da-a61c-9e67d092d6db",
         "eventType": "VERIFY",
         "data": {"challenge": CHALLENGE},
-        "meta": {"version": "4.0", "webhookId": webhook_id, "webhookName": "Home Assistant"},
+        "meta": {
+            "version": "4.0",
+            "webhookId": webhook_id,
+            "webhookName": "Home Assistant",
+        },
     }
 
 
@@ -750,7 +811,9 @@ def subscribe_calls(
     return len(smartcar.calls("POST", subscription_url(vehicle_id, webhook_id)))
 
 
-def webhook_calls(aioclient_mock: AiohttpClientMocker) -> list[tuple[Any, Any, Any, Any]]:
+def webhook_calls(
+    aioclient_mock: AiohttpClientMocker,
+) -> list[tuple[Any, Any, Any, Any]]:
     """Every subscribe or unsubscribe request, whatever the car or webhook."""
     return [call for call in aioclient_mock.mock_calls if "/webhooks/" in str(call[1])]
 
@@ -766,7 +829,8 @@ def challenge_answer() -> dict[str, str]:
 def webhooks_entry(**data: Any) -> MockConfigEntry:
     """An entry with webhooks on and `data` stored (Smartcar's webhook id, subscribed cars)."""
     return make_entry(
-        options={"management_token": MANAGEMENT_TOKEN, "webhook_id": WEBHOOK_ID}, data=data
+        options={"management_token": MANAGEMENT_TOKEN, "webhook_id": WEBHOOK_ID},
+        data=data,
     )
 
 
@@ -796,7 +860,9 @@ async def test_signed_verify_is_answered_at_once_then_subscribes_every_car_once(
         async def reply(_body: Any) -> Reply:
             asked.set()
             await release.wait()
-            return Reply(body={"webhookId": SMARTCAR_WEBHOOK_ID, "vehicleId": vehicle_id})
+            return Reply(
+                body={"webhookId": SMARTCAR_WEBHOOK_ID, "vehicleId": vehicle_id}
+            )
 
         return reply
 
@@ -863,7 +929,9 @@ async def test_signed_verify_of_another_webhook_subscribes_the_cars_to_it(
     smartcar: SmartcarMock,
 ) -> None:
     smartcar.add_vehicle("ev")
-    entry = webhooks_entry(smartcar_webhook_id="old-webhook", subscribed_vehicles=[EV_ID])
+    entry = webhooks_entry(
+        smartcar_webhook_id="old-webhook", subscribed_vehicles=[EV_ID]
+    )
     await setup_entry(hass, entry)
     raw = encode(verify_event(webhook_id=SMARTCAR_WEBHOOK_ID))
 
@@ -888,7 +956,9 @@ async def test_subscriptions_leave_the_request_ledger_unchanged(
     smartcar.add_vehicle("petrol")
     await setup_entry(hass, config_entry)
     ledger = config_entry.runtime_data.ledger
-    before = {vehicle_id: ledger.usage(vehicle_id, NOW).used for vehicle_id in BOTH_CARS}
+    before = {
+        vehicle_id: ledger.usage(vehicle_id, NOW).used for vehicle_id in BOTH_CARS
+    }
     raw = encode(verify_event())
 
     await deliver(hass_client_no_auth, raw, sign(raw))
@@ -896,10 +966,14 @@ async def test_subscriptions_leave_the_request_ledger_unchanged(
 
     # Subscribing reads nothing from a car: it is not a billed request.
     assert config_entry.data["subscribed_vehicles"] == BOTH_CARS
-    assert {vehicle_id: ledger.usage(vehicle_id, NOW).used for vehicle_id in BOTH_CARS} == before
+    assert {
+        vehicle_id: ledger.usage(vehicle_id, NOW).used for vehicle_id in BOTH_CARS
+    } == before
 
 
-async def _open_webhook_step(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
+async def _open_webhook_step(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> dict[str, Any]:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -987,7 +1061,9 @@ async def test_car_joining_the_account_later_is_subscribed(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     smartcar.add_vehicle("ev")
-    entry = webhooks_entry(smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=[EV_ID])
+    entry = webhooks_entry(
+        smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=[EV_ID]
+    )
     await setup_entry(hass, entry)
     await settle(hass)
     # Subscribed before the restart: not again.
@@ -1012,7 +1088,9 @@ async def test_car_leaving_the_account_leaves_the_subscribed_cars(
 ) -> None:
     smartcar.add_vehicle("ev")
     smartcar.add_vehicle("petrol")
-    entry = webhooks_entry(smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=BOTH_CARS)
+    entry = webhooks_entry(
+        smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=BOTH_CARS
+    )
     await setup_entry(hass, entry)
 
     smartcar.remove_vehicle(PETROL_ID)
@@ -1033,7 +1111,9 @@ async def test_failed_subscription_waits_for_the_next_setup_and_logs_no_secret(
     caplog.set_level("DEBUG")
     smartcar.add_vehicle("ev")
     smartcar.add_vehicle("petrol")
-    smartcar.routes["POST", subscription_url(EV_ID)] = v2_error(500, "SERVER", "INTERNAL")
+    smartcar.routes["POST", subscription_url(EV_ID)] = v2_error(
+        500, "SERVER", "INTERNAL"
+    )
     entry = webhooks_entry(smartcar_webhook_id=SMARTCAR_WEBHOOK_ID)
 
     await setup_entry(hass, entry)
@@ -1068,23 +1148,30 @@ async def test_turning_webhooks_off_unsubscribes_the_cars_with_the_management_to
 ) -> None:
     smartcar.add_vehicle("ev")
     smartcar.add_vehicle("petrol")
-    entry = webhooks_entry(smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=BOTH_CARS)
+    entry = webhooks_entry(
+        smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=BOTH_CARS
+    )
     await setup_entry(hass, entry)
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15}
+        result["flow_id"],
+        {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15},
     )
     await settle(hass)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    deletes = [call for call in webhook_calls(aioclient_mock) if call[0].upper() == "DELETE"]
+    deletes = [
+        call for call in webhook_calls(aioclient_mock) if call[0].upper() == "DELETE"
+    ]
     assert sorted(str(call[1]) for call in deletes) == [
         subscription_url(vehicle_id) for vehicle_id in BOTH_CARS
     ]
     for call in deletes:
         assert call[3]["Authorization"] == f"Bearer {MANAGEMENT_TOKEN}"
-    assert [call for call in webhook_calls(aioclient_mock) if call[0].upper() != "DELETE"] == []
+    assert [
+        call for call in webhook_calls(aioclient_mock) if call[0].upper() != "DELETE"
+    ] == []
     assert "smartcar_webhook_id" not in entry.data
     assert "subscribed_vehicles" not in entry.data
     assert entry.state is ConfigEntryState.LOADED
@@ -1103,12 +1190,15 @@ async def test_failed_unsubscription_is_logged_and_the_other_cars_still_unsubscr
     smartcar.routes["DELETE", subscription_url(BOTH_CARS[0])] = v2_error(
         401, "AUTHENTICATION", None
     )
-    entry = webhooks_entry(smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=BOTH_CARS)
+    entry = webhooks_entry(
+        smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=BOTH_CARS
+    )
     await setup_entry(hass, entry)
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     await hass.config_entries.options.async_configure(
-        result["flow_id"], {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15}
+        result["flow_id"],
+        {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15},
     )
     await settle(hass)
 
@@ -1123,7 +1213,9 @@ async def test_removing_the_entry_unsubscribes_the_cars(
     hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
 ) -> None:
     smartcar.add_vehicle("ev")
-    entry = webhooks_entry(smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=[EV_ID])
+    entry = webhooks_entry(
+        smartcar_webhook_id=SMARTCAR_WEBHOOK_ID, subscribed_vehicles=[EV_ID]
+    )
     await setup_entry(hass, entry)
 
     await hass.config_entries.async_remove(entry.entry_id)

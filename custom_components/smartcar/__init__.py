@@ -1,7 +1,5 @@
 """The Smartcar integration: every car of a Smartcar account as a device."""
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -108,7 +106,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
         read_path=ReadPath(entry.options.get(CONF_READ_PATH, ReadPath.SIGNALS)),
     )
 
-    coordinators = [SmartcarCoordinator(hass, entry, vehicle_id) for vehicle_id in vehicle_ids]
+    coordinators = [
+        SmartcarCoordinator(hass, entry, vehicle_id) for vehicle_id in vehicle_ids
+    ]
     # A car that cannot be read now stays set up and tries again on its own schedule (its
     # entities appear with its data); only a failure of the whole account stops the setup.
     await asyncio.gather(*(coordinator.async_refresh() for coordinator in coordinators))
@@ -169,7 +169,9 @@ async def async_remove_config_entry_device(
 
 def _policy(options: Mapping[str, Any]) -> BudgetPolicy:
     """Return the request budget the owner chose in the options."""
-    min_interval = timedelta(minutes=options.get(CONF_MIN_POLL_INTERVAL, DEFAULT_MIN_POLL_INTERVAL))
+    min_interval = timedelta(
+        minutes=options.get(CONF_MIN_POLL_INTERVAL, DEFAULT_MIN_POLL_INTERVAL)
+    )
     if webhooks_enabled(options):
         # Pushes bring the data: polls are only a safety net (and still within the budget).
         min_interval = max(min_interval, WEBHOOK_SAFETY_POLL_INTERVAL)
@@ -179,7 +181,9 @@ def _policy(options: Mapping[str, Any]) -> BudgetPolicy:
     )
 
 
-async def _async_list_vehicles(client: SmartcarClient, tokens: SmartcarTokens) -> tuple[str, ...]:
+async def _async_list_vehicles(
+    client: SmartcarClient, tokens: SmartcarTokens
+) -> tuple[str, ...]:
     """List the account's cars (not billed)."""
     try:
         return await tokens.async_authorized(client.get_vehicle_ids)
@@ -206,11 +210,15 @@ def _raise_if_account_failed(err: BaseException | None) -> None:
         ) from err
 
 
-async def _async_update_vehicles(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
+async def _async_update_vehicles(
+    hass: HomeAssistant, entry: SmartcarConfigEntry
+) -> None:
     """Add cars that joined the account and remove those that left."""
     runtime = entry.runtime_data
     try:
-        vehicle_ids = await runtime.tokens.async_authorized(runtime.client.get_vehicle_ids)
+        vehicle_ids = await runtime.tokens.async_authorized(
+            runtime.client.get_vehicle_ids
+        )
     except AuthenticationError:
         entry.async_start_reauth(hass)
         return
@@ -237,7 +245,9 @@ async def _async_remove_departed_vehicles(
     if not vehicle_ids:
         # An account listing no car at all is more likely a glitch than every car gone: keep
         # everything; cars that left are removed once the account lists any car again.
-        LOGGER.warning("Smartcar lists no car for %s; keeping the cars known", entry.title)
+        LOGGER.warning(
+            "Smartcar lists no car for %s; keeping the cars known", entry.title
+        )
         return
     runtime = entry.runtime_data
     for vehicle_id in set(runtime.vehicles) - vehicle_ids:

@@ -1,7 +1,5 @@
 """Application credentials: Smartcar Connect and its token endpoint."""
 
-from __future__ import annotations
-
 from typing import Any, cast, override
 
 from aiohttp import hdrs
@@ -21,7 +19,9 @@ from .const import LOGGER, SMARTCAR_DASHBOARD_URL
 async def async_get_authorization_server(hass: HomeAssistant) -> AuthorizationServer:
     """Return Connect's authorize URL and the token URL (SMARTCAR_*_ORIGIN move them)."""
     origins = Origins.from_environment()
-    return AuthorizationServer(authorize_url=origins.authorize_url, token_url=origins.token_url)
+    return AuthorizationServer(
+        authorize_url=origins.authorize_url, token_url=origins.token_url
+    )
 
 
 async def async_get_auth_implementation(
@@ -48,7 +48,9 @@ class SmartcarOAuth2Implementation(AuthImplementation):
     async def _token_request(self, data: dict[str, Any]) -> dict[str, Any]:
         """Post the form with the credentials in the header, never in the body."""
         form = {
-            key: value for key, value in data.items() if key not in ("client_id", "client_secret")
+            key: value
+            for key, value in data.items()
+            if key not in ("client_id", "client_secret")
         }
         headers = {
             hdrs.AUTHORIZATION: basic_auth_header(self.client_id, self.client_secret),

@@ -1,7 +1,5 @@
 """Access tokens for the Smartcar client, from the entry's one OAuth2 session."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 from typing import cast
 
@@ -19,7 +17,9 @@ class SmartcarTokens:
     the rotating refresh token twice.
     """
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, session: OAuth2Session) -> None:
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, session: OAuth2Session
+    ) -> None:
         """Serve the tokens of `entry` through `session`."""
         self._hass = hass
         self._entry = entry

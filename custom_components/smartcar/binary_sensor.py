@@ -1,7 +1,5 @@
 """Binary sensors of a Smartcar car: plug, charging, every door, window and lid, system alerts."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 import re
@@ -17,14 +15,20 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import Opening, OpeningStatus, SystemHealth, VehicleState
-from .entity import SmartcarEntity, SmartcarEntityDescription, async_add_vehicle_entities
+from .entity import (
+    SmartcarEntity,
+    SmartcarEntityDescription,
+    async_add_vehicle_entities,
+)
 from .models import SmartcarConfigEntry
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class SmartcarBinarySensorDescription(SmartcarEntityDescription, BinarySensorEntityDescription):
+class SmartcarBinarySensorDescription(
+    SmartcarEntityDescription, BinarySensorEntityDescription
+):
     """A Smartcar binary sensor."""
 
     value_fn: Callable[[VehicleState], bool | None]
@@ -98,7 +102,9 @@ def _find_opening(state: VehicleState, field: str, position: str) -> Opening | N
     return next((item for item in openings or () if item.type == position), None)
 
 
-def _opening_description(group: _OpeningGroup, position: str) -> SmartcarBinarySensorDescription:
+def _opening_description(
+    group: _OpeningGroup, position: str
+) -> SmartcarBinarySensorDescription:
     """One door, window or lid the car reports."""
 
     def is_open(state: VehicleState) -> bool | None:
@@ -192,7 +198,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors each car supports."""
-    async_add_vehicle_entities(hass, entry, async_add_entities, _descriptions, SmartcarBinarySensor)
+    async_add_vehicle_entities(
+        hass, entry, async_add_entities, _descriptions, SmartcarBinarySensor
+    )
 
 
 class SmartcarBinarySensor(SmartcarEntity, BinarySensorEntity):

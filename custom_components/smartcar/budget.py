@@ -7,8 +7,6 @@ faster than a floor, and not at all once Smartcar answered BILLING, until the ne
 The schedule is pure functions of the clock and the ledger, so it is tested with a frozen clock.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import math
@@ -124,7 +122,9 @@ class RequestLedger:
         stored = await self._store.async_load() or {}
         self._usage = {
             vehicle_id: VehicleUsage(
-                period=row["period"], used=row["used"], billing_blocked=row["billing_blocked"]
+                period=row["period"],
+                used=row["used"],
+                billing_blocked=row["billing_blocked"],
             )
             for vehicle_id, row in stored.items()
         }
@@ -178,7 +178,9 @@ class RequestLedger:
     def _rows(self) -> dict[str, _StoredUsage]:
         return {
             vehicle_id: _StoredUsage(
-                period=usage.period, used=usage.used, billing_blocked=usage.billing_blocked
+                period=usage.period,
+                used=usage.used,
+                billing_blocked=usage.billing_blocked,
             )
             for vehicle_id, usage in self._usage.items()
         }

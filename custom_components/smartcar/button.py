@@ -1,7 +1,5 @@
 """Refresh a car now."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import override
 
@@ -10,7 +8,11 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .entity import SmartcarEntity, SmartcarEntityDescription, async_add_vehicle_entities
+from .entity import (
+    SmartcarEntity,
+    SmartcarEntityDescription,
+    async_add_vehicle_entities,
+)
 from .models import SmartcarConfigEntry
 
 PARALLEL_UPDATES = 0

@@ -1,7 +1,5 @@
 """Config flow: permissions and mode, then Smartcar Connect; reauth, reconfigure and options."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 import logging
 from typing import Any, override
@@ -115,7 +113,9 @@ def _forget_unsupported(entry: SmartcarConfigEntry) -> dict[str, dict[str, Any]]
     Cars and applications gain features (v3 signals, endpoints); make, model and year stay.
     """
     return {
-        vehicle_id: {key: value for key, value in row.items() if key != VEHICLE_UNSUPPORTED}
+        vehicle_id: {
+            key: value for key, value in row.items() if key != VEHICLE_UNSUPPORTED
+        }
         for vehicle_id, row in entry.data.get(CONF_VEHICLES, {}).items()
     }
 
@@ -142,7 +142,10 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
     @override
     def extra_authorize_data(self) -> dict[str, str]:
         """Ask Connect for the chosen scopes in the chosen mode."""
-        data = {"scope": " ".join(scopes_for(self._permissions)), "mode": self._mode.value}
+        data = {
+            "scope": " ".join(scopes_for(self._permissions)),
+            "mode": self._mode.value,
+        }
         if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
             # Show the consent screen again, so new permissions and cars can be approved.
             data["approval_prompt"] = "force"
@@ -150,16 +153,22 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: SmartcarConfigEntry) -> SmartcarOptionsFlow:
+    def async_get_options_flow(
+        config_entry: SmartcarConfigEntry,
+    ) -> SmartcarOptionsFlow:
         """Read path, polling settings and webhooks."""
         return SmartcarOptionsFlow()
 
     @override
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Choose what the integration may read and control, and live or simulated cars."""
         return await self._async_step_grant("user", user_input, with_mode=True)
 
-    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
         """Log in again after Smartcar refused the tokens."""
         self._permissions = list(entry_data.get(CONF_PERMISSIONS, self._permissions))
         self._mode = ConnectMode(entry_data.get(CONF_MODE, ConnectMode.LIVE))
@@ -169,7 +178,9 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Confirm, possibly granting more permissions than before."""
-        return await self._async_step_grant("reauth_confirm", user_input, with_mode=False)
+        return await self._async_step_grant(
+            "reauth_confirm", user_input, with_mode=False
+        )
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -177,7 +188,9 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         """Change the permissions or the mode, then log in again with the same account."""
         if user_input is None:
             entry_data = self._get_reconfigure_entry().data
-            self._permissions = list(entry_data.get(CONF_PERMISSIONS, self._permissions))
+            self._permissions = list(
+                entry_data.get(CONF_PERMISSIONS, self._permissions)
+            )
             self._mode = ConnectMode(entry_data.get(CONF_MODE, ConnectMode.LIVE))
         return await self._async_step_grant("reconfigure", user_input, with_mode=True)
 
@@ -194,7 +207,9 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
             errors[CONF_PERMISSIONS] = "no_permissions"
         return self.async_show_form(
             step_id=step_id,
-            data_schema=_grant_schema(self._permissions, self._mode if with_mode else None),
+            data_schema=_grant_schema(
+                self._permissions, self._mode if with_mode else None
+            ),
             errors=errors,
             description_placeholders={
                 "permissions_url": SMARTCAR_PERMISSIONS_DOCS_URL,
@@ -203,7 +218,9 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         )
 
     @override
-    async def async_step_authorize_rejected(self, data: None = None) -> ConfigFlowResult:
+    async def async_step_authorize_rejected(
+        self, data: None = None
+    ) -> ConfigFlowResult:
         """End with Connect's own reason when it sent one we know."""
         error = self.external_data.get("error")
         if error in CONNECT_ERRORS:
@@ -227,28 +244,38 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
             user = await client.get_user_id()
             vehicle_ids = await client.get_vehicle_ids()
         except SmartcarError as err:
-            LOGGER.debug("Smartcar did not answer the account checks: %s", describe_error(err))
+            LOGGER.debug(
+                "Smartcar did not answer the account checks: %s", describe_error(err)
+            )
             return self.async_abort(reason="cannot_connect")
         if not vehicle_ids:
             return self.async_abort(reason="no_vehicles")
 
         await self.async_set_unique_id(user.id)
-        entry_data = {**data, CONF_PERMISSIONS: self._permissions, CONF_MODE: self._mode.value}
+        entry_data = {
+            **data,
+            CONF_PERMISSIONS: self._permissions,
+            CONF_MODE: self._mode.value,
+        }
         if self.source == SOURCE_REAUTH:
             self._abort_if_unique_id_mismatch(reason="reauth_account_mismatch")
             entry = self._get_reauth_entry()
             return self.async_update_reload_and_abort(
-                entry, data_updates={**entry_data, CONF_VEHICLES: _forget_unsupported(entry)}
+                entry,
+                data_updates={**entry_data, CONF_VEHICLES: _forget_unsupported(entry)},
             )
         if self.source == SOURCE_RECONFIGURE:
             self._abort_if_unique_id_mismatch(reason="wrong_account")
             entry = self._get_reconfigure_entry()
             return self.async_update_reload_and_abort(
-                entry, data_updates={**entry_data, CONF_VEHICLES: _forget_unsupported(entry)}
+                entry,
+                data_updates={**entry_data, CONF_VEHICLES: _forget_unsupported(entry)},
             )
         self._abort_if_unique_id_configured()
         title = "Smartcar" if self._mode is ConnectMode.LIVE else "Smartcar (simulated)"
-        return self.async_create_entry(title=title, data=entry_data, options=DEFAULT_OPTIONS)
+        return self.async_create_entry(
+            title=title, data=entry_data, options=DEFAULT_OPTIONS
+        )
 
 
 OPTIONS_SCHEMA = probatio.Schema(
@@ -261,7 +288,9 @@ OPTIONS_SCHEMA = probatio.Schema(
             )
         ),
         probatio.Required(CONF_MONTHLY_LIMIT): NumberSelector(
-            NumberSelectorConfig(min=10, max=100000, step=1, mode=NumberSelectorMode.BOX)
+            NumberSelectorConfig(
+                min=10, max=100000, step=1, mode=NumberSelectorMode.BOX
+            )
         ),
         probatio.Required(CONF_MIN_POLL_INTERVAL): NumberSelector(
             NumberSelectorConfig(
@@ -280,7 +309,9 @@ OPTIONS_SCHEMA = probatio.Schema(
 )
 
 # Smartcar's own webhook id, for when its VERIFY request is not signed (then it is not trusted).
-WEBHOOK_SCHEMA = probatio.Schema({probatio.Optional(CONF_SMARTCAR_WEBHOOK_ID): TextSelector()})
+WEBHOOK_SCHEMA = probatio.Schema(
+    {probatio.Optional(CONF_SMARTCAR_WEBHOOK_ID): TextSelector()}
+)
 
 
 class SmartcarOptionsFlow(OptionsFlowWithReload):
@@ -290,7 +321,9 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
         """Start with nothing chosen."""
         self._options: dict[str, Any] = {}
 
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Show and save the options; the entry reloads with them."""
         if user_input is not None:
             self._options = {
@@ -310,7 +343,8 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
             self._options[CONF_MANAGEMENT_TOKEN] = management_token
             # The address stays the same while webhooks stay on.
             self._options[CONF_WEBHOOK_ID] = (
-                self.config_entry.options.get(CONF_WEBHOOK_ID) or webhook.async_generate_id()
+                self.config_entry.options.get(CONF_WEBHOOK_ID)
+                or webhook.async_generate_id()
             )
             return await self.async_step_webhook()
         return self.async_show_form(
@@ -319,7 +353,9 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
                 OPTIONS_SCHEMA, {**DEFAULT_OPTIONS, **self.config_entry.options}
             ),
             description_placeholders={
-                "safety_hours": str(round(WEBHOOK_SAFETY_POLL_INTERVAL.total_seconds() / 3600))
+                "safety_hours": str(
+                    round(WEBHOOK_SAFETY_POLL_INTERVAL.total_seconds() / 3600)
+                )
             },
         )
 
@@ -344,7 +380,9 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
                 WEBHOOK_SCHEMA, {CONF_SMARTCAR_WEBHOOK_ID: known} if known else {}
             ),
             description_placeholders={
-                "webhook_url": async_webhook_url(self.hass, self._options[CONF_WEBHOOK_ID]),
+                "webhook_url": async_webhook_url(
+                    self.hass, self._options[CONF_WEBHOOK_ID]
+                ),
                 "dashboard_url": SMARTCAR_DASHBOARD_URL,
             },
         )

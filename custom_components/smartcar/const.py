@@ -1,7 +1,5 @@
 """Constants of the Smartcar integration."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 from enum import StrEnum
 import logging
@@ -24,7 +22,9 @@ PLATFORMS: Final = [
 
 # Where the owner registers the redirect URI and finds the Client ID and Secret.
 SMARTCAR_DASHBOARD_URL: Final = "https://dashboard.smartcar.com/team/applications"
-SMARTCAR_PERMISSIONS_DOCS_URL: Final = "https://smartcar.com/docs/api-reference/permissions"
+SMARTCAR_PERMISSIONS_DOCS_URL: Final = (
+    "https://smartcar.com/docs/api-reference/permissions"
+)
 
 # Config entry data
 CONF_PERMISSIONS: Final = "permissions"

@@ -1,7 +1,5 @@
 """One coordinator per car: decides what to read, reads it in one request, merges the result."""
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -92,7 +90,12 @@ VEHICLE_STATE_CODES = frozenset(
 # to this; the schedule itself is never shortened (RATE_LIMIT:SMARTCAR_API is app-wide).
 RATE_LIMIT_BACKOFF_MAX = timedelta(hours=6)
 # Failures of Smartcar or the carmaker that pass: the car keeps its last values meanwhile.
-PASSING_FAILURES = (UpstreamError, GatewayTimeoutError, ServerError, SmartcarConnectionError)
+PASSING_FAILURES = (
+    UpstreamError,
+    GatewayTimeoutError,
+    ServerError,
+    SmartcarConnectionError,
+)
 # Answers for a v2 path or a v3 signal meaning it will not be answered: never retried, its values
 # are dropped (PERMISSION may be granted again by a reauthentication).
 UNANSWERABLE = (NotCapableError, ResourceNotFoundError, ValidationError)
@@ -126,9 +129,15 @@ def is_billed(err: SmartcarError) -> bool:
 
 def _vehicle_state_error(err: VehicleStateError) -> HomeAssistantError:
     code = err.code or "UNKNOWN"
-    key = f"vehicle_state_{code.lower()}" if code in VEHICLE_STATE_CODES else "vehicle_state"
+    key = (
+        f"vehicle_state_{code.lower()}"
+        if code in VEHICLE_STATE_CODES
+        else "vehicle_state"
+    )
     return HomeAssistantError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders={"code": code}
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={"code": code},
     )
 
 
@@ -142,7 +151,9 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
 
     config_entry: SmartcarConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: SmartcarConfigEntry, vehicle_id: str) -> None:
+    def __init__(
+        self, hass: HomeAssistant, entry: SmartcarConfigEntry, vehicle_id: str
+    ) -> None:
         """Create the coordinator; the first refresh loads the car's permissions and attributes."""
         super().__init__(
             hass,
@@ -204,7 +215,9 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         candidates = {
             path
             for path, scope in PATH_SCOPES.items()
-            if scope in permissions and path not in unsupported and path not in self._denied_paths
+            if scope in permissions
+            and path not in unsupported
+            and path not in self._denied_paths
         }
         # Entities listen with their path as context; disabled entities do not listen.
         needed = set(self.async_contexts()) | (candidates - self._answered_paths)
@@ -245,14 +258,17 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         cost = self.poll_cost()
         exhausted = cost > 0 and polls_left(runtime.policy, usage.used, cost) == 0
         self._async_sync_period_issues(
-            billing=usage.billing_blocked, budget=exhausted and not usage.billing_blocked
+            billing=usage.billing_blocked,
+            budget=exhausted and not usage.billing_blocked,
         )
         if usage.billing_blocked or exhausted:
             self.update_interval = time_until_next_period(now)
             return self.data or VehicleState()
         if cost == 0:
             # No enabled entity needs data: wait as long as a one-request poll would.
-            self.update_interval = poll_interval(runtime.policy, used=usage.used, cost=1, now=now)
+            self.update_interval = poll_interval(
+                runtime.policy, used=usage.used, cost=1, now=now
+            )
             return self.data or VehicleState()
         read = await self._async_read(now)
         ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_ACCOUNT}_{self.vehicle_id}")
@@ -301,7 +317,9 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="rate_limited",
-                translation_placeholders={"minutes": str(round(wait.total_seconds() / 60))},
+                translation_placeholders={
+                    "minutes": str(round(wait.total_seconds() / 60))
+                },
             ) from err
         raise self._update_error(err) from err
 
@@ -330,7 +348,9 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             )
             return
         client = self.config_entry.runtime_data.client
-        self.attributes = await self._async_billed(now, client.get_attributes(self.vehicle_id))
+        self.attributes = await self._async_billed(
+            now, client.get_attributes(self.vehicle_id)
+        )
         self._async_store_vehicle_row(
             {
                 VEHICLE_MAKE: self.attributes.make,
@@ -344,24 +364,34 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         client = self.config_entry.runtime_data.client
         if self.read_path is ReadPath.SIGNALS:
             try:
-                result = await self._async_billed(now, client.get_signals(self.vehicle_id))
+                result = await self._async_billed(
+                    now, client.get_signals(self.vehicle_id)
+                )
             except NotCapableError:
-                LOGGER.info("%s cannot be read with v3 signals; using v2 batch", self.vehicle_id)
+                LOGGER.info(
+                    "%s cannot be read with v3 signals; using v2 batch", self.vehicle_id
+                )
                 self._async_mark_unsupported({SIGNALS_ENDPOINT})
             except ResourceNotFoundError:
                 self._async_use_batch()
             else:
-                return _Read(state=result.state, cleared=self._signal_fields_gone(result.errors))
+                return _Read(
+                    state=result.state, cleared=self._signal_fields_gone(result.errors)
+                )
         paths = self.batch_paths()
         if not paths:
             # Only after v3 fell through: a batch poll with nothing to read never gets here.
             return _Read(state=VehicleState())
-        result = await self._async_billed(now, client.batch(self.vehicle_id, paths), len(paths))
+        result = await self._async_billed(
+            now, client.batch(self.vehicle_id, paths), len(paths)
+        )
         return self._async_handle_path_errors(now, paths, result)
 
     def _async_use_batch(self) -> None:
         """Read every car of the entry with v2 from now on, and remember it across restarts."""
-        LOGGER.info("This Smartcar application cannot use v3 signals; reading with v2 batch")
+        LOGGER.info(
+            "This Smartcar application cannot use v3 signals; reading with v2 batch"
+        )
         entry = self.config_entry
         entry.runtime_data.read_path = ReadPath.BATCH
         # The owner sees it in the options and may try v3 again there.
@@ -373,11 +403,17 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         """Return the fields of v3 signals the car no longer gives (not granted, not capable)."""
         gone: set[str] = set()
         for code, err in errors.items():
-            if isinstance(err, SmartcarPermissionError | NotCapableError) and code in SIGNALS:
+            if (
+                isinstance(err, SmartcarPermissionError | NotCapableError)
+                and code in SIGNALS
+            ):
                 gone |= SIGNALS[code].fields
             else:
                 LOGGER.debug(
-                    "%s: signal %s failed (%s)", self.vehicle_id, code, describe_error(err)
+                    "%s: signal %s failed (%s)",
+                    self.vehicle_id,
+                    code,
+                    describe_error(err),
                 )
         return frozenset(gone)
 
@@ -387,7 +423,9 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         """Act on each failed path as on a failed request; one never hides the others."""
         errors = result.errors
         self._answered_paths.update(path for path in paths if path not in errors)
-        unanswerable = {path for path, err in errors.items() if isinstance(err, UNANSWERABLE)}
+        unanswerable = {
+            path for path, err in errors.items() if isinstance(err, UNANSWERABLE)
+        }
         if unanswerable:
             self._async_mark_unsupported(unanswerable)
         gone = set(unanswerable)
@@ -409,8 +447,12 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             elif isinstance(err, RateLimitError):
                 rate_limit = err
             elif path not in unanswerable:
-                LOGGER.debug("%s: %s failed (%s)", self.vehicle_id, path, describe_error(err))
-        cleared = frozenset(field for path in gone for field in PATH_READERS[path].fields)
+                LOGGER.debug(
+                    "%s: %s failed (%s)", self.vehicle_id, path, describe_error(err)
+                )
+        cleared = frozenset(
+            field for path in gone for field in PATH_READERS[path].fields
+        )
         return _Read(state=result.state, cleared=cleared, rate_limit=rate_limit)
 
     async def _async_billed[T](
@@ -464,7 +506,9 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         if err.retry_after is not None:
             backoff = timedelta(seconds=err.retry_after)
         else:
-            backoff = min(scheduled * 2**self._rate_limited_times, RATE_LIMIT_BACKOFF_MAX)
+            backoff = min(
+                scheduled * 2**self._rate_limited_times, RATE_LIMIT_BACKOFF_MAX
+            )
         self._rate_limited_times += 1
         # The scheduled interval is already at least the floor (policy.min_interval).
         wait = self.update_interval = max(backoff, scheduled)
@@ -479,10 +523,14 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             )
         key, placeholders = self._failure_translation(err, "update_failed")
         return UpdateFailed(
-            translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders=placeholders,
         )
 
-    def _failure_translation(self, err: SmartcarError, fallback: str) -> tuple[str, dict[str, str]]:
+    def _failure_translation(
+        self, err: SmartcarError, fallback: str
+    ) -> tuple[str, dict[str, str]]:
         """Return the translation key and placeholders shared by failed reads and commands."""
         if isinstance(err, ConnectedServicesAccountError):
             self._async_account_issue(err)
@@ -515,7 +563,9 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         """Handle a condition Smartcar pushed for the car (VEHICLE_ERROR), as a poll would."""
         if isinstance(err, ConnectedServicesAccountError):
             if resolved:
-                ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_ACCOUNT}_{self.vehicle_id}")
+                ir.async_delete_issue(
+                    self.hass, DOMAIN, f"{ISSUE_ACCOUNT}_{self.vehicle_id}"
+                )
             else:
                 self._async_account_issue(err)
             return
@@ -563,7 +613,9 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         now = dt_util.utcnow()
         tokens = self.config_entry.runtime_data.tokens
         try:
-            return await tokens.async_authorized(lambda: self._async_billed(now, request()))
+            return await tokens.async_authorized(
+                lambda: self._async_billed(now, request())
+            )
         except SmartcarError as err:
             raise self._command_error(err, now) from err
         except OAuth2TokenRequestReauthError as err:
@@ -592,16 +644,22 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             )
         if isinstance(err, BillingError):
             self._async_billing_refused(now)
-            return HomeAssistantError(translation_domain=DOMAIN, translation_key="billing_limit")
+            return HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="billing_limit"
+            )
         if isinstance(err, NotCapableError):
-            return HomeAssistantError(translation_domain=DOMAIN, translation_key="not_capable")
+            return HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="not_capable"
+            )
         if isinstance(err, RateLimitError):
             return HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="rate_limited_command"
             )
         key, placeholders = self._failure_translation(err, fallback)
         return HomeAssistantError(
-            translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders=placeholders,
         )
 
     async def async_refresh_now(self) -> None:
@@ -609,7 +667,10 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         now = dt_util.utcnow()
         runtime = self.config_entry.runtime_data
         usage = runtime.ledger.usage(self.vehicle_id, now)
-        if usage.billing_blocked or polls_left(runtime.policy, usage.used, self.poll_cost()) == 0:
+        if (
+            usage.billing_blocked
+            or polls_left(runtime.policy, usage.used, self.poll_cost()) == 0
+        ):
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="budget_exhausted",
@@ -620,7 +681,9 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         if self._last_read_error is not None:
             raise self._command_error(self._last_read_error, now, "update_failed")
         if not self.last_update_success:
-            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="cannot_connect")
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="cannot_connect"
+            )
 
     # --- persistence and repair issues -------------------------------------------------------
 
@@ -634,8 +697,14 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         )
 
     def _async_mark_unsupported(self, endpoints: set[str]) -> None:
-        LOGGER.info("%s does not support %s; not asking again", self.vehicle_id, sorted(endpoints))
-        self._async_store_vehicle_row({VEHICLE_UNSUPPORTED: sorted(self.unsupported | endpoints)})
+        LOGGER.info(
+            "%s does not support %s; not asking again",
+            self.vehicle_id,
+            sorted(endpoints),
+        )
+        self._async_store_vehicle_row(
+            {VEHICLE_UNSUPPORTED: sorted(self.unsupported | endpoints)}
+        )
 
     def _async_billing_refused(self, now: datetime) -> None:
         """Stop polling until the next period and tell the owner why."""

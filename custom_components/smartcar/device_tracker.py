@@ -1,18 +1,23 @@
 """Where the car is."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import override
 
-from homeassistant.components.device_tracker.entity import TrackerEntity, TrackerEntityDescription
+from homeassistant.components.device_tracker.entity import (
+    TrackerEntity,
+    TrackerEntityDescription,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import VehicleState
 from .coordinator import position
-from .entity import SmartcarEntity, SmartcarEntityDescription, async_add_vehicle_entities
+from .entity import (
+    SmartcarEntity,
+    SmartcarEntityDescription,
+    async_add_vehicle_entities,
+)
 from .models import SmartcarConfigEntry
 
 PARALLEL_UPDATES = 0

@@ -1,7 +1,5 @@
 """Diagnostics: what the integration knows, without secrets, webhook ids, VINs or coordinates."""
 
-from __future__ import annotations
-
 from dataclasses import asdict
 from typing import Any
 
@@ -39,7 +37,9 @@ async def async_get_config_entry_diagnostics(
     for vehicle_id, coordinator in runtime.vehicles.items():
         usage = runtime.ledger.usage(vehicle_id, now)
         vehicles[vehicle_id] = {
-            "attributes": asdict(coordinator.attributes) if coordinator.attributes else None,
+            "attributes": asdict(coordinator.attributes)
+            if coordinator.attributes
+            else None,
             "permissions": sorted(coordinator.permissions or ()),
             "read_path": coordinator.read_path,
             "unsupported": sorted(coordinator.unsupported),
@@ -49,7 +49,9 @@ async def async_get_config_entry_diagnostics(
                 "period": usage.period,
                 "used": usage.used,
                 "billing_blocked": usage.billing_blocked,
-                "polls_left": polls_left(runtime.policy, usage.used, coordinator.poll_cost()),
+                "polls_left": polls_left(
+                    runtime.policy, usage.used, coordinator.poll_cost()
+                ),
             },
             "state": asdict(coordinator.data) if coordinator.data is not None else None,
         }

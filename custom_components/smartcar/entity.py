@@ -1,7 +1,5 @@
 """Base entity and description of the Smartcar integration; device info per car."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, override
@@ -87,7 +85,9 @@ class SmartcarEntity(CoordinatorEntity[SmartcarCoordinator]):
     @override
     def available(self) -> bool:
         """Available while the coordinator is and the car still reports the data."""
-        return super().available and self.entity_description.is_reported(self.coordinator.data)
+        return super().available and self.entity_description.is_reported(
+            self.coordinator.data
+        )
 
     @property
     @override
@@ -131,7 +131,9 @@ def async_add_vehicle_entities[DescriptionT: SmartcarEntityDescription](
             ]
             added.update(description.key for description in new)
             if new:
-                async_add_entities(entity_factory(coordinator, description) for description in new)
+                async_add_entities(
+                    entity_factory(coordinator, description) for description in new
+                )
 
         add_supported()
         entry.async_on_unload(coordinator.async_add_listener(add_supported))
@@ -144,5 +146,7 @@ def async_add_vehicle_entities[DescriptionT: SmartcarEntityDescription](
         add_vehicle(entry.runtime_data.vehicles[vehicle_id])
 
     entry.async_on_unload(
-        async_dispatcher_connect(hass, signal_new_vehicle(entry.entry_id), add_new_vehicle)
+        async_dispatcher_connect(
+            hass, signal_new_vehicle(entry.entry_id), add_new_vehicle
+        )
     )

@@ -1,7 +1,5 @@
 """The car's central lock."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, override
@@ -12,7 +10,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.client import SmartcarClient
 from .api.models import VehicleState
-from .entity import SmartcarEntity, SmartcarEntityDescription, async_add_vehicle_entities
+from .entity import (
+    SmartcarEntity,
+    SmartcarEntityDescription,
+    async_add_vehicle_entities,
+)
 from .models import SmartcarConfigEntry
 
 # Commands are serialised per car by the coordinator.
@@ -62,9 +64,13 @@ class SmartcarLock(SmartcarEntity, LockEntity):
     @override
     async def async_lock(self, **kwargs: Any) -> None:
         """Lock the car."""
-        await self.coordinator.async_command(SmartcarClient.lock, VehicleState(is_locked=True))
+        await self.coordinator.async_command(
+            SmartcarClient.lock, VehicleState(is_locked=True)
+        )
 
     @override
     async def async_unlock(self, **kwargs: Any) -> None:
         """Unlock the car."""
-        await self.coordinator.async_command(SmartcarClient.unlock, VehicleState(is_locked=False))
+        await self.coordinator.async_command(
+            SmartcarClient.unlock, VehicleState(is_locked=False)
+        )

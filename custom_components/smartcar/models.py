@@ -1,7 +1,5 @@
 """Runtime data of a Smartcar config entry."""
 
-from __future__ import annotations
-
 import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING

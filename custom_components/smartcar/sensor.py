@@ -1,7 +1,5 @@
 """Sensors of a Smartcar car: battery, range, fuel, odometer, tyres, oil, charging, diagnostics."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +28,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api.models import ChargeState, VehicleState
-from .entity import SmartcarEntity, SmartcarEntityDescription, async_add_vehicle_entities
+from .entity import (
+    SmartcarEntity,
+    SmartcarEntityDescription,
+    async_add_vehicle_entities,
+)
 from .models import SmartcarConfigEntry
 
 # Reads only; commands go through the coordinator's lock.
@@ -205,7 +207,9 @@ _DESCRIPTIONS: tuple[SmartcarSensorDescription, ...] = (
         suggested_display_precision=0,
     ),
     _tire_pressure("tire_pressure_front_left", lambda state: state.tire_front_left_kpa),
-    _tire_pressure("tire_pressure_front_right", lambda state: state.tire_front_right_kpa),
+    _tire_pressure(
+        "tire_pressure_front_right", lambda state: state.tire_front_right_kpa
+    ),
     _tire_pressure("tire_pressure_rear_left", lambda state: state.tire_back_left_kpa),
     _tire_pressure("tire_pressure_rear_right", lambda state: state.tire_back_right_kpa),
     SmartcarSensorDescription(

@@ -1,8 +1,11 @@
 """Actions: send a destination to the car's navigation, read its service history."""
 
-from __future__ import annotations
-
-from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, ATTR_LATITUDE, ATTR_LONGITUDE
+from homeassistant.const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_DEVICE_ID,
+    ATTR_LATITUDE,
+    ATTR_LONGITUDE,
+)
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -11,7 +14,11 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr, service
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    service,
+)
 from homeassistant.util.json import JsonValueType
 import probatio
 
@@ -69,7 +76,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
 def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
     return ServiceValidationError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
     )
 
 
@@ -83,18 +92,27 @@ def _async_vehicle(call: ServiceCall, scope: str) -> SmartcarCoordinator:
             raise _invalid("unknown_vehicle", vehicle=device_id)
         entry_id: str | None = device.config_entry_id
         vehicle_id = next(
-            (identifier for domain, identifier in device.identifiers if domain == DOMAIN), None
+            (
+                identifier
+                for domain, identifier in device.identifiers
+                if domain == DOMAIN
+            ),
+            None,
         )
     else:
         entry_id, vehicle_id = data.get(ATTR_CONFIG_ENTRY_ID), data.get(ATTR_VEHICLE_ID)
     if entry_id is None or vehicle_id is None:
         raise _invalid("missing_vehicle")
-    entry: SmartcarConfigEntry = service.async_get_config_entry(call.hass, DOMAIN, entry_id)
+    entry: SmartcarConfigEntry = service.async_get_config_entry(
+        call.hass, DOMAIN, entry_id
+    )
     coordinator = entry.runtime_data.vehicles.get(vehicle_id)
     if coordinator is None:
         raise _invalid("unknown_vehicle", vehicle=vehicle_id)
     if not coordinator.has_permissions(frozenset({scope})):
-        raise _invalid("missing_permission", permission=scope, vehicle=coordinator.vehicle_name)
+        raise _invalid(
+            "missing_permission", permission=scope, vehicle=coordinator.vehicle_name
+        )
     return coordinator
 
 
@@ -108,7 +126,9 @@ async def _async_send_destination(call: ServiceCall) -> None:
         raise _invalid("invalid_longitude", value=str(longitude))
     coordinator = _async_vehicle(call, "control_navigation")
     await coordinator.async_command(
-        lambda client, vehicle_id: client.send_destination(vehicle_id, latitude, longitude)
+        lambda client, vehicle_id: client.send_destination(
+            vehicle_id, latitude, longitude
+        )
     )
 
 
@@ -128,7 +148,9 @@ def _records(history: ServiceHistory) -> list[JsonValueType]:
     return [
         {
             "service_id": record.service_id,
-            "service_date": record.service_date.isoformat() if record.service_date else None,
+            "service_date": record.service_date.isoformat()
+            if record.service_date
+            else None,
             "odometer_distance_km": record.odometer_distance_km,
             "service_tasks": [dict(task) for task in record.service_tasks],
             "service_details": [dict(detail) for detail in record.service_details],

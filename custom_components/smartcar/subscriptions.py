@@ -15,8 +15,6 @@ Nothing is subscribed while webhooks are off (`webhooks_enabled`): `async_schedu
 checks it, so callers need not.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
@@ -44,7 +42,9 @@ UNSUBSCRIBE_TIMEOUT = 60
 
 def webhooks_enabled(options: Mapping[str, Any]) -> bool:
     """Return whether the owner turned webhooks on (a management token and a webhook id)."""
-    return bool(options.get(CONF_MANAGEMENT_TOKEN)) and bool(options.get(CONF_WEBHOOK_ID))
+    return bool(options.get(CONF_MANAGEMENT_TOKEN)) and bool(
+        options.get(CONF_WEBHOOK_ID)
+    )
 
 
 def smartcar_webhook_id(entry: SmartcarConfigEntry) -> str | None:
@@ -59,18 +59,26 @@ def subscribed_vehicles(entry: SmartcarConfigEntry) -> frozenset[str]:
 
 
 @callback
-def async_set_webhook_id(hass: HomeAssistant, entry: SmartcarConfigEntry, webhook_id: str) -> None:
+def async_set_webhook_id(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, webhook_id: str
+) -> None:
     """Remember Smartcar's webhook id; cars subscribed to another id are subscribed anew."""
     if smartcar_webhook_id(entry) == webhook_id:
         return
     hass.config_entries.async_update_entry(
         entry,
-        data={**entry.data, CONF_SMARTCAR_WEBHOOK_ID: webhook_id, CONF_SUBSCRIBED_VEHICLES: []},
+        data={
+            **entry.data,
+            CONF_SMARTCAR_WEBHOOK_ID: webhook_id,
+            CONF_SUBSCRIBED_VEHICLES: [],
+        },
     )
 
 
 @callback
-def async_use_webhook_id(hass: HomeAssistant, entry: SmartcarConfigEntry, webhook_id: str) -> None:
+def async_use_webhook_id(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, webhook_id: str
+) -> None:
     """Remember Smartcar's webhook id and subscribe the cars to it in the background.
 
     An entry not loaded only remembers it: the setup that follows subscribes.
@@ -92,7 +100,9 @@ def async_retain_subscriptions(
 
 
 @callback
-def async_schedule_subscriptions(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
+def async_schedule_subscriptions(
+    hass: HomeAssistant, entry: SmartcarConfigEntry
+) -> None:
     """Subscribe, in the background, the entry's cars not subscribed yet.
 
     Only while webhooks are on and once Smartcar's id is known. The task starts after the caller
@@ -110,7 +120,9 @@ def async_schedule_subscriptions(hass: HomeAssistant, entry: SmartcarConfigEntry
     )
 
 
-async def async_subscribe_vehicles(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
+async def async_subscribe_vehicles(
+    hass: HomeAssistant, entry: SmartcarConfigEntry
+) -> None:
     """Subscribe each car not subscribed yet, one request per car; a failure is retried later."""
     runtime = entry.runtime_data
     # One run at a time: a VERIFY arriving during the setup's run finds the cars it subscribed.
@@ -133,8 +145,13 @@ async def async_subscribe_vehicles(hass: HomeAssistant, entry: SmartcarConfigEnt
                 )
                 continue
             # The id may have changed, or the car left, while Smartcar answered.
-            if smartcar_webhook_id(entry) == webhook_id and vehicle_id in runtime.vehicles:
-                _async_store_subscribed(hass, entry, subscribed_vehicles(entry) | {vehicle_id})
+            if (
+                smartcar_webhook_id(entry) == webhook_id
+                and vehicle_id in runtime.vehicles
+            ):
+                _async_store_subscribed(
+                    hass, entry, subscribed_vehicles(entry) | {vehicle_id}
+                )
                 LOGGER.debug("Smartcar car %s subscribed to the webhook", vehicle_id)
 
 
@@ -145,7 +162,10 @@ def async_forget_webhook(
     """Webhooks are off: clear the stored ids and unsubscribe the cars in the background."""
     webhook_id = smartcar_webhook_id(entry)
     vehicle_ids = sorted(subscribed_vehicles(entry))
-    if CONF_SMARTCAR_WEBHOOK_ID not in entry.data and CONF_SUBSCRIBED_VEHICLES not in entry.data:
+    if (
+        CONF_SMARTCAR_WEBHOOK_ID not in entry.data
+        and CONF_SUBSCRIBED_VEHICLES not in entry.data
+    ):
         return
     hass.config_entries.async_update_entry(
         entry,

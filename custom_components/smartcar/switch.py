@@ -1,7 +1,5 @@
 """Charging on and off."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, override
@@ -12,7 +10,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.client import SmartcarClient
 from .api.models import ChargeState, CommandResult, VehicleState
-from .entity import SmartcarEntity, SmartcarEntityDescription, async_add_vehicle_entities
+from .entity import (
+    SmartcarEntity,
+    SmartcarEntityDescription,
+    async_add_vehicle_entities,
+)
 from .models import SmartcarConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -39,7 +41,9 @@ _DESCRIPTIONS: tuple[SmartcarSwitchDescription, ...] = (
         on_fn=SmartcarClient.start_charge,
         off_fn=SmartcarClient.stop_charge,
         on_state=VehicleState(is_charging=True, charge_state=ChargeState.CHARGING),
-        off_state=VehicleState(is_charging=False, charge_state=ChargeState.NOT_CHARGING),
+        off_state=VehicleState(
+            is_charging=False, charge_state=ChargeState.NOT_CHARGING
+        ),
     ),
 )
 

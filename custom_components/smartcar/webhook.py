@@ -20,8 +20,6 @@ and subscribes its cars to it (`subscriptions.py`), since Smartcar only delivers
 subscribed cars. An unsigned VERIFY is answered but stores and subscribes nothing.
 """
 
-from __future__ import annotations
-
 from collections import deque
 from http import HTTPStatus
 import re
@@ -99,9 +97,14 @@ class SmartcarWebhookReceiver:
         raw_body = await request.read()
         signature = request.headers.get(SIGNATURE_HEADER)
         if not verify_signature(self._management_token, raw_body, signature):
-            if signature is None and (challenge := _unsigned_challenge(raw_body)) is not None:
+            if (
+                signature is None
+                and (challenge := _unsigned_challenge(raw_body)) is not None
+            ):
                 return self._challenge_answer(challenge)
-            LOGGER.debug("Smartcar webhook refused: missing or wrong %s", SIGNATURE_HEADER)
+            LOGGER.debug(
+                "Smartcar webhook refused: missing or wrong %s", SIGNATURE_HEADER
+            )
             return web.Response(status=HTTPStatus.UNAUTHORIZED)
         try:
             event = parse_webhook(raw_body)
@@ -128,13 +131,17 @@ class SmartcarWebhookReceiver:
         """Hand one car's news to its coordinator, once per event id."""
         if event.event_id is not None:
             if event.event_id in self._recent_event_ids:
-                LOGGER.debug("Smartcar webhook: event %s already handled", event.event_id)
+                LOGGER.debug(
+                    "Smartcar webhook: event %s already handled", event.event_id
+                )
                 return
             self._recent_event_ids.append(event.event_id)
         coordinator = self._entry.runtime_data.vehicles.get(event.vehicle_id)
         if coordinator is None:
             # Acknowledged all the same: a refusal would only make Smartcar retry.
-            LOGGER.debug("Smartcar webhook for %s, not a car of this entry", event.vehicle_id)
+            LOGGER.debug(
+                "Smartcar webhook for %s, not a car of this entry", event.vehicle_id
+            )
             return
         if isinstance(event, VehicleErrorEvent):
             for error in event.errors:
@@ -158,6 +165,8 @@ def _unsigned_challenge(raw_body: bytes) -> str | None:
         event = parse_webhook(raw_body)
     except WebhookPayloadError:
         return None
-    if isinstance(event, VerifyEvent) and _UNSIGNED_CHALLENGE.fullmatch(event.challenge):
+    if isinstance(event, VerifyEvent) and _UNSIGNED_CHALLENGE.fullmatch(
+        event.challenge
+    ):
         return event.challenge
     return None

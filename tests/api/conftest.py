@@ -5,8 +5,6 @@ client sent, including that nothing was sent at all. All five origins point at t
 different path prefixes, so a request sent to the wrong origin finds no route.
 """
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -91,7 +89,9 @@ class FakeSmartcar:
         self.requests.append(recorded)
         route = self._routes.get((request.method, request.path))
         if route is None:
-            return web.Response(status=599, text=f"no route for {request.method} {request.path}")
+            return web.Response(
+                status=599, text=f"no route for {request.method} {request.path}"
+            )
         if callable(route):
             canned = route(recorded)
         else:
@@ -100,7 +100,10 @@ class FakeSmartcar:
             await asyncio.wait_for(canned.wait.wait(), timeout=5)
         if canned.text is not None:
             return web.Response(
-                status=canned.status, text=canned.text, headers=canned.headers, reason="Canned"
+                status=canned.status,
+                text=canned.text,
+                headers=canned.headers,
+                reason="Canned",
             )
         return web.json_response(
             canned.json, status=canned.status, headers=canned.headers, reason="Canned"
@@ -154,7 +157,9 @@ def tokens() -> TokenSource:
 
 
 @pytest.fixture
-def client(session: ClientSession, smartcar: FakeSmartcar, tokens: TokenSource) -> SmartcarClient:
+def client(
+    session: ClientSession, smartcar: FakeSmartcar, tokens: TokenSource
+) -> SmartcarClient:
     """The client under test, pointed at the fake Smartcar."""
     return SmartcarClient(session, tokens, origins=smartcar.origins)
 

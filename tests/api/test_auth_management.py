@@ -1,7 +1,5 @@
 """The OAuth token endpoint (HTTP Basic client credentials), the Management API and the origins."""
 
-from __future__ import annotations
-
 import base64
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
@@ -57,7 +55,9 @@ def management(session: ClientSession, smartcar: FakeSmartcar) -> SmartcarManage
 
 def test_basic_auth_header_is_base64_of_user_colon_password() -> None:
     assert basic_auth_header("client", "secret") == "Basic Y2xpZW50OnNlY3JldA=="
-    assert basic_auth_header(CLIENT_ID, CLIENT_SECRET) == basic(CLIENT_ID, CLIENT_SECRET)
+    assert basic_auth_header(CLIENT_ID, CLIENT_SECRET) == basic(
+        CLIENT_ID, CLIENT_SECRET
+    )
 
 
 async def test_code_exchange_sends_credentials_in_basic_header_not_in_the_form(
@@ -115,7 +115,9 @@ async def test_oauth_error_body_becomes_oauth_error_with_its_code(
     error: str,
     description: str | None,
 ) -> None:
-    body = {"error": error} | ({"error_description": description} if description else {})
+    body = {"error": error} | (
+        {"error_description": description} if description else {}
+    )
     smartcar.reply("POST", "/auth/oauth/token", Canned(body, status=status))
 
     with pytest.raises(OAuthError) as caught:
@@ -129,7 +131,9 @@ async def test_oauth_error_body_becomes_oauth_error_with_its_code(
 async def test_token_endpoint_outage_is_a_server_error(
     auth: SmartcarAuth, smartcar: FakeSmartcar
 ) -> None:
-    smartcar.reply("POST", "/auth/oauth/token", Canned(text="upstream down", status=500))
+    smartcar.reply(
+        "POST", "/auth/oauth/token", Canned(text="upstream down", status=500)
+    )
 
     with pytest.raises(ServerError):
         await auth.exchange_code("code", REDIRECT_URI)
@@ -153,7 +157,9 @@ async def test_token_answer_missing_fields_is_a_response_error(
         await auth.refresh("refresh-token")
 
 
-async def test_token_type_defaults_to_bearer(auth: SmartcarAuth, smartcar: FakeSmartcar) -> None:
+async def test_token_type_defaults_to_bearer(
+    auth: SmartcarAuth, smartcar: FakeSmartcar
+) -> None:
     smartcar.reply(
         "POST",
         "/auth/oauth/token",
@@ -167,7 +173,10 @@ async def test_token_type_defaults_to_bearer(auth: SmartcarAuth, smartcar: FakeS
 
 def test_token_and_auth_reprs_never_show_secrets(auth: SmartcarAuth) -> None:
     token = Token(
-        access_token="secret-a", token_type="Bearer", expires_in=7200, refresh_token="secret-r"
+        access_token="secret-a",
+        token_type="Bearer",
+        expires_in=7200,
+        refresh_token="secret-r",
     )
 
     assert "secret" not in repr(token)
@@ -216,7 +225,14 @@ async def test_connections_follow_the_cursor_with_basic_default_auth(
             "cursor-2",
         ),
         "cursor-2": (
-            [{"userId": "u2", "vehicleId": "v3", "connectedAt": None, "mode": "simulated"}],
+            [
+                {
+                    "userId": "u2",
+                    "vehicleId": "v3",
+                    "connectedAt": None,
+                    "mode": "simulated",
+                }
+            ],
             None,
         ),
     }
@@ -268,7 +284,8 @@ async def test_connections_filter_and_stop_on_a_repeated_cursor(
 
     assert (
         connections
-        == (Connection(user_id="u1", vehicle_id="v1", connected_at=None, mode=None),) * 2
+        == (Connection(user_id="u1", vehicle_id="v1", connected_at=None, mode=None),)
+        * 2
     )
     assert [r.query for r in smartcar.requests] == [
         {"vehicle_id": "v1", "user_id": "u1"},
@@ -287,7 +304,9 @@ async def test_delete_connections_of_one_vehicle(
 
     deleted = await management.delete_connections(vehicle_id="v1")
 
-    assert deleted == (Connection(user_id="u1", vehicle_id="v1", connected_at=None, mode=None),)
+    assert deleted == (
+        Connection(user_id="u1", vehicle_id="v1", connected_at=None, mode=None),
+    )
     request = smartcar.only()
     assert request.method == "DELETE"
     assert request.query == {"vehicle_id": "v1"}
@@ -295,7 +314,9 @@ async def test_delete_connections_of_one_vehicle(
 
 
 @pytest.mark.parametrize(
-    "answer", [Canned({"status": "success"}), Canned(text="", status=204)], ids=["json", "empty"]
+    "answer",
+    [Canned({"status": "success"}), Canned(text="", status=204)],
+    ids=["json", "empty"],
 )
 async def test_unsubscribe_webhook_uses_the_management_token_as_bearer(
     management: SmartcarManagement, smartcar: FakeSmartcar, answer: Canned
@@ -333,7 +354,11 @@ async def test_management_refuses_bad_filters_before_sending(
 
 @pytest.mark.parametrize(
     "body",
-    [{"connections": [{"userId": "u1"}]}, [], {"connections": [{"userId": "u1", "vehicleId": 5}]}],
+    [
+        {"connections": [{"userId": "u1"}]},
+        [],
+        {"connections": [{"userId": "u1", "vehicleId": 5}]},
+    ],
     ids=["item-without-vehicle", "array", "vehicle-number"],
 )
 async def test_connection_list_of_the_wrong_shape_is_a_response_error(
@@ -345,7 +370,9 @@ async def test_connection_list_of_the_wrong_shape_is_a_response_error(
         await management.list_connections()
 
 
-@pytest.mark.parametrize("body", [{"connections": "all"}, "deleted"], ids=["text", "string-body"])
+@pytest.mark.parametrize(
+    "body", [{"connections": "all"}, "deleted"], ids=["text", "string-body"]
+)
 async def test_connection_delete_answer_of_the_wrong_shape_is_a_response_error(
     management: SmartcarManagement, smartcar: FakeSmartcar, body: object
 ) -> None:

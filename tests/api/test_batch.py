@@ -1,7 +1,5 @@
 """POST /batch: one request, a result or an error per path, merged into one VehicleState."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 import pytest
@@ -34,7 +32,9 @@ BATCH_PATH = f"/api/v2.0/vehicles/{VEHICLE_ID}/batch"
 REQUEST_ID = "5b1c66c5-5d8e-4d84-9c0b-5f3f5d9a7f34"
 
 
-def ok(path: str, body: object, age: str = "2024-05-04T07:20:50.000Z") -> dict[str, object]:
+def ok(
+    path: str, body: object, age: str = "2024-05-04T07:20:50.000Z"
+) -> dict[str, object]:
     return {
         "path": path,
         "code": 200,
@@ -84,7 +84,11 @@ async def test_batch_merges_successes_and_keeps_each_error_by_path(
                     {
                         "path": "/location",
                         "code": 403,
-                        "body": {"type": "PERMISSION", "code": None, "description": "No."},
+                        "body": {
+                            "type": "PERMISSION",
+                            "code": None,
+                            "description": "No.",
+                        },
                     },
                     {
                         "path": "/tires/pressure",
@@ -100,7 +104,15 @@ async def test_batch_merges_successes_and_keeps_each_error_by_path(
 
     result = await client.batch(
         VEHICLE_ID,
-        ["/odometer", "/battery", "/charge", "/security", "/fuel", "/location", "/tires/pressure"],
+        [
+            "/odometer",
+            "/battery",
+            "/charge",
+            "/security",
+            "/fuel",
+            "/location",
+            "/tires/pressure",
+        ],
     )
 
     assert result.state == VehicleState(
@@ -182,7 +194,9 @@ async def test_batch_reads_every_batch_path_into_vehicle_state(
     }
     assert set(bodies) == set(BATCH_PATHS)
     smartcar.reply(
-        "POST", BATCH_PATH, Canned({"responses": [ok(path, body) for path, body in bodies.items()]})
+        "POST",
+        BATCH_PATH,
+        Canned({"responses": [ok(path, body) for path, body in bodies.items()]}),
     )
 
     result = await client.batch(VEHICLE_ID, BATCH_PATHS)
@@ -223,7 +237,9 @@ async def test_batch_reads_every_batch_path_into_vehicle_state(
 
 
 def test_state_without_fields_forgets_them_and_keeps_the_rest() -> None:
-    state = VehicleState(odometer_km=1.0, latitude=52.52, longitude=13.405, is_locked=True)
+    state = VehicleState(
+        odometer_km=1.0, latitude=52.52, longitude=13.405, is_locked=True
+    )
 
     forgotten = state.without(PATH_READERS["/location"].fields)
 
@@ -235,7 +251,9 @@ def test_state_without_fields_forgets_them_and_keeps_the_rest() -> None:
 async def test_batch_sends_duplicate_paths_once(
     client: SmartcarClient, smartcar: FakeSmartcar
 ) -> None:
-    smartcar.reply("POST", BATCH_PATH, Canned({"responses": [ok("/odometer", {"distance": 1.0})]}))
+    smartcar.reply(
+        "POST", BATCH_PATH, Canned({"responses": [ok("/odometer", {"distance": 1.0})]})
+    )
 
     result = await client.batch(VEHICLE_ID, ["/odometer", "/odometer"])
 
@@ -249,7 +267,14 @@ async def test_batch_counts_every_path_it_sent_as_billed(
     smartcar.reply(
         "POST",
         BATCH_PATH,
-        Canned({"responses": [ok("/odometer", {"distance": 1.0}), ok("/vin", {"vin": "X"})]}),
+        Canned(
+            {
+                "responses": [
+                    ok("/odometer", {"distance": 1.0}),
+                    ok("/vin", {"vin": "X"}),
+                ]
+            }
+        ),
     )
 
     result = await client.batch(VEHICLE_ID, ["/odometer", "/vin"])
@@ -260,7 +285,9 @@ async def test_batch_counts_every_path_it_sent_as_billed(
 async def test_batch_reports_a_path_smartcar_did_not_answer(
     client: SmartcarClient, smartcar: FakeSmartcar
 ) -> None:
-    smartcar.reply("POST", BATCH_PATH, Canned({"responses": [ok("/odometer", {"distance": 1.0})]}))
+    smartcar.reply(
+        "POST", BATCH_PATH, Canned({"responses": [ok("/odometer", {"distance": 1.0})]})
+    )
 
     result = await client.batch(VEHICLE_ID, ["/odometer", "/vin"])
 

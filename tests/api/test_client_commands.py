@@ -1,7 +1,5 @@
 """Commands, disconnect and webhook subscriptions; bad input is refused before anything is sent."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 import math
 from typing import Any
@@ -9,7 +7,11 @@ from typing import Any
 import pytest
 
 from custom_components.smartcar.api import SmartcarClient, SmartcarInvalidInputError
-from custom_components.smartcar.api.models import CommandResult, ResponseMeta, WebhookSubscription
+from custom_components.smartcar.api.models import (
+    CommandResult,
+    ResponseMeta,
+    WebhookSubscription,
+)
 
 from .conftest import Canned, FakeSmartcar
 
@@ -19,11 +21,31 @@ SUCCESS = {"status": "success", "message": "Successfully sent request to vehicle
 REQUEST_ID = "2a2e6f8a-0e1e-4b8e-a0bb-1c8b5b4c2a11"
 
 # (what the test calls, HTTP method, path, JSON body sent)
-COMMANDS: list[tuple[str, Callable[[SmartcarClient], Awaitable[object]], str, str, Any]] = [
+COMMANDS: list[
+    tuple[str, Callable[[SmartcarClient], Awaitable[object]], str, str, Any]
+] = [
     ("lock", lambda c: c.lock(VEHICLE_ID), "POST", "/security", {"action": "LOCK"}),
-    ("unlock", lambda c: c.unlock(VEHICLE_ID), "POST", "/security", {"action": "UNLOCK"}),
-    ("start_charge", lambda c: c.start_charge(VEHICLE_ID), "POST", "/charge", {"action": "START"}),
-    ("stop_charge", lambda c: c.stop_charge(VEHICLE_ID), "POST", "/charge", {"action": "STOP"}),
+    (
+        "unlock",
+        lambda c: c.unlock(VEHICLE_ID),
+        "POST",
+        "/security",
+        {"action": "UNLOCK"},
+    ),
+    (
+        "start_charge",
+        lambda c: c.start_charge(VEHICLE_ID),
+        "POST",
+        "/charge",
+        {"action": "START"},
+    ),
+    (
+        "stop_charge",
+        lambda c: c.stop_charge(VEHICLE_ID),
+        "POST",
+        "/charge",
+        {"action": "STOP"},
+    ),
     (
         "set_charge_limit",
         lambda c: c.set_charge_limit(VEHICLE_ID, 0.8),
@@ -56,7 +78,9 @@ COMMANDS: list[tuple[str, Callable[[SmartcarClient], Awaitable[object]], str, st
 
 
 @pytest.mark.parametrize(
-    ("name", "call", "method", "path", "sent"), COMMANDS, ids=[row[0] for row in COMMANDS]
+    ("name", "call", "method", "path", "sent"),
+    COMMANDS,
+    ids=[row[0] for row in COMMANDS],
 )
 async def test_command_posts_json_action_and_returns_status(
     *,
@@ -94,7 +118,9 @@ async def test_disconnect_deletes_the_application(
     client: SmartcarClient, smartcar: FakeSmartcar
 ) -> None:
     smartcar.reply(
-        "DELETE", f"/api/v2.0/vehicles/{VEHICLE_ID}/application", Canned({"status": "success"})
+        "DELETE",
+        f"/api/v2.0/vehicles/{VEHICLE_ID}/application",
+        Canned({"status": "success"}),
     )
 
     result = await client.disconnect(VEHICLE_ID)
@@ -116,7 +142,9 @@ async def test_subscribe_webhook_posts_to_the_webhook_path(
 
     subscription = await client.subscribe_webhook(VEHICLE_ID, WEBHOOK_ID)
 
-    assert subscription == WebhookSubscription(webhook_id=WEBHOOK_ID, vehicle_id=VEHICLE_ID)
+    assert subscription == WebhookSubscription(
+        webhook_id=WEBHOOK_ID, vehicle_id=VEHICLE_ID
+    )
     request = smartcar.only()
     assert request.method == "POST"
     assert request.headers["Authorization"] == "Bearer access-token-1"
@@ -148,7 +176,10 @@ BAD_INPUT: list[tuple[str, Callable[[SmartcarClient], Awaitable[object]]]] = [
     ("empty signal code", lambda c: c.get_signal(VEHICLE_ID, "")),
     ("empty webhook id (subscribe)", lambda c: c.subscribe_webhook(VEHICLE_ID, "")),
     ("batch without paths", lambda c: c.batch(VEHICLE_ID, [])),
-    ("batch with unknown path", lambda c: c.batch(VEHICLE_ID, ["/odometer", "/teleport"])),
+    (
+        "batch with unknown path",
+        lambda c: c.batch(VEHICLE_ID, ["/odometer", "/teleport"]),
+    ),
 ]
 
 

@@ -1,7 +1,5 @@
 """Every v2 read and account-level endpoint against Smartcar-shaped JSON on a real local server."""
 
-from __future__ import annotations
-
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -54,7 +52,9 @@ META = ResponseMeta(
     unit_system="metric",
     request_id="26c14915-0c26-43c5-8e42-9edfc2a66a0f",
 )
-NO_AGE_META = ResponseMeta(unit_system="metric", request_id="26c14915-0c26-43c5-8e42-9edfc2a66a0f")
+NO_AGE_META = ResponseMeta(
+    unit_system="metric", request_id="26c14915-0c26-43c5-8e42-9edfc2a66a0f"
+)
 NO_AGE_HEADERS = {"SC-Unit-System": "metric", "SC-Request-Id": META.request_id or ""}
 
 SECURITY_BODY = {
@@ -67,7 +67,10 @@ SECURITY_BODY = {
     ],
     "windows": [{"type": "frontLeft", "status": "CLOSED"}],
     "sunroof": [{"type": "sunroof", "status": "CLOSED"}],
-    "storage": [{"type": "rear", "status": "OPEN"}, {"type": "front", "status": "CLOSED"}],
+    "storage": [
+        {"type": "rear", "status": "OPEN"},
+        {"type": "front", "status": "CLOSED"},
+    ],
     "chargingPort": [{"type": "chargingPort", "status": "OPEN"}],
 }
 
@@ -250,7 +253,9 @@ READS: list[tuple[str, str, Any, dict[str, str], object]] = [
         HEADERS,
         DiagnosticTroubleCodes(
             active_codes=(
-                DiagnosticTroubleCode(code="P302D", timestamp=datetime(2024, 5, 1, 10, tzinfo=UTC)),
+                DiagnosticTroubleCode(
+                    code="P302D", timestamp=datetime(2024, 5, 1, 10, tzinfo=UTC)
+                ),
                 DiagnosticTroubleCode(code="U0100", timestamp=None),
             ),
             meta=META,
@@ -261,7 +266,11 @@ READS: list[tuple[str, str, Any, dict[str, str], object]] = [
         "/diagnostics/system_status",
         {
             "systems": [
-                {"systemId": "SYSTEM_TPMS", "status": "ALERT", "description": "Tire pressure low"},
+                {
+                    "systemId": "SYSTEM_TPMS",
+                    "status": "ALERT",
+                    "description": "Tire pressure low",
+                },
                 {"systemId": "SYSTEM_AIRBAG", "status": "OK", "description": None},
             ]
         },
@@ -273,7 +282,9 @@ READS: list[tuple[str, str, Any, dict[str, str], object]] = [
                     status=SystemHealth.ALERT,
                     description="Tire pressure low",
                 ),
-                SystemStatus(system_id="SYSTEM_AIRBAG", status=SystemHealth.OK, description=None),
+                SystemStatus(
+                    system_id="SYSTEM_AIRBAG", status=SystemHealth.OK, description=None
+                ),
             ),
             meta=META,
         ),
@@ -284,7 +295,10 @@ READS: list[tuple[str, str, Any, dict[str, str], object]] = [
 @pytest.mark.parametrize(
     ("method", "path", "body", "headers", "expected"),
     READS,
-    ids=[f"{method}{path or '/'}-{index}" for index, (method, path, *_rest) in enumerate(READS)],
+    ids=[
+        f"{method}{path or '/'}-{index}"
+        for index, (method, path, *_rest) in enumerate(READS)
+    ],
 )
 async def test_read_endpoint_sends_bearer_and_metric_and_parses_body(
     *,
@@ -296,7 +310,9 @@ async def test_read_endpoint_sends_bearer_and_metric_and_parses_body(
     headers: dict[str, str],
     expected: object,
 ) -> None:
-    smartcar.reply("GET", f"/api/v2.0/vehicles/{VEHICLE_ID}{path}", Canned(body, headers=headers))
+    smartcar.reply(
+        "GET", f"/api/v2.0/vehicles/{VEHICLE_ID}{path}", Canned(body, headers=headers)
+    )
 
     result = await getattr(client, method)(VEHICLE_ID)
 
@@ -312,7 +328,9 @@ async def test_read_endpoint_sends_bearer_and_metric_and_parses_body(
 async def test_each_request_asks_the_token_callable_for_a_fresh_token(
     client: SmartcarClient, smartcar: FakeSmartcar, tokens: TokenSource
 ) -> None:
-    smartcar.reply("GET", f"/api/v2.0/vehicles/{VEHICLE_ID}/odometer", Canned({"distance": 1.0}))
+    smartcar.reply(
+        "GET", f"/api/v2.0/vehicles/{VEHICLE_ID}/odometer", Canned({"distance": 1.0})
+    )
 
     await client.get_odometer(VEHICLE_ID)
     await client.get_odometer(VEHICLE_ID)
@@ -464,7 +482,9 @@ async def test_service_history_sends_date_range_and_parses_records(
     )
 
     history = await client.get_service_history(
-        VEHICLE_ID, start_date=date(2023, 1, 1), end_date=datetime(2023, 12, 31, 23, 0, tzinfo=UTC)
+        VEHICLE_ID,
+        start_date=date(2023, 1, 1),
+        end_date=datetime(2023, 12, 31, 23, 0, tzinfo=UTC),
     )
 
     assert history == ServiceHistory(

@@ -1,7 +1,5 @@
 """Every Smartcar error, in v2 and v3 shape, plus OAuth, non-JSON, timeouts and lost connections."""
 
-from __future__ import annotations
-
 import asyncio
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -103,7 +101,12 @@ ERROR_TABLE: list[tuple[str, int, list[str | None], type[SmartcarError]]] = [
         ["MAKE_NOT_COMPATIBLE", "SMARTCAR_NOT_CAPABLE", "VEHICLE_NOT_CAPABLE"],
         NotCapableError,
     ),
-    ("SERVER", 500, ["INTERNAL", "RECORD_NOT_FOUND", "MULTIPLE_RECORDS_FOUND"], ServerError),
+    (
+        "SERVER",
+        500,
+        ["INTERNAL", "RECORD_NOT_FOUND", "MULTIPLE_RECORDS_FOUND"],
+        ServerError,
+    ),
     (
         "UPSTREAM",
         502,
@@ -119,7 +122,9 @@ CASES = [
 CASE_IDS = [f"{error_type}:{code}" for error_type, _status, code, _expected in CASES]
 
 
-@pytest.mark.parametrize(("error_type", "status", "code", "expected"), CASES, ids=CASE_IDS)
+@pytest.mark.parametrize(
+    ("error_type", "status", "code", "expected"), CASES, ids=CASE_IDS
+)
 async def test_v2_error_body_raises_the_class_of_its_type_with_every_field(
     *,
     client: SmartcarClient,
@@ -140,7 +145,10 @@ async def test_v2_error_body_raises_the_class_of_its_type_with_every_field(
                 "docURL": "https://smartcar.com/docs/errors/api-errors",
                 "statusCode": status,
                 "requestId": "body-request-id",
-                "resolution": {"type": "REAUTHENTICATE", "url": "https://connect.smartcar.com/x"},
+                "resolution": {
+                    "type": "REAUTHENTICATE",
+                    "url": "https://connect.smartcar.com/x",
+                },
                 "detail": [{"field": "limit", "message": "too low"}],
                 "suggestedUserMessage": "Please reconnect your car.",
             },
@@ -166,7 +174,9 @@ async def test_v2_error_body_raises_the_class_of_its_type_with_every_field(
     assert error.retry_after is None
 
 
-@pytest.mark.parametrize(("error_type", "status", "code", "expected"), CASES, ids=CASE_IDS)
+@pytest.mark.parametrize(
+    ("error_type", "status", "code", "expected"), CASES, ids=CASE_IDS
+)
 async def test_v3_json_api_error_raises_the_class_of_its_type_with_every_field(
     *,
     client: SmartcarClient,
@@ -229,7 +239,14 @@ def test_monthly_limit_name_of_the_seed_sdk_is_the_billing_error() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("120", 120.0), ("0", 0.0), (" 1.5 ", 1.5), ("-3", None), ("soon", None), ("", None)],
+    [
+        ("120", 120.0),
+        ("0", 0.0),
+        (" 1.5 ", 1.5),
+        ("-3", None),
+        ("soon", None),
+        ("", None),
+    ],
 )
 def test_retry_after_seconds(value: str, expected: float | None) -> None:
     assert parse_retry_after(value) == expected
@@ -250,7 +267,11 @@ async def test_rate_limit_carries_retry_after_seconds_from_the_header(
         "GET",
         BATTERY,
         Canned(
-            {"type": "RATE_LIMIT", "code": "VEHICLE", "description": "Too many requests."},
+            {
+                "type": "RATE_LIMIT",
+                "code": "VEHICLE",
+                "description": "Too many requests.",
+            },
             status=429,
             headers={"Retry-After": "120"},
         ),
@@ -293,7 +314,12 @@ async def test_rate_limit_retry_after_as_http_date(
             UpstreamError,
             "<html><body>Bad Gateway</body></html>",
         ),
-        (504, "upstream request timeout", GatewayTimeoutError, "upstream request timeout"),
+        (
+            504,
+            "upstream request timeout",
+            GatewayTimeoutError,
+            "upstream request timeout",
+        ),
         (503, "", SmartcarError, "HTTP 503"),
         (401, "Unauthorized", AuthenticationError, "Unauthorized"),
         (500, "x" * 500, ServerError, "x" * 200 + "..."),
@@ -310,7 +336,9 @@ async def test_non_json_error_body_maps_by_status_and_keeps_a_short_description(
     description: str,
 ) -> None:
     smartcar.reply(
-        "GET", BATTERY, Canned(text=text, status=status, headers={"SC-Request-Id": "rid"})
+        "GET",
+        BATTERY,
+        Canned(text=text, status=status, headers={"SC-Request-Id": "rid"}),
     )
 
     with pytest.raises(SmartcarError) as caught:
@@ -340,7 +368,9 @@ async def test_unknown_error_type_falls_back_to_the_status(
     smartcar.reply(
         "GET",
         BATTERY,
-        Canned({"type": "BRAND_NEW", "code": "SOMETHING", "statusCode": 409}, status=409),
+        Canned(
+            {"type": "BRAND_NEW", "code": "SOMETHING", "statusCode": 409}, status=409
+        ),
     )
 
     with pytest.raises(VehicleStateError) as caught:
@@ -379,12 +409,23 @@ def test_error_body_status_falls_back_to_status_code_then_status() -> None:
         (None, None),
         (42, None),
     ],
-    ids=["object", "url-only", "string", "empty-string", "empty-object", "null", "number"],
+    ids=[
+        "object",
+        "url-only",
+        "string",
+        "empty-string",
+        "empty-object",
+        "null",
+        "number",
+    ],
 )
 def test_resolution_is_an_object_or_a_bare_string(
     resolution: object, expected: Resolution | None
 ) -> None:
-    assert error_from_body({"type": "SERVER", "resolution": resolution}).resolution == expected
+    assert (
+        error_from_body({"type": "SERVER", "resolution": resolution}).resolution
+        == expected
+    )
 
 
 def test_error_repr_identifies_the_error() -> None:
@@ -401,13 +442,17 @@ def test_describe_error_names_the_error_never_its_text() -> None:
     # aiohttp keeps the failed request, headers included, in the error and in its repr.
     url = URL("https://auth.smartcar.com/oauth/token")
     headers = CIMultiDictProxy(CIMultiDict({"Authorization": "Basic c2VjcmV0"}))
-    refused = ClientResponseError(RequestInfo(url, "POST", headers, url), (), status=401)
+    refused = ClientResponseError(
+        RequestInfo(url, "POST", headers, url), (), status=401
+    )
     smartcar = error_from_response(409, {"type": "VEHICLE_STATE", "code": "ASLEEP"})
 
     assert "Basic" in repr(refused)
     assert describe_error(refused) == "ClientResponseError HTTP 401"
     assert describe_error(smartcar) == "VehicleStateError VEHICLE_STATE:ASLEEP HTTP 409"
-    assert describe_error(SmartcarTimeoutError("took too long")) == "SmartcarTimeoutError"
+    assert (
+        describe_error(SmartcarTimeoutError("took too long")) == "SmartcarTimeoutError"
+    )
 
 
 @pytest.mark.parametrize("body", ["not json at all", "[1, 2", '"a string"', "[]"])
@@ -501,7 +546,11 @@ async def test_2xx_with_an_empty_body_is_a_response_error(
     ],
 )
 async def test_documented_fields_with_the_wrong_type_are_response_errors(
-    client: SmartcarClient, smartcar: FakeSmartcar, path: str, call: object, body: object
+    client: SmartcarClient,
+    smartcar: FakeSmartcar,
+    path: str,
+    call: object,
+    body: object,
 ) -> None:
     smartcar.reply("GET", path, Canned(body))
 
@@ -513,7 +562,9 @@ async def test_a_server_slower_than_the_client_timeout_is_a_timeout_error(
     session: ClientSession, smartcar: FakeSmartcar, tokens: TokenSource
 ) -> None:
     client = SmartcarClient(session, tokens, origins=smartcar.origins, timeout=0.2)
-    smartcar.reply("GET", BATTERY, Canned({"percentRemaining": 1}, wait=smartcar.release))
+    smartcar.reply(
+        "GET", BATTERY, Canned({"percentRemaining": 1}, wait=smartcar.release)
+    )
 
     with pytest.raises(SmartcarTimeoutError) as caught:
         await client.get_battery(VEHICLE_ID)

@@ -1,7 +1,5 @@
 """The JSON readers under every parser: times, numbers and text are checked, never guessed."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +13,10 @@ from custom_components.smartcar.api.parsers import meta_from_headers, parse_char
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("2024-05-04T07:20:50.844Z", datetime(2024, 5, 4, 7, 20, 50, 844000, tzinfo=UTC)),
+        (
+            "2024-05-04T07:20:50.844Z",
+            datetime(2024, 5, 4, 7, 20, 50, 844000, tzinfo=UTC),
+        ),
         ("2024-05-04T09:20:50+02:00", datetime(2024, 5, 4, 7, 20, 50, tzinfo=UTC)),
         ("2024-05-04T07:20:50", datetime(2024, 5, 4, 7, 20, 50, tzinfo=UTC)),
         (1758668712404, datetime(2025, 9, 23, 23, 5, 12, 404000, tzinfo=UTC)),
@@ -45,7 +46,9 @@ from custom_components.smartcar.api.parsers import meta_from_headers, parse_char
         "overflow",
     ],
 )
-def test_timestamps_are_iso_text_or_epoch_numbers(value: object, expected: datetime | None) -> None:
+def test_timestamps_are_iso_text_or_epoch_numbers(
+    value: object, expected: datetime | None
+) -> None:
     assert j.parse_timestamp(value) == expected
 
 

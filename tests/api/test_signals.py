@@ -1,7 +1,5 @@
 """v3: the vehicle resource, /signals with every page, and the signal-code table."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,7 +51,9 @@ def signal(
         "id": code,
         "type": "signal",
         "attributes": attributes,
-        "meta": meta if meta is not None else {"retrievedAt": OEM_MS, "oemUpdatedAt": OEM_MS},
+        "meta": meta
+        if meta is not None
+        else {"retrievedAt": OEM_MS, "oemUpdatedAt": OEM_MS},
         "links": {"self": f"/v3/vehicles/{VEHICLE_ID}/signals/{code}"},
     }
 
@@ -76,7 +76,9 @@ async def test_vehicle_v3_reads_attributes_with_bearer_and_no_unit_header(
 
     vehicle = await client.get_vehicle_v3(VEHICLE_ID)
 
-    assert vehicle == VehicleAttributes(id=VEHICLE_ID, make="TESLA", model="Model Y", year=2024)
+    assert vehicle == VehicleAttributes(
+        id=VEHICLE_ID, make="TESLA", model="Model Y", year=2024
+    )
     request = smartcar.only()
     assert request.headers["Authorization"] == "Bearer access-token-1"
     assert "sc-unit-system" not in request.headers
@@ -88,7 +90,15 @@ async def test_vehicle_v3_accepts_a_json_api_data_wrapper(
     smartcar.reply(
         "GET",
         f"/v3api/v3/vehicles/{VEHICLE_ID}",
-        Canned({"data": {"id": VEHICLE_ID, "type": "vehicle", "attributes": {"make": "KIA"}}}),
+        Canned(
+            {
+                "data": {
+                    "id": VEHICLE_ID,
+                    "type": "vehicle",
+                    "attributes": {"make": "KIA"},
+                }
+            }
+        ),
     )
 
     vehicle = await client.get_vehicle_v3(VEHICLE_ID)
@@ -102,10 +112,15 @@ async def test_signals_follow_links_next_and_merge_into_one_state(
     pages = {
         "1": [
             signal("tractionbattery-stateofcharge", {"unit": "percent", "value": 75}),
-            signal("odometer-traveleddistance", {"unit": "kilometers", "value": 12345.6}),
+            signal(
+                "odometer-traveleddistance", {"unit": "kilometers", "value": 12345.6}
+            ),
         ],
         "2": [
-            signal("location-preciselocation", {"latitude": 37.7749, "longitude": -122.4194}),
+            signal(
+                "location-preciselocation",
+                {"latitude": 37.7749, "longitude": -122.4194},
+            ),
             signal(
                 "charge-ischarging",
                 {"value": True},
@@ -119,7 +134,9 @@ async def test_signals_follow_links_next_and_merge_into_one_state(
 
     def page(request: Recorded) -> Canned:
         number = request.query.get("page", "1")
-        links: dict[str, Any] = {"self": f"/v3/vehicles/{VEHICLE_ID}/signals?page={number}"}
+        links: dict[str, Any] = {
+            "self": f"/v3/vehicles/{VEHICLE_ID}/signals?page={number}"
+        }
         if number == "1":
             # Relative to the API base (`.../v3`), as Smartcar's reference shows.
             links["next"] = f"/vehicles/{VEHICLE_ID}/signals?page=2&pageSize=2"
@@ -154,7 +171,9 @@ async def test_signals_follow_links_next_and_merge_into_one_state(
         {"page": "2", "pageSize": "2"},
     ]
     assert result.billed_requests == 2
-    assert all(r.headers["Authorization"].startswith("Bearer ") for r in smartcar.requests)
+    assert all(
+        r.headers["Authorization"].startswith("Bearer ") for r in smartcar.requests
+    )
 
 
 async def test_signals_page_by_meta_counts_when_there_is_no_next_link(
@@ -164,7 +183,11 @@ async def test_signals_page_by_meta_counts_when_there_is_no_next_link(
         number = int(request.query.get("page", "1"))
         return Canned(
             {
-                "data": [signal("tractionbattery-range", {"unit": "kilometers", "value": number})],
+                "data": [
+                    signal(
+                        "tractionbattery-range", {"unit": "kilometers", "value": number}
+                    )
+                ],
                 "meta": {"page": number, "pageSize": 1, "totalCount": 3},
                 "links": {"self": "ignored"},
             }
@@ -240,7 +263,10 @@ async def test_signal_errors_are_kept_by_code_and_unknown_codes_ignored(
         Canned(
             {
                 "data": [
-                    signal("tractionbattery-stateofcharge", {"unit": "percent", "value": 40}),
+                    signal(
+                        "tractionbattery-stateofcharge",
+                        {"unit": "percent", "value": 40},
+                    ),
                     signal(
                         "closure-islocked",
                         status="ERROR",
@@ -282,11 +308,19 @@ async def test_signal_errors_are_kept_by_code_and_unknown_codes_ignored(
     assert isinstance(result.errors["tractionbattery-range"], SmartcarResponseError)
 
 
-async def test_one_signal_is_read_by_code(client: SmartcarClient, smartcar: FakeSmartcar) -> None:
+async def test_one_signal_is_read_by_code(
+    client: SmartcarClient, smartcar: FakeSmartcar
+) -> None:
     smartcar.reply(
         "GET",
         f"{SIGNALS_PATH}/tractionbattery-stateofcharge",
-        Canned({"data": signal("tractionbattery-stateofcharge", {"unit": "percent", "value": 81})}),
+        Canned(
+            {
+                "data": signal(
+                    "tractionbattery-stateofcharge", {"unit": "percent", "value": 81}
+                )
+            }
+        ),
     )
     smartcar.reply(
         "GET",
@@ -348,7 +382,9 @@ async def test_signals_answer_of_the_wrong_shape_is_a_response_error(
         await client.get_signals(VEHICLE_ID)
 
 
-@pytest.mark.parametrize("body", [[], {"attributes": {"body": {}}}], ids=["array", "no-code"])
+@pytest.mark.parametrize(
+    "body", [[], {"attributes": {"body": {}}}], ids=["array", "no-code"]
+)
 async def test_one_signal_of_the_wrong_shape_is_a_response_error(
     client: SmartcarClient, smartcar: FakeSmartcar, body: object
 ) -> None:
@@ -367,7 +403,11 @@ TABLE: list[tuple[str, dict[str, Any], VehicleState]] = [
         {"unit": "percent", "value": 75.5},
         VehicleState(battery_percent=75.5),
     ),
-    ("tractionbattery-stateofcharge", {"percentage": 75}, VehicleState(battery_percent=75.0)),
+    (
+        "tractionbattery-stateofcharge",
+        {"percentage": 75},
+        VehicleState(battery_percent=75.0),
+    ),
     (
         "tractionbattery-stateofcharge",
         {"unit": "fraction", "value": 0.42},
@@ -422,9 +462,21 @@ TABLE: list[tuple[str, dict[str, Any], VehicleState]] = [
         VehicleState(battery_capacity_kwh=73.5),
     ),
     ("charge-ischarging", {"value": False}, VehicleState(is_charging=False)),
-    ("charge-voltage", {"unit": "volts", "value": 400}, VehicleState(charge_voltage_v=400.0)),
-    ("charge-amperage", {"unit": "amps", "value": 32}, VehicleState(charge_current_a=32.0)),
-    ("charge-amperage", {"unit": "ampere", "value": 16}, VehicleState(charge_current_a=16.0)),
+    (
+        "charge-voltage",
+        {"unit": "volts", "value": 400},
+        VehicleState(charge_voltage_v=400.0),
+    ),
+    (
+        "charge-amperage",
+        {"unit": "amps", "value": 32},
+        VehicleState(charge_current_a=32.0),
+    ),
+    (
+        "charge-amperage",
+        {"unit": "ampere", "value": 16},
+        VehicleState(charge_current_a=16.0),
+    ),
     (
         "charge-activelimit",
         {"unit": "percent", "value": 80},
@@ -454,9 +506,21 @@ TABLE: list[tuple[str, dict[str, Any], VehicleState]] = [
         VehicleState(charge_limit_percent=80.0),
     ),
     ("charge-chargelimits", {"values": []}, VehicleState()),
-    ("charge-ischargingcableconnected", {"value": True}, VehicleState(is_plugged_in=True)),
-    ("charge-wattage", {"unit": "kilowatts", "value": 11}, VehicleState(charge_power_kw=11.0)),
-    ("charge-wattage", {"unit": "watts", "value": 7400}, VehicleState(charge_power_kw=7.4)),
+    (
+        "charge-ischargingcableconnected",
+        {"value": True},
+        VehicleState(is_plugged_in=True),
+    ),
+    (
+        "charge-wattage",
+        {"unit": "kilowatts", "value": 11},
+        VehicleState(charge_power_kw=11.0),
+    ),
+    (
+        "charge-wattage",
+        {"unit": "watts", "value": 7400},
+        VehicleState(charge_power_kw=7.4),
+    ),
     (
         "charge-timetocomplete",
         {"unit": "minutes", "value": 95},
@@ -612,7 +676,13 @@ TABLE: list[tuple[str, dict[str, Any], VehicleState]] = [
     ),
     (
         "wheel-tires",
-        {"unit": "psi", "frontLeft": 36, "frontRight": 36, "backLeft": None, "backRight": 2.5},
+        {
+            "unit": "psi",
+            "frontLeft": 36,
+            "frontRight": 36,
+            "backLeft": None,
+            "backRight": 2.5,
+        },
         VehicleState(
             tire_front_left_kpa=248.211263,
             tire_front_right_kpa=248.211263,
@@ -646,7 +716,9 @@ TABLE: list[tuple[str, dict[str, Any], VehicleState]] = [
 
 
 @pytest.mark.parametrize(
-    ("code", "body", "expected"), TABLE, ids=[f"{row[0]}-{i}" for i, row in enumerate(TABLE)]
+    ("code", "body", "expected"),
+    TABLE,
+    ids=[f"{row[0]}-{i}" for i, row in enumerate(TABLE)],
 )
 def test_signal_table_maps_each_code_into_vehicle_state_units(
     code: str, body: dict[str, Any], expected: VehicleState
@@ -662,7 +734,9 @@ def test_every_code_in_the_table_is_exercised() -> None:
     assert {row[0] for row in TABLE} == set(SIGNALS)
 
 
-def test_flat_webhook_signals_read_like_v3_resources_and_age_falls_back_to_retrieved_at() -> None:
+def test_flat_webhook_signals_read_like_v3_resources_and_age_falls_back_to_retrieved_at() -> (
+    None
+):
     result = parse_signals(
         [
             {
@@ -714,10 +788,14 @@ def test_combining_keeps_openings_when_the_newer_state_has_none() -> None:
     ],
     ids=["text", "boolean", "unit-number"],
 )
-def test_signal_body_of_the_wrong_type_is_an_error_for_that_code(body: dict[str, Any]) -> None:
+def test_signal_body_of_the_wrong_type_is_an_error_for_that_code(
+    body: dict[str, Any],
+) -> None:
     result = parse_signals([signal("tractionbattery-stateofcharge", body)])
 
-    assert isinstance(result.errors["tractionbattery-stateofcharge"], SmartcarResponseError)
+    assert isinstance(
+        result.errors["tractionbattery-stateofcharge"], SmartcarResponseError
+    )
     assert result.state == VehicleState()
 
 

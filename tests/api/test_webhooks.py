@@ -1,7 +1,5 @@
 """Webhooks without I/O: challenge, signature (vectors computed here with hmac), payload parsing."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 import hashlib
 import hmac
@@ -92,7 +90,9 @@ def test_signature_of_the_raw_body_is_accepted() -> None:
         "missing",
     ],
 )
-def test_forged_or_missing_signatures_are_rejected(body: bytes, signature: str | None) -> None:
+def test_forged_or_missing_signatures_are_rejected(
+    body: bytes, signature: str | None
+) -> None:
     assert verify_signature(MANAGEMENT_TOKEN, body, signature) is False
 
 
@@ -222,7 +222,9 @@ def test_v4_vehicle_state_goes_through_the_signal_table() -> None:
     assert vehicle_events(event) == (event,)
 
 
-def test_v4_vehicle_state_with_the_older_percentage_body_and_no_vehicle_object() -> None:
+def test_v4_vehicle_state_with_the_older_percentage_body_and_no_vehicle_object() -> (
+    None
+):
     event = parse_webhook(
         raw(
             {
@@ -239,7 +241,10 @@ def test_v4_vehicle_state_with_the_older_percentage_body_and_no_vehicle_object()
                         }
                     ],
                     "triggers": [
-                        {"type": "SIGNAL_UPDATED", "signal": {"code": "charge-ischarging"}}
+                        {
+                            "type": "SIGNAL_UPDATED",
+                            "signal": {"code": "charge-ischarging"},
+                        }
                     ],
                 },
                 "meta": {"version": "3.0", "deliveredAt": "not a time"},
@@ -277,7 +282,10 @@ def test_v4_vehicle_error_lists_each_error_with_its_signals_and_state() -> None:
                             "description": "The vehicle is asleep.",
                             "suggestedUserMessage": "Wake your car up.",
                             "signals": [
-                                {"code": "odometer-traveleddistance", "name": "TraveledDistance"},
+                                {
+                                    "code": "odometer-traveleddistance",
+                                    "name": "TraveledDistance",
+                                },
                                 "location-preciselocation",
                             ],
                         },
@@ -305,7 +313,10 @@ def test_v4_vehicle_error_lists_each_error_with_its_signals_and_state() -> None:
     assert isinstance(asleep.error, VehicleStateError)
     assert asleep.error.is_transient
     assert asleep.error.suggested_user_message == "Wake your car up."
-    assert asleep.signal_codes == ("odometer-traveleddistance", "location-preciselocation")
+    assert asleep.signal_codes == (
+        "odometer-traveleddistance",
+        "location-preciselocation",
+    )
     assert asleep.resolved is False
     assert isinstance(permission.error, SmartcarPermissionError)
     assert permission.resolved is True
@@ -336,7 +347,9 @@ def test_v4_vehicle_error_as_one_error_or_as_failed_signals() -> None:
 
     assert isinstance(event, VehicleErrorEvent)
     assert event.event_id is None
-    assert [(e.error.type, e.error.code, e.state, e.signal_codes) for e in event.errors] == [
+    assert [
+        (e.error.type, e.error.code, e.state, e.signal_codes) for e in event.errors
+    ] == [
         ("COMPATIBILITY", "MAKE_NOT_COMPATIBLE", None, ()),
         ("UPSTREAM", "NO_RESPONSE", "ERROR", ("closure-islocked",)),
     ]
@@ -358,7 +371,9 @@ def test_v2_verify_event_carries_the_challenge() -> None:
         )
     )
 
-    assert event == VerifyEvent(challenge="random-string", version="2.0", webhook_id=WEBHOOK_ID)
+    assert event == VerifyEvent(
+        challenge="random-string", version="2.0", webhook_id=WEBHOOK_ID
+    )
 
 
 def test_v2_scheduled_payload_goes_through_the_batch_readers() -> None:
@@ -379,13 +394,20 @@ def test_v2_scheduled_payload_goes_through_the_batch_readers() -> None:
                                     "path": "/battery",
                                     "code": 200,
                                     "body": {"percentRemaining": 0.63, "range": 320.5},
-                                    "headers": {"sc-data-age": "2024-06-01T12:00:00.000Z"},
+                                    "headers": {
+                                        "sc-data-age": "2024-06-01T12:00:00.000Z"
+                                    },
                                 },
                                 {
                                     "path": "/charge",
                                     "code": 200,
-                                    "body": {"isPluggedIn": True, "state": "NOT_CHARGING"},
-                                    "headers": {"sc-data-age": "2024-06-01T11:00:00.000Z"},
+                                    "body": {
+                                        "isPluggedIn": True,
+                                        "state": "NOT_CHARGING",
+                                    },
+                                    "headers": {
+                                        "sc-data-age": "2024-06-01T11:00:00.000Z"
+                                    },
                                 },
                                 {
                                     "path": "/location",
@@ -444,7 +466,13 @@ def test_v2_event_based_payload_with_one_car_in_the_payload() -> None:
                 "payload": {
                     "vehicleId": VEHICLE_ID,
                     "eventId": "charge-complete-1",
-                    "data": [{"path": "/battery", "code": 200, "body": {"percentRemaining": 1}}],
+                    "data": [
+                        {
+                            "path": "/battery",
+                            "code": 200,
+                            "body": {"percentRemaining": 1},
+                        }
+                    ],
                 },
             }
         )
@@ -469,23 +497,48 @@ MALFORMED: list[tuple[str, bytes]] = [
     ("v4-challenge-missing", raw({"eventType": "VERIFY", "data": {}})),
     ("v4-challenge-number", raw({"eventType": "VERIFY", "data": {"challenge": 5}})),
     ("v4-type-number", raw({"eventType": 4, "data": {}})),
-    ("v4-state-no-vehicle", raw({"eventType": "VEHICLE_STATE", "data": {"signals": []}})),
+    (
+        "v4-state-no-vehicle",
+        raw({"eventType": "VEHICLE_STATE", "data": {"signals": []}}),
+    ),
     (
         "v4-signals-object",
         raw({"eventType": "VEHICLE_STATE", "vehicleId": "v", "data": {"signals": {}}}),
     ),
     (
         "v4-signal-without-code",
-        raw({"eventType": "VEHICLE_STATE", "vehicleId": "v", "data": {"signals": [{"body": {}}]}}),
+        raw(
+            {
+                "eventType": "VEHICLE_STATE",
+                "vehicleId": "v",
+                "data": {"signals": [{"body": {}}]},
+            }
+        ),
     ),
     (
         "v4-trigger-text",
-        raw({"eventType": "VEHICLE_STATE", "vehicleId": "v", "data": {}, "triggers": ["x"]}),
+        raw(
+            {
+                "eventType": "VEHICLE_STATE",
+                "vehicleId": "v",
+                "data": {},
+                "triggers": ["x"],
+            }
+        ),
     ),
-    ("v4-error-empty", raw({"eventType": "VEHICLE_ERROR", "vehicleId": "v", "data": {}})),
+    (
+        "v4-error-empty",
+        raw({"eventType": "VEHICLE_ERROR", "vehicleId": "v", "data": {}}),
+    ),
     (
         "v4-error-item-text",
-        raw({"eventType": "VEHICLE_ERROR", "vehicleId": "v", "data": {"errors": ["bad"]}}),
+        raw(
+            {
+                "eventType": "VEHICLE_ERROR",
+                "vehicleId": "v",
+                "data": {"errors": ["bad"]},
+            }
+        ),
     ),
     (
         "v4-error-signal-number",
@@ -506,13 +559,18 @@ MALFORMED: list[tuple[str, bytes]] = [
     (
         "v2-data-item-without-path",
         raw(
-            {"eventName": "scheduled", "payload": {"vehicles": [{"vehicleId": "v", "data": [{}]}]}}
+            {
+                "eventName": "scheduled",
+                "payload": {"vehicles": [{"vehicleId": "v", "data": [{}]}]},
+            }
         ),
     ),
 ]
 
 
-@pytest.mark.parametrize("body", [row[1] for row in MALFORMED], ids=[row[0] for row in MALFORMED])
+@pytest.mark.parametrize(
+    "body", [row[1] for row in MALFORMED], ids=[row[0] for row in MALFORMED]
+)
 def test_malformed_payload_raises_webhook_payload_error(body: bytes) -> None:
     with pytest.raises(WebhookPayloadError) as caught:
         parse_webhook(body)

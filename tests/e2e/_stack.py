@@ -4,8 +4,6 @@ Shared by the end-to-end tests: the `stack` fixture (conftest.py) yields a `Stac
 `connect_smartcar` runs the config flow as the UI does, through the simulator's Connect page.
 """
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass
@@ -39,7 +37,9 @@ class Stack:
         await devstack.wait_until_up(
             self.session, f"{self.url}/api/onboarding", self.home_assistant, 180
         )
-        api = await devstack.onboard_or_login(self.session, self.url, "owner", "owner-password")
+        api = await devstack.onboard_or_login(
+            self.session, self.url, "owner", "owner-password"
+        )
         await devstack.wait_until_running(api)
         return api
 
@@ -48,7 +48,9 @@ class Stack:
         assert self.home_assistant is not None
         assert self.home_assistant.stop() == 0, self.home_assistant.log_tail()
 
-    async def sim(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+    async def sim(
+        self, method: str, path: str, payload: dict[str, Any] | None = None
+    ) -> Any:
         """Call the simulator's control API; any answer from 300 up fails the test."""
         async with self.session.request(
             method, f"{self.simulator_url}{path}", json=payload
@@ -65,14 +67,19 @@ class Stack:
 async def running_stack(tmp_path: Path) -> AsyncIterator[Stack]:
     """The simulator up on a free port, Home Assistant configured (not started) on another."""
     simulator_port, port = devstack.free_port(), devstack.free_port()
-    simulator_url, url = f"http://127.0.0.1:{simulator_port}", f"http://127.0.0.1:{port}"
+    simulator_url, url = (
+        f"http://127.0.0.1:{simulator_port}",
+        f"http://127.0.0.1:{port}",
+    )
     config_dir = tmp_path / "config"
     devstack.write_config(config_dir, port, with_ui=False)
     simulator = devstack.start_simulator(simulator_port, tmp_path / "simulator.log")
     session = aiohttp.ClientSession()
     stack = Stack(session, simulator, simulator_url, config_dir, url, tmp_path)
     try:
-        await devstack.wait_until_up(session, f"{simulator_url}/sim/ledger", simulator, 30)
+        await devstack.wait_until_up(
+            session, f"{simulator_url}/sim/ledger", simulator, 30
+        )
         yield stack
     finally:
         if stack.home_assistant is not None:
@@ -135,11 +142,14 @@ async def approve_on_connect_page(stack: Stack, authorize_url: str) -> str:
     raise AssertionError(f"no Approve button on the Connect page:\n{html[:2000]}")
 
 
-async def connect_smartcar(stack: Stack, api: devstack.HomeAssistantAPI) -> dict[str, Any]:
+async def connect_smartcar(
+    stack: Stack, api: devstack.HomeAssistantAPI
+) -> dict[str, Any]:
     """Add the Smartcar entry as the UI does: permissions form, Connect, approve; return it."""
     await devstack.add_application_credentials(api)
     flow = await api.post(
-        "/api/config/config_entries/flow", {"handler": "smartcar", "show_advanced_options": False}
+        "/api/config/config_entries/flow",
+        {"handler": "smartcar", "show_advanced_options": False},
     )
     assert flow["type"] == "form", flow
     flow = await api.post(f"/api/config/config_entries/flow/{flow['flow_id']}", {})
@@ -164,7 +174,9 @@ async def connect_smartcar(stack: Stack, api: devstack.HomeAssistantAPI) -> dict
     return entry
 
 
-async def states_by_domain(api: devstack.HomeAssistantAPI) -> dict[str, list[dict[str, Any]]]:
+async def states_by_domain(
+    api: devstack.HomeAssistantAPI,
+) -> dict[str, list[dict[str, Any]]]:
     """Every entity state, grouped by domain."""
     states: dict[str, list[dict[str, Any]]] = {}
     for state in await api.get("/api/states"):

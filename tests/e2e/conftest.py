@@ -1,7 +1,5 @@
 """End-to-end fixtures: real processes on loopback, no Home Assistant test harness."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 

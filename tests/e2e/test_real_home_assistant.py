@@ -5,8 +5,6 @@ uses, follows the authorize URL to the simulator's Connect page, approves, and l
 redirect the browser back to Home Assistant's OAuth callback.
 """
 
-from __future__ import annotations
-
 import pytest
 
 from simulator import devstack

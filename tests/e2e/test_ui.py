@@ -14,8 +14,6 @@ The browser is Debian's chromium (scripts/_env.sh installs it into the Debian ro
 downloaded by Playwright.
 """
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 import os
@@ -31,7 +29,11 @@ from simulator import devstack
 
 pytestmark = pytest.mark.timeout(300)
 
-CHROMIUM = os.environ.get("SMARTCAR_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = (
+    os.environ.get("SMARTCAR_CHROMIUM")
+    or shutil.which("chromium")
+    or "/usr/bin/chromium"
+)
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
 # Headless, as root, with loopback as the only network: no sandbox, nothing in the background.
 CHROMIUM_ARGS = [
@@ -61,18 +63,25 @@ class UIStack:
 async def ui_stack(tmp_path: Path) -> AsyncIterator[UIStack]:
     """The simulator and `hass` with its web UI, an owner, and the simulator's credentials."""
     simulator_port, port = devstack.free_port(), devstack.free_port()
-    simulator_url, url = f"http://127.0.0.1:{simulator_port}", f"http://127.0.0.1:{port}"
+    simulator_url, url = (
+        f"http://127.0.0.1:{simulator_port}",
+        f"http://127.0.0.1:{port}",
+    )
     config_dir = tmp_path / "config"
     devstack.write_config(config_dir, port, with_ui=True)
     simulator = devstack.start_simulator(simulator_port, tmp_path / "simulator.log")
     home_assistant: devstack.Process | None = None
     try:
         async with aiohttp.ClientSession() as session:
-            await devstack.wait_until_up(session, f"{simulator_url}/sim/ledger", simulator, 30)
+            await devstack.wait_until_up(
+                session, f"{simulator_url}/sim/ledger", simulator, 30
+            )
             home_assistant = devstack.start_home_assistant(
                 config_dir, simulator_url, tmp_path / "hass.log"
             )
-            await devstack.wait_until_up(session, f"{url}/api/onboarding", home_assistant, 180)
+            await devstack.wait_until_up(
+                session, f"{url}/api/onboarding", home_assistant, 180
+            )
             api = await devstack.onboard_or_login(session, url, USERNAME, PASSWORD)
             await devstack.wait_until_running(api)
             await devstack.confirm_http_config(api)
@@ -89,7 +98,9 @@ async def browser(tmp_path: Path) -> AsyncIterator[BrowserContext]:
     """Debian's headless Chromium with a new profile."""
     # No skip: a missing browser is a broken environment (scripts/bootstrap installs Debian's
     # chromium into its root; with a native Python 3.14, install chromium yourself).
-    assert HAVE_CHROMIUM, f"no Chromium at {CHROMIUM}: install Debian's `chromium` package"
+    assert HAVE_CHROMIUM, (
+        f"no Chromium at {CHROMIUM}: install Debian's `chromium` package"
+    )
     async with async_playwright() as playwright:
         context = await playwright.chromium.launch_persistent_context(
             tmp_path / "chromium-profile",
@@ -132,7 +143,9 @@ async def test_owner_adds_smartcar_in_the_ui_and_opens_the_car_device_page(
     entries = await ui_stack.api.get("/api/config/config_entries/entry?domain=smartcar")
     assert [entry["state"] for entry in entries] == ["loaded"], devstack.dump(entries)
     device_id = page.url.rstrip("/").rsplit("/", 1)[-1]
-    devices = await ui_stack.api.websocket_command({"type": "config/device_registry/list"})
+    devices = await ui_stack.api.websocket_command(
+        {"type": "config/device_registry/list"}
+    )
     device = next(device for device in devices if device["id"] == device_id)
     assert device["config_entries"] == [entries[0]["entry_id"]]
     assert (device["manufacturer"], device["model"]) == ("TESLA", "Model 3 (2023)")

@@ -8,8 +8,6 @@ the new values without reading the car (the simulator's billing ledger does not 
 signed with the wrong key is refused with 401 and changes nothing.
 """
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Awaitable, Callable
 import copy
@@ -29,7 +27,9 @@ from ._stack import Stack, connect_smartcar, entry_state
 pytestmark = pytest.mark.timeout(300)
 
 MANAGEMENT_TOKEN = "sim-management-token"  # the simulator's default
-SMARTCAR_WEBHOOK_ID = "ha-e2e-webhook"  # Smartcar's id of the webhook, as its dashboard shows it
+SMARTCAR_WEBHOOK_ID = (
+    "ha-e2e-webhook"  # Smartcar's id of the webhook, as its dashboard shows it
+)
 TESLA = "2f4a6c8e-0b1d-4f3a-8c5e-7a9b1c3d5e70"  # the simulator's battery-electric car
 STATE_OF_CHARGE = "tractionbattery-stateofcharge"
 
@@ -79,17 +79,23 @@ async def _turn_webhooks_on(
         if "suggested_value" in (field.get("description") or {})
     }
     answer["management_token"] = MANAGEMENT_TOKEN
-    step = await api.post(f"/api/config/config_entries/options/flow/{flow['flow_id']}", answer)
+    step = await api.post(
+        f"/api/config/config_entries/options/flow/{flow['flow_id']}", answer
+    )
     assert step["type"] == "form", step
     assert step["step_id"] == "webhook", step
     callback_url = _absolute(step["description_placeholders"]["webhook_url"], base)
     # Smartcar's webhook id left empty: the integration learns it from the signed VERIFY.
-    done = await api.post(f"/api/config/config_entries/options/flow/{flow['flow_id']}", {})
+    done = await api.post(
+        f"/api/config/config_entries/options/flow/{flow['flow_id']}", {}
+    )
     assert done["type"] == "create_entry", done
     return callback_url, callback_url.rsplit("/", 1)[1]
 
 
-async def _entity_ids(api: devstack.HomeAssistantAPI, vehicle_id: str) -> dict[str, str]:
+async def _entity_ids(
+    api: devstack.HomeAssistantAPI, vehicle_id: str
+) -> dict[str, str]:
     """The car's entity ids by description key (unique ids are `<vehicle id>_<key>`)."""
     entities = await api.websocket_command({"type": "config/entity_registry/list"})
     prefix = f"{vehicle_id}_"
@@ -100,30 +106,42 @@ async def _entity_ids(api: devstack.HomeAssistantAPI, vehicle_id: str) -> dict[s
     }
 
 
-async def test_webhooks_verify_subscribe_push_and_refuse_a_forgery(stack: Stack) -> None:
+async def test_webhooks_verify_subscribe_push_and_refuse_a_forgery(
+    stack: Stack,
+) -> None:
     api = await stack.start_home_assistant()
     entry = await connect_smartcar(stack, api)
-    fleet = sorted(car["id"] for car in (await stack.sim("GET", "/sim/vehicles"))["vehicles"])
+    fleet = sorted(
+        car["id"] for car in (await stack.sim("GET", "/sim/vehicles"))["vehicles"]
+    )
     assert TESLA in fleet
     entities = await _entity_ids(api, TESLA)
-    battery, plug, lock = entities["battery_level"], entities["plugged_in"], entities["lock"]
+    battery, plug, lock = (
+        entities["battery_level"],
+        entities["plugged_in"],
+        entities["lock"],
+    )
 
     async def shown() -> tuple[float, str, str]:
         """Battery (%), plug and lock as Home Assistant shows them."""
         states = [
-            (await api.get(f"/api/states/{entity}"))["state"] for entity in (battery, plug, lock)
+            (await api.get(f"/api/states/{entity}"))["state"]
+            for entity in (battery, plug, lock)
         ]
         return float(states[0]), states[1], states[2]
 
     assert await shown() == (62, "on", "locked")
 
     # 1. Webhooks on. The entry reloads with them; it is done once the webhook is registered.
-    callback_url, webhook_id = await _turn_webhooks_on(api, entry["entry_id"], stack.url)
+    callback_url, webhook_id = await _turn_webhooks_on(
+        api, entry["entry_id"], stack.url
+    )
     assert callback_url == f"{stack.url}/api/webhook/{webhook_id}"
 
     async def registered_webhooks() -> set[str]:
         return {
-            hook["webhook_id"] for hook in await api.websocket_command({"type": "webhook/list"})
+            hook["webhook_id"]
+            for hook in await api.websocket_command({"type": "webhook/list"})
         }
 
     await _until(
@@ -133,10 +151,14 @@ async def test_webhooks_verify_subscribe_push_and_refuse_a_forgery(stack: Stack)
         what="the Smartcar webhook was not registered after the options flow",
         log=stack.hass_log,
     )
-    await devstack.wait_for(lambda: entry_state(api), "loaded", within=60, log=stack.home_assistant)
+    await devstack.wait_for(
+        lambda: entry_state(api), "loaded", within=60, log=stack.home_assistant
+    )
 
     # 2. Smartcar learns the URL (the dashboard) and checks it with a signed challenge.
-    await stack.sim("POST", "/sim/webhooks", {"webhook_id": SMARTCAR_WEBHOOK_ID, "name": "HA"})
+    await stack.sim(
+        "POST", "/sim/webhooks", {"webhook_id": SMARTCAR_WEBHOOK_ID, "name": "HA"}
+    )
     billed_before_verify = await _billed(stack)
     verify = await stack.sim(
         "POST",
@@ -151,14 +173,20 @@ async def test_webhooks_verify_subscribe_push_and_refuse_a_forgery(stack: Stack)
     assert verify["status"] == 200, devstack.dump(verify)
     assert verify["verified"] is True, devstack.dump(verify)
     challenge = verify["payload"]["data"]["challenge"]
-    expected = hmac.new(MANAGEMENT_TOKEN.encode(), challenge.encode(), hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        MANAGEMENT_TOKEN.encode(), challenge.encode(), hashlib.sha256
+    ).hexdigest()
     assert json.loads(verify["body"]) == {"challenge": expected}
     deliveries = (await stack.sim("GET", "/sim/webhooks/deliveries"))["deliveries"]
-    assert [(d["payload"]["eventType"], d["verified"]) for d in deliveries] == [("VERIFY", True)]
+    assert [(d["payload"]["eventType"], d["verified"]) for d in deliveries] == [
+        ("VERIFY", True)
+    ]
 
     async def subscribed() -> list[str]:
         hooks = (await stack.sim("GET", "/sim/webhooks"))["webhooks"]
-        return next(h["vehicle_ids"] for h in hooks if h["webhook_id"] == SMARTCAR_WEBHOOK_ID)
+        return next(
+            h["vehicle_ids"] for h in hooks if h["webhook_id"] == SMARTCAR_WEBHOOK_ID
+        )
 
     await _until(
         subscribed,
@@ -167,7 +195,9 @@ async def test_webhooks_verify_subscribe_push_and_refuse_a_forgery(stack: Stack)
         what="the cars were not all subscribed to the webhook after the signed VERIFY",
         log=stack.hass_log,
     )
-    assert await _billed(stack) == billed_before_verify, "subscribing must not be billed"
+    assert await _billed(stack) == billed_before_verify, (
+        "subscribing must not be billed"
+    )
 
     # 3. The car changes; Smartcar pushes its state; Home Assistant shows it without a request.
     changed = await stack.sim(
@@ -189,7 +219,9 @@ async def test_webhooks_verify_subscribe_push_and_refuse_a_forgery(stack: Stack)
         },
     )
     assert push["status"] == 200, devstack.dump(push)
-    pushed = {signal["code"]: signal["body"] for signal in push["payload"]["data"]["signals"]}
+    pushed = {
+        signal["code"]: signal["body"] for signal in push["payload"]["data"]["signals"]
+    }
     assert pushed[STATE_OF_CHARGE]["value"] == 41, devstack.dump(pushed)
 
     await _until(
@@ -200,8 +232,14 @@ async def test_webhooks_verify_subscribe_push_and_refuse_a_forgery(stack: Stack)
         log=stack.hass_log,
     )
     ledger_after = await _ledger(stack, TESLA)
-    assert ledger_after["billed"] == ledger_before["billed"], (ledger_before, ledger_after)
-    assert ledger_after["requests"] == ledger_before["requests"], (ledger_before, ledger_after)
+    assert ledger_after["billed"] == ledger_before["billed"], (
+        ledger_before,
+        ledger_after,
+    )
+    assert ledger_after["requests"] == ledger_before["requests"], (
+        ledger_before,
+        ledger_after,
+    )
 
     # 4. A forgery: the same kind of delivery, signed with the wrong key, is refused. The
     # receiver applies a push before it answers, so the states can be read at once.

@@ -1,7 +1,5 @@
 """Fixtures: a simulator on a manual clock, served in-process on 127.0.0.1."""
 
-from __future__ import annotations
-
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -91,14 +89,20 @@ def authorize_params(scope: str = ALL_SCOPE, **extra: str) -> dict[str, str]:
 
 
 def redirect_query(location: str) -> dict[str, str]:
-    return {key: values[0] for key, values in parse_qs(urlparse(location).query).items()}
+    return {
+        key: values[0] for key, values in parse_qs(urlparse(location).query).items()
+    }
 
 
-async def approve(client: Client, scope: str = ALL_SCOPE, vehicles: list[str] | None = None) -> str:
+async def approve(
+    client: Client, scope: str = ALL_SCOPE, vehicles: list[str] | None = None
+) -> str:
     """Approve on Connect with plain HTTP; returns the authorization code."""
     params: list[tuple[str, str]] = list(authorize_params(scope).items())
     params += [("vehicle", vehicle_id) for vehicle_id in vehicles or []]
-    response = await client.get("/oauth/authorize/approve", params=params, allow_redirects=False)
+    response = await client.get(
+        "/oauth/authorize/approve", params=params, allow_redirects=False
+    )
     assert response.status == 302, await response.text()
     return redirect_query(response.headers["Location"])["code"]
 
@@ -113,7 +117,11 @@ class Tokens:
 async def exchange(client: Client, code: str) -> Tokens:
     response = await client.post(
         "/oauth/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+        },
         headers={"Authorization": basic()},
     )
     assert response.status == 200, await response.text()

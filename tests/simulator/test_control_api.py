@@ -1,7 +1,5 @@
 """The control API: state, clock, vehicle patches, reset."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import pytest
@@ -31,18 +29,26 @@ async def test_state_lists_connections_grants_and_faults(
 
     state = await (await client.get("/sim/state")).json()
 
-    assert [c["vehicle_id"] for c in state["connections"]] == [TESLA_ID, TOYOTA_ID, VOLVO_ID]
+    assert [c["vehicle_id"] for c in state["connections"]] == [
+        TESLA_ID,
+        TOYOTA_ID,
+        VOLVO_ID,
+    ]
     assert state["grants"][0]["vehicle_ids"] == [TESLA_ID, TOYOTA_ID, VOLVO_ID]
     assert state["faults"][TESLA_ID][0]["code"] == "ASLEEP"
 
 
-async def test_clock_can_advance_and_be_set(client: Client, headers: dict[str, str]) -> None:
+async def test_clock_can_advance_and_be_set(
+    client: Client, headers: dict[str, str]
+) -> None:
     advanced = await (await client.post("/sim/clock", json={"advance": 7200})).json()
     assert advanced["now"] == "2026-01-01T02:00:00.000Z"
     # The access token expired with the simulated time.
     assert (await client.get("/v2.0/user", headers=headers)).status == 401
 
-    moved = await (await client.post("/sim/clock", json={"set": 1_767_225_600 + 60})).json()
+    moved = await (
+        await client.post("/sim/clock", json={"set": 1_767_225_600 + 60})
+    ).json()
     assert moved["now"] == "2026-01-01T00:01:00.000Z"
     assert (await client.post("/sim/clock", json={"forward": 1})).status == 400
     assert (await client.post("/sim/clock", data=b"nope")).status == 400
@@ -95,12 +101,18 @@ async def test_vehicle_state_can_be_read_and_patched(client: Client) -> None:
 async def test_charging_can_be_started_from_the_control_api(
     client: Client, headers: dict[str, str]
 ) -> None:
-    refused = await client.patch(f"/sim/vehicles/{VOLVO_ID}", json={"is_charging": True})
+    refused = await client.patch(
+        f"/sim/vehicles/{VOLVO_ID}", json={"is_charging": True}
+    )
     await client.patch(f"/sim/vehicles/{VOLVO_ID}", json={"is_plugged_in": True})
-    started = await client.patch(f"/sim/vehicles/{VOLVO_ID}", json={"is_charging": True})
+    started = await client.patch(
+        f"/sim/vehicles/{VOLVO_ID}", json={"is_charging": True}
+    )
     await client.post("/sim/clock", json={"advance": 600})
     car = await (await client.get(f"/sim/vehicles/{VOLVO_ID}")).json()
-    stopped = await client.patch(f"/sim/vehicles/{VOLVO_ID}", json={"is_charging": False})
+    stopped = await client.patch(
+        f"/sim/vehicles/{VOLVO_ID}", json={"is_charging": False}
+    )
 
     assert refused.status == 400
     assert (await started.json())["charge_state"] == "CHARGING"
@@ -123,7 +135,9 @@ async def test_charging_can_be_started_from_the_control_api(
         {"unsupported": "/fuel"},
     ],
 )
-async def test_invalid_patches_are_rejected(client: Client, patch: dict[str, Any]) -> None:
+async def test_invalid_patches_are_rejected(
+    client: Client, patch: dict[str, Any]
+) -> None:
     response = await client.patch(f"/sim/vehicles/{TESLA_ID}", json=patch)
 
     assert response.status == 400

@@ -1,7 +1,5 @@
 """Injected faults answer like Smartcar; the ledger counts what Smartcar bills (sections 4, 5)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import pytest
@@ -17,7 +15,9 @@ async def _fault(client: Client, vehicle_id: str, **fault: Any) -> Any:
     return await response.json()
 
 
-async def _odometer(client: Client, headers: dict[str, str], vehicle_id: str = TESLA_ID) -> Any:
+async def _odometer(
+    client: Client, headers: dict[str, str], vehicle_id: str = TESLA_ID
+) -> Any:
     return await client.get(f"/v2.0/vehicles/{vehicle_id}/odometer", headers=headers)
 
 
@@ -37,12 +37,18 @@ async def test_rate_limit_fault_answers_429_with_retry_after_then_recovers(
 
     assert limited.status == 429
     assert limited.headers["Retry-After"] == "90"
-    assert (body["type"], body["code"], body["statusCode"]) == ("RATE_LIMIT", "VEHICLE", 429)
+    assert (body["type"], body["code"], body["statusCode"]) == (
+        "RATE_LIMIT",
+        "VEHICLE",
+        429,
+    )
     assert body["resolution"]["type"] == "RETRY_LATER"
     assert recovered.status == 200
 
 
-async def test_rate_limit_defaults_retry_after(client: Client, headers: dict[str, str]) -> None:
+async def test_rate_limit_defaults_retry_after(
+    client: Client, headers: dict[str, str]
+) -> None:
     await _fault(client, TESLA_ID, type="RATE_LIMIT", code="SMARTCAR_API", count=1)
 
     response = await _odometer(client, headers)
@@ -56,7 +62,12 @@ async def test_rate_limit_defaults_retry_after(client: Client, headers: dict[str
     [
         ({"type": "ASLEEP"}, 409, "VEHICLE_STATE", "ASLEEP"),
         ({"type": "UNREACHABLE"}, 409, "VEHICLE_STATE", "UNREACHABLE"),
-        ({"type": "VEHICLE_STATE", "code": "REMOTE_ACCESS_DISABLED"}, 409, "VEHICLE_STATE", None),
+        (
+            {"type": "VEHICLE_STATE", "code": "REMOTE_ACCESS_DISABLED"},
+            409,
+            "VEHICLE_STATE",
+            None,
+        ),
         ({"type": "SERVER"}, 500, "SERVER", "INTERNAL"),
         ({"type": "UPSTREAM", "code": "NO_RESPONSE"}, 502, "UPSTREAM", "NO_RESPONSE"),
         ({"type": "BILLING"}, 430, "BILLING", "VEHICLE_REQUEST_LIMIT"),
@@ -94,7 +105,12 @@ async def test_fault_types_answer_their_status_and_body(
 async def test_reauthentication_resolution_carries_a_url(
     client: Client, headers: dict[str, str]
 ) -> None:
-    await _fault(client, TESLA_ID, type="CONNECTED_SERVICES_ACCOUNT", code="AUTHENTICATION_FAILED")
+    await _fault(
+        client,
+        TESLA_ID,
+        type="CONNECTED_SERVICES_ACCOUNT",
+        code="AUTHENTICATION_FAILED",
+    )
 
     body = await (await _odometer(client, headers)).json()
 
@@ -128,7 +144,9 @@ async def test_fault_for_n_requests(client: Client, headers: dict[str, str]) -> 
 async def test_fault_only_hits_its_car_and_its_path(
     client: Client, headers: dict[str, str]
 ) -> None:
-    await _fault(client, TESLA_ID, type="VEHICLE_STATE", code="CHARGE_FAULT", path="/charge")
+    await _fault(
+        client, TESLA_ID, type="VEHICLE_STATE", code="CHARGE_FAULT", path="/charge"
+    )
 
     other_car = await _odometer(client, headers, TOYOTA_ID)
     other_path = await _odometer(client, headers)
@@ -158,11 +176,17 @@ async def test_faults_in_batch_fail_each_path_or_the_whole_batch(
 ) -> None:
     payload = {"requests": [{"path": "/odometer"}, {"path": "/vin"}]}
     await _fault(client, TESLA_ID, type="ASLEEP", count=1, delay=2)
-    per_path = await client.post(f"/v2.0/vehicles/{TESLA_ID}/batch", json=payload, headers=headers)
+    per_path = await client.post(
+        f"/v2.0/vehicles/{TESLA_ID}/batch", json=payload, headers=headers
+    )
     await _fault(client, TESLA_ID, type="RATE_LIMIT", count=1)
-    whole = await client.post(f"/v2.0/vehicles/{TESLA_ID}/batch", json=payload, headers=headers)
+    whole = await client.post(
+        f"/v2.0/vehicles/{TESLA_ID}/batch", json=payload, headers=headers
+    )
     await _fault(client, TESLA_ID, type="UPSTREAM", path="/vin", count=1)
-    one_path = await client.post(f"/v2.0/vehicles/{TESLA_ID}/batch", json=payload, headers=headers)
+    one_path = await client.post(
+        f"/v2.0/vehicles/{TESLA_ID}/batch", json=payload, headers=headers
+    )
 
     assert per_path.status == 200
     answers = (await per_path.json())["responses"]
@@ -174,7 +198,9 @@ async def test_faults_in_batch_fail_each_path_or_the_whole_batch(
     assert [a["code"] for a in (await one_path.json())["responses"]] == [200, 502]
 
 
-async def test_v3_faults_use_the_v3_error_shape(client: Client, headers: dict[str, str]) -> None:
+async def test_v3_faults_use_the_v3_error_shape(
+    client: Client, headers: dict[str, str]
+) -> None:
     await _fault(client, TESLA_ID, type="RATE_LIMIT", count=1, retry_after=60)
 
     response = await client.get(f"/v3/vehicles/{TESLA_ID}/signals", headers=headers)
@@ -182,7 +208,11 @@ async def test_v3_faults_use_the_v3_error_shape(client: Client, headers: dict[st
     error = (await response.json())["errors"][0]
     assert response.status == 429
     assert response.headers["Retry-After"] == "60"
-    assert (error["status"], error["type"], error["code"]) == ("429", "RATE_LIMIT", "VEHICLE")
+    assert (error["status"], error["type"], error["code"]) == (
+        "429",
+        "RATE_LIMIT",
+        "VEHICLE",
+    )
 
 
 @pytest.mark.parametrize(
@@ -198,7 +228,9 @@ async def test_v3_faults_use_the_v3_error_shape(client: Client, headers: dict[st
         {"code": "ASLEEP"},
     ],
 )
-async def test_invalid_faults_are_rejected(client: Client, fault: dict[str, Any]) -> None:
+async def test_invalid_faults_are_rejected(
+    client: Client, fault: dict[str, Any]
+) -> None:
     response = await client.post(f"/sim/vehicles/{TESLA_ID}/faults", json=fault)
 
     assert response.status == 400
@@ -217,7 +249,11 @@ async def test_ledger_counts_billed_requests_per_car(
     await client.post(
         f"/v2.0/vehicles/{TOYOTA_ID}/batch",
         json={
-            "requests": [{"path": "/odometer"}, {"path": "/fuel"}, {"path": "/battery"}],
+            "requests": [
+                {"path": "/odometer"},
+                {"path": "/fuel"},
+                {"path": "/battery"},
+            ],
         },
         headers=headers,
     )
@@ -231,11 +267,16 @@ async def test_ledger_counts_billed_requests_per_car(
     assert ledger["vehicles"][VOLVO_ID]["billed"] == 1
     # Batch: billed per successful path (the 501 is not).
     assert ledger["vehicles"][TOYOTA_ID]["billed"] == 2
-    assert ledger["vehicles"][TOYOTA_ID]["billed_by_path"] == {"/odometer": 1, "/fuel": 1}
+    assert ledger["vehicles"][TOYOTA_ID]["billed_by_path"] == {
+        "/odometer": 1,
+        "/fuel": 1,
+    }
     assert ledger["unbilled_application_requests"] == 2
 
 
-async def test_failed_requests_are_not_billed(client: Client, headers: dict[str, str]) -> None:
+async def test_failed_requests_are_not_billed(
+    client: Client, headers: dict[str, str]
+) -> None:
     await _fault(client, TESLA_ID, type="ASLEEP", count=1)
     await _odometer(client, headers)
     await _fault(client, TESLA_ID, type="RATE_LIMIT", count=1)
@@ -244,7 +285,10 @@ async def test_failed_requests_are_not_billed(client: Client, headers: dict[str,
     ledger = await (await client.get("/sim/ledger", params={"entries": "true"})).json()
 
     assert ledger["vehicles"][TESLA_ID]["billed"] == 0
-    assert [(e["status"], e["billed"]) for e in ledger["entries"]] == [(409, False), (429, False)]
+    assert [(e["status"], e["billed"]) for e in ledger["entries"]] == [
+        (409, False),
+        (429, False),
+    ]
 
 
 async def test_ledger_per_car_query_and_reset(
@@ -252,8 +296,12 @@ async def test_ledger_per_car_query_and_reset(
 ) -> None:
     await _odometer(client, headers)
 
-    one = await (await client.get("/sim/ledger", params={"vehicle_id": VOLVO_ID})).json()
-    assert one["vehicles"] == {VOLVO_ID: {"billed": 0, "requests": 0, "billed_by_path": {}}}
+    one = await (
+        await client.get("/sim/ledger", params={"vehicle_id": VOLVO_ID})
+    ).json()
+    assert one["vehicles"] == {
+        VOLVO_ID: {"billed": 0, "requests": 0, "billed_by_path": {}}
+    }
     assert sim.ledger.billed(TESLA_ID) == 1
     assert [e.path for e in sim.ledger.requests(TESLA_ID)] == ["/odometer"]
 
@@ -263,7 +311,9 @@ async def test_ledger_per_car_query_and_reset(
 
 
 @pytest.mark.parametrize("config", [SimulatorConfig(vehicle_request_limit=2)])
-async def test_monthly_request_limit_answers_430(client: Client, headers: dict[str, str]) -> None:
+async def test_monthly_request_limit_answers_430(
+    client: Client, headers: dict[str, str]
+) -> None:
     statuses = [(await _odometer(client, headers)).status for _ in range(3)]
     signals = await client.get(f"/v3/vehicles/{TESLA_ID}/signals", headers=headers)
     body = await (await _odometer(client, headers)).json()
@@ -274,7 +324,9 @@ async def test_monthly_request_limit_answers_430(client: Client, headers: dict[s
     assert body["resolution"]["type"] == "CONTACT_SUPPORT"
     # Another car still has its own budget; not-billed endpoints still work.
     assert (await _odometer(client, headers, TOYOTA_ID)).status == 200
-    permissions = await client.get(f"/v2.0/vehicles/{TESLA_ID}/permissions", headers=headers)
+    permissions = await client.get(
+        f"/v2.0/vehicles/{TESLA_ID}/permissions", headers=headers
+    )
     assert permissions.status == 200
 
 

@@ -1,7 +1,5 @@
 """``python -m simulator``: options, environment and the printed origins."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import pytest
@@ -66,7 +64,9 @@ def test_environment_list_and_limit() -> None:
     assert config.vehicle_request_limit == 42
 
 
-def test_main_prints_the_origins_and_runs_the_app(capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_prints_the_origins_and_runs_the_app(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     calls: list[dict[str, Any]] = []
 
     def fake_run(app: Any, **kwargs: Any) -> None:

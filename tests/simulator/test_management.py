@@ -1,7 +1,5 @@
 """Management API: connections listed and deleted with the management token (section 9)."""
 
-from __future__ import annotations
-
 import base64
 
 from simulator import TESLA_ID, TOYOTA_ID, VOLVO_ID
@@ -15,15 +13,24 @@ MANAGEMENT_TOKEN = "sim-management-token"
 
 
 def _management(token: str = MANAGEMENT_TOKEN, user: str = "default") -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()}
+    return {
+        "Authorization": "Basic "
+        + base64.b64encode(f"{user}:{token}".encode()).decode()
+    }
 
 
-async def test_connections_are_listed_after_connect(client: Client, tokens: Tokens) -> None:
+async def test_connections_are_listed_after_connect(
+    client: Client, tokens: Tokens
+) -> None:
     response = await client.get(PATH, headers=_management())
 
     body = await response.json()
     assert response.status == 200
-    assert [c["vehicleId"] for c in body["connections"]] == [TESLA_ID, TOYOTA_ID, VOLVO_ID]
+    assert [c["vehicleId"] for c in body["connections"]] == [
+        TESLA_ID,
+        TOYOTA_ID,
+        VOLVO_ID,
+    ]
     assert body["connections"][0] == {
         "userId": "5e1b9a4c-7d2f-4c3e-9b8a-1f0e2d3c4b5a",
         "vehicleId": TESLA_ID,
@@ -33,11 +40,17 @@ async def test_connections_are_listed_after_connect(client: Client, tokens: Toke
     assert body["paging"] == {"cursor": None}
 
 
-async def test_connections_are_paged_and_filtered(client: Client, tokens: Tokens) -> None:
-    first = await (await client.get(PATH, params={"limit": 2}, headers=_management())).json()
+async def test_connections_are_paged_and_filtered(
+    client: Client, tokens: Tokens
+) -> None:
+    first = await (
+        await client.get(PATH, params={"limit": 2}, headers=_management())
+    ).json()
     second = await (
         await client.get(
-            PATH, params={"limit": 2, "cursor": first["paging"]["cursor"]}, headers=_management()
+            PATH,
+            params={"limit": 2, "cursor": first["paging"]["cursor"]},
+            headers=_management(),
         )
     ).json()
     filtered = await (
@@ -57,10 +70,14 @@ async def test_connections_are_paged_and_filtered(client: Client, tokens: Tokens
 async def test_deleting_a_connection_cuts_the_token_off_that_car(
     client: Client, tokens: Tokens, headers: dict[str, str]
 ) -> None:
-    response = await client.delete(PATH, params={"vehicle_id": TESLA_ID}, headers=_management())
+    response = await client.delete(
+        PATH, params={"vehicle_id": TESLA_ID}, headers=_management()
+    )
 
     assert await response.json() == {
-        "connections": [{"userId": "5e1b9a4c-7d2f-4c3e-9b8a-1f0e2d3c4b5a", "vehicleId": TESLA_ID}]
+        "connections": [
+            {"userId": "5e1b9a4c-7d2f-4c3e-9b8a-1f0e2d3c4b5a", "vehicleId": TESLA_ID}
+        ]
     }
     odometer = await client.get(f"/v2.0/vehicles/{TESLA_ID}/odometer", headers=headers)
     assert odometer.status == 403
@@ -84,6 +101,8 @@ async def test_management_token_is_required(client: Client) -> None:
         {"Authorization": "Bearer sim-management-token"},
     ):
         for method in ("GET", "DELETE"):
-            response = await client.request(method, PATH, params={"user_id": "x"}, headers=headers)
+            response = await client.request(
+                method, PATH, params={"user_id": "x"}, headers=headers
+            )
             assert response.status == 401
             assert (await response.json())["type"] == "AUTHENTICATION"

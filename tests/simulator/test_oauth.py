@@ -1,7 +1,5 @@
 """Connect and the token endpoint behave like Smartcar's (SMARTCAR_API.md section 1)."""
 
-from __future__ import annotations
-
 from html.parser import HTMLParser
 from typing import Any
 
@@ -30,17 +28,25 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
         if tag == "form":
-            self.forms.append({"id": attributes.get("id"), "action": attributes["action"], "f": []})
+            self.forms.append(
+                {"id": attributes.get("id"), "action": attributes["action"], "f": []}
+            )
         elif tag in {"input", "button"} and attributes.get("name") and self.forms:
-            self.forms[-1]["f"].append((attributes["name"], attributes.get("value") or ""))
+            self.forms[-1]["f"].append(
+                (attributes["name"], attributes.get("value") or "")
+            )
 
 
-async def _token(client: Client, data: dict[str, str], **headers: str) -> tuple[int, Any]:
+async def _token(
+    client: Client, data: dict[str, str], **headers: str
+) -> tuple[int, Any]:
     response = await client.post("/oauth/token", data=data, headers=headers)
     return response.status, await response.json()
 
 
-async def test_connect_page_lists_the_cars_with_approve_and_deny(client: Client) -> None:
+async def test_connect_page_lists_the_cars_with_approve_and_deny(
+    client: Client,
+) -> None:
     response = await client.get("/oauth/authorize", params=authorize_params())
 
     assert response.status == 200
@@ -56,7 +62,9 @@ async def test_connect_page_lists_the_cars_with_approve_and_deny(client: Client)
 async def test_submitting_the_approve_form_redirects_with_code_and_state(
     client: Client,
 ) -> None:
-    page = await (await client.get("/oauth/authorize", params=authorize_params())).text()
+    page = await (
+        await client.get("/oauth/authorize", params=authorize_params())
+    ).text()
     forms = _Forms()
     forms.feed(page)
     form = next(f for f in forms.forms if f["id"] == "approve")
@@ -103,19 +111,28 @@ async def test_invalid_connect_requests_show_an_error_page_not_a_redirect(
     client: Client, override: dict[str, str], message: str
 ) -> None:
     params = {**authorize_params(), **override}
-    for method, path in (("GET", "/oauth/authorize"), ("GET", "/oauth/authorize/approve")):
-        response = await client.request(method, path, params=params, allow_redirects=False)
+    for method, path in (
+        ("GET", "/oauth/authorize"),
+        ("GET", "/oauth/authorize/approve"),
+    ):
+        response = await client.request(
+            method, path, params=params, allow_redirects=False
+        )
         assert response.status == 400
         assert "Location" not in response.headers
         assert message in await response.text()
-    response = await client.post("/oauth/authorize/deny", data=params, allow_redirects=False)
+    response = await client.post(
+        "/oauth/authorize/deny", data=params, allow_redirects=False
+    )
     assert response.status == 400
 
 
 @pytest.mark.parametrize(
     "config", [SimulatorConfig(redirect_uris=("https://registered.example/cb",))]
 )
-async def test_configured_redirect_uris_are_the_only_ones_allowed(client: Client) -> None:
+async def test_configured_redirect_uris_are_the_only_ones_allowed(
+    client: Client,
+) -> None:
     refused = await client.get("/oauth/authorize", params=authorize_params())
     allowed = await client.get(
         "/oauth/authorize",
@@ -152,7 +169,9 @@ async def test_connect_error_knob_until_cleared(client: Client) -> None:
             "/oauth/authorize/approve", params=authorize_params(), allow_redirects=False
         )
         assert redirect_query(response.headers["Location"])["error"] == "server_error"
-    assert (await (await client.get("/sim/connect/error")).json())["error"] == "server_error"
+    assert (await (await client.get("/sim/connect/error")).json())[
+        "error"
+    ] == "server_error"
 
     await client.delete("/sim/connect/error")
 
@@ -182,14 +201,20 @@ async def test_make_filters_the_cars_and_no_match_redirects_no_vehicles(
 
 
 async def test_single_select_grants_one_car(client: Client) -> None:
-    page = await client.get("/oauth/authorize", params=authorize_params(single_select="true"))
+    page = await client.get(
+        "/oauth/authorize", params=authorize_params(single_select="true")
+    )
     assert "type='radio'" in await page.text()
     response = await client.get(
         "/oauth/authorize/approve",
-        params=authorize_params(single_select="true", single_select_vin="JTDEPMAE6MJ123456"),
+        params=authorize_params(
+            single_select="true", single_select_vin="JTDEPMAE6MJ123456"
+        ),
         allow_redirects=False,
     )
-    tokens = await exchange(client, redirect_query(response.headers["Location"])["code"])
+    tokens = await exchange(
+        client, redirect_query(response.headers["Location"])["code"]
+    )
 
     vehicles = await client.get("/v2.0/vehicles", headers=bearer(tokens.access_token))
     assert (await vehicles.json())["vehicles"] == [TOYOTA_ID]
@@ -205,12 +230,19 @@ async def test_picked_cars_only_are_granted(client: Client) -> None:
 async def test_token_response_has_smartcar_fields(client: Client) -> None:
     tokens = await connect(client)
 
-    assert set(tokens.body) == {"access_token", "token_type", "expires_in", "refresh_token"}
+    assert set(tokens.body) == {
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_token",
+    }
     assert tokens.body["token_type"] == "Bearer"
     assert tokens.body["expires_in"] == 7200
 
 
-async def test_client_secret_in_body_without_basic_is_invalid_client(client: Client) -> None:
+async def test_client_secret_in_body_without_basic_is_invalid_client(
+    client: Client,
+) -> None:
     code = await approve(client)
 
     status, body = await _token(
@@ -245,7 +277,11 @@ async def test_wrong_client_credentials_are_invalid_client(
     code = await approve(client)
     status, body = await _token(
         client,
-        {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+        },
         Authorization=authorization,
     )
 
@@ -259,7 +295,11 @@ async def test_authorization_code_is_single_use(client: Client) -> None:
 
     status, body = await _token(
         client,
-        {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+        },
         Authorization=basic(),
     )
 
@@ -275,7 +315,11 @@ async def test_authorization_code_expires_after_ten_minutes(
 
     status, body = await _token(
         client,
-        {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+        },
         Authorization=basic(),
     )
 
@@ -287,7 +331,11 @@ async def test_redirect_uri_must_match_the_authorize_request(client: Client) -> 
 
     status, body = await _token(
         client,
-        {"grant_type": "authorization_code", "code": code, "redirect_uri": "https://evil/cb"},
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": "https://evil/cb",
+        },
         Authorization=basic(),
     )
 
@@ -304,7 +352,9 @@ async def test_redirect_uri_must_match_the_authorize_request(client: Client) -> 
         ({"grant_type": "refresh_token", "refresh_token": "nope"}, "invalid_grant"),
     ],
 )
-async def test_malformed_token_requests(client: Client, data: dict[str, str], error: str) -> None:
+async def test_malformed_token_requests(
+    client: Client, data: dict[str, str], error: str
+) -> None:
     status, body = await _token(client, data, Authorization=basic())
 
     assert status == 400
@@ -313,7 +363,9 @@ async def test_malformed_token_requests(client: Client, data: dict[str, str], er
 
 
 async def test_missing_client_credentials_is_invalid_client(client: Client) -> None:
-    status, body = await _token(client, {"grant_type": "refresh_token", "refresh_token": "x"})
+    status, body = await _token(
+        client, {"grant_type": "refresh_token", "refresh_token": "x"}
+    )
 
     assert (status, body["error"]) == (401, "invalid_client")
 
@@ -348,7 +400,9 @@ async def test_refresh_rotates_and_old_token_works_only_within_grace(
 
 
 @pytest.mark.parametrize("config", [SimulatorConfig(refresh_token_grace=600)])
-async def test_refresh_grace_is_configurable(client: Client, clock: ManualClock) -> None:
+async def test_refresh_grace_is_configurable(
+    client: Client, clock: ManualClock
+) -> None:
     first = await connect(client)
     data = {"grant_type": "refresh_token", "refresh_token": first.refresh_token}
     await _token(client, data, Authorization=basic())
@@ -359,7 +413,9 @@ async def test_refresh_grace_is_configurable(client: Client, clock: ManualClock)
     assert (await _token(client, data, Authorization=basic()))[0] == 400
 
 
-async def test_refresh_token_expires_after_sixty_days(client: Client, clock: ManualClock) -> None:
+async def test_refresh_token_expires_after_sixty_days(
+    client: Client, clock: ManualClock
+) -> None:
     first = await connect(client)
     clock.advance(60 * 24 * 3600 + 1)
 
@@ -372,10 +428,14 @@ async def test_refresh_token_expires_after_sixty_days(client: Client, clock: Man
     assert (status, body["error"]) == (400, "invalid_grant")
 
 
-async def test_access_token_expires_after_two_hours(client: Client, clock: ManualClock) -> None:
+async def test_access_token_expires_after_two_hours(
+    client: Client, clock: ManualClock
+) -> None:
     tokens = await connect(client)
     clock.advance(7199)
-    assert (await client.get("/v2.0/user", headers=bearer(tokens.access_token))).status == 200
+    assert (
+        await client.get("/v2.0/user", headers=bearer(tokens.access_token))
+    ).status == 200
 
     clock.advance(1)
     response = await client.get("/v2.0/user", headers=bearer(tokens.access_token))
@@ -387,12 +447,16 @@ async def test_access_token_expires_after_two_hours(client: Client, clock: Manua
 
 
 @pytest.mark.parametrize("config", [SimulatorConfig(access_token_lifetime=60)])
-async def test_access_token_lifetime_is_configurable(client: Client, clock: ManualClock) -> None:
+async def test_access_token_lifetime_is_configurable(
+    client: Client, clock: ManualClock
+) -> None:
     tokens = await connect(client)
     assert tokens.body["expires_in"] == 60
     clock.advance(60)
 
-    assert (await client.get("/v2.0/user", headers=bearer(tokens.access_token))).status == 401
+    assert (
+        await client.get("/v2.0/user", headers=bearer(tokens.access_token))
+    ).status == 401
 
 
 async def test_refreshed_tokens_keep_the_granted_scope(client: Client) -> None:
@@ -422,9 +486,13 @@ async def test_required_prefix_is_stripped_from_scope(client: Client) -> None:
 async def test_token_endpoint_fault_answers_the_forced_status(client: Client) -> None:
     first = await connect(client)
     data = {"grant_type": "refresh_token", "refresh_token": first.refresh_token}
-    await client.post("/sim/oauth/token-fault", json={"status": 503, "count": 1, "retry_after": 30})
+    await client.post(
+        "/sim/oauth/token-fault", json={"status": 503, "count": 1, "retry_after": 30}
+    )
 
-    failed = await client.post("/oauth/token", data=data, headers={"Authorization": basic()})
+    failed = await client.post(
+        "/oauth/token", data=data, headers={"Authorization": basic()}
+    )
     assert failed.status == 503
     assert failed.headers["Retry-After"] == "30"
     # The failed attempt did not use the refresh token up.
@@ -435,14 +503,18 @@ async def test_token_endpoint_fault_answers_the_forced_status(client: Client) ->
 async def test_token_endpoint_fault_until_cleared(client: Client) -> None:
     await client.post("/sim/oauth/token-fault", json={"status": 500})
     for _ in range(2):
-        response = await client.post("/oauth/token", data={}, headers={"Authorization": basic()})
+        response = await client.post(
+            "/oauth/token", data={}, headers={"Authorization": basic()}
+        )
         assert response.status == 500
         assert "Retry-After" not in response.headers
     current = await (await client.get("/sim/oauth/token-fault")).json()
     assert current == {"status": 500, "remaining": None, "retry_after": None}
 
     await client.delete("/sim/oauth/token-fault")
-    response = await client.post("/oauth/token", data={}, headers={"Authorization": basic()})
+    response = await client.post(
+        "/oauth/token", data={}, headers={"Authorization": basic()}
+    )
     assert response.status == 400
     for bad in (
         {"status": 200},

@@ -1,7 +1,5 @@
 """Vehicle API v2.0: bodies, headers, units, permissions, capabilities, batch (sections 2 and 4)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import pytest
@@ -70,12 +68,25 @@ async def test_data_age_header_reflects_how_old_the_data_is(
         (
             TESLA_ID,
             "tires/pressure",
-            {"frontLeft": 290.0, "frontRight": 290.0, "backLeft": 290.0, "backRight": 290.0},
+            {
+                "frontLeft": 290.0,
+                "frontRight": 290.0,
+                "backLeft": 290.0,
+                "backRight": 290.0,
+            },
         ),
-        (TOYOTA_ID, "fuel", {"range": 465.0, "percentRemaining": 0.62, "amountRemaining": 31.0}),
+        (
+            TOYOTA_ID,
+            "fuel",
+            {"range": 465.0, "percentRemaining": 0.62, "amountRemaining": 31.0},
+        ),
         (TOYOTA_ID, "engine/oil", {"lifeRemaining": 0.41}),
         (VOLVO_ID, "charge", {"isPluggedIn": False, "state": "NOT_CHARGING"}),
-        (VOLVO_ID, "fuel", {"range": 405.0, "percentRemaining": 0.45, "amountRemaining": 31.95}),
+        (
+            VOLVO_ID,
+            "fuel",
+            {"range": 405.0, "percentRemaining": 0.45, "amountRemaining": 31.95},
+        ),
     ],
 )
 async def test_metric_bodies(
@@ -93,11 +104,15 @@ async def test_nominal_capacity_body(client: Client, headers: dict[str, str]) ->
 
     assert status == 200
     assert body["capacity"] == {"nominal": 75.0, "source": "SMARTCAR"}
-    assert {"capacity": 75.0, "description": "Long Range"} in body["availableCapacities"]
+    assert {"capacity": 75.0, "description": "Long Range"} in body[
+        "availableCapacities"
+    ]
     assert "url" in body
 
 
-async def test_security_body_lists_every_closure(client: Client, headers: dict[str, str]) -> None:
+async def test_security_body_lists_every_closure(
+    client: Client, headers: dict[str, str]
+) -> None:
     status, tesla = await _get(client, f"{TESLA_ID}/security", headers)
     _, toyota = await _get(client, f"{TOYOTA_ID}/security", headers)
 
@@ -115,13 +130,17 @@ async def test_security_body_lists_every_closure(client: Client, headers: dict[s
     assert toyota["chargingPort"] == []
 
 
-async def test_diagnostics_and_service_history(client: Client, headers: dict[str, str]) -> None:
+async def test_diagnostics_and_service_history(
+    client: Client, headers: dict[str, str]
+) -> None:
     _, dtcs = await _get(client, f"{TOYOTA_ID}/diagnostics/dtcs", headers)
     _, systems = await _get(client, f"{TOYOTA_ID}/diagnostics/system_status", headers)
     _, history = await _get(client, f"{TOYOTA_ID}/service/history", headers)
     _, clean = await _get(client, f"{TESLA_ID}/diagnostics/dtcs", headers)
 
-    assert {"code": "P0420", "timestamp": "2025-12-20T08:15:00.000Z"} in dtcs["activeCodes"]
+    assert {"code": "P0420", "timestamp": "2025-12-20T08:15:00.000Z"} in dtcs[
+        "activeCodes"
+    ]
     assert clean == {"activeCodes": []}
     assert {s["status"] for s in systems["systems"]} == {"OK", "ALERT"}
     assert history[0]["serviceCost"] == {"totalCost": 289.9, "currency": "EUR"}
@@ -140,7 +159,9 @@ async def test_imperial_header_converts_units_and_is_echoed(
     _, history = await _get(client, f"{TOYOTA_ID}/service/history", imperial)
 
     assert odometer.headers["SC-Unit-System"] == "imperial"
-    assert (await odometer.json())["distance"] == pytest.approx(18452.3 / 1.609344, abs=0.01)
+    assert (await odometer.json())["distance"] == pytest.approx(
+        18452.3 / 1.609344, abs=0.01
+    )
     assert fuel["amountRemaining"] == pytest.approx(31.0 / 3.785411784, abs=0.01)
     assert fuel["range"] == pytest.approx(465.0 / 1.609344, abs=0.01)
     assert fuel["percentRemaining"] == 0.62
@@ -153,8 +174,14 @@ async def test_imperial_header_converts_units_and_is_echoed(
 async def test_missing_unknown_and_malformed_tokens_are_authentication_errors(
     client: Client,
 ) -> None:
-    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Token abc"}):
-        response = await client.get(f"/v2.0/vehicles/{TESLA_ID}/odometer", headers=headers)
+    for headers in (
+        {},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": "Token abc"},
+    ):
+        response = await client.get(
+            f"/v2.0/vehicles/{TESLA_ID}/odometer", headers=headers
+        )
         body = await response.json()
         assert response.status == 401
         assert set(body) == V2_ERROR_KEYS
@@ -186,7 +213,9 @@ async def test_revoked_tokens_fail_everywhere(client: Client, tokens: Tokens) ->
     refresh = await client.post(
         "/oauth/token",
         data={"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
-        headers={"Authorization": "Basic " + "c2ltLWNsaWVudC1pZDpzaW0tY2xpZW50LXNlY3JldA=="},
+        headers={
+            "Authorization": "Basic " + "c2ltLWNsaWVudC1pZDpzaW0tY2xpZW50LXNlY3JldA=="
+        },
     )
 
     assert response.status == 401
@@ -196,7 +225,9 @@ async def test_revoked_tokens_fail_everywhere(client: Client, tokens: Tokens) ->
 async def test_permission_not_granted_is_403_permission(client: Client) -> None:
     tokens = await connect(client, scope="read_odometer")
 
-    status, body = await _get(client, f"{TESLA_ID}/location", bearer(tokens.access_token))
+    status, body = await _get(
+        client, f"{TESLA_ID}/location", bearer(tokens.access_token)
+    )
 
     assert status == 403
     assert set(body) == V2_ERROR_KEYS
@@ -207,7 +238,9 @@ async def test_permission_not_granted_is_403_permission(client: Client) -> None:
 async def test_car_outside_the_grant_is_403(client: Client) -> None:
     tokens = await connect(client, vehicles=[TESLA_ID])
 
-    status, body = await _get(client, f"{TOYOTA_ID}/odometer", bearer(tokens.access_token))
+    status, body = await _get(
+        client, f"{TOYOTA_ID}/odometer", bearer(tokens.access_token)
+    )
     unknown, _ = await _get(client, "no-such-car/odometer", bearer(tokens.access_token))
 
     assert (status, body["type"]) == (403, "PERMISSION")
@@ -247,8 +280,12 @@ async def test_unknown_path_is_404_resource_not_found(
     assert (await other.json())["type"] == "RESOURCE_NOT_FOUND"
 
 
-async def test_vehicles_are_paged_with_max_fifty(client: Client, headers: dict[str, str]) -> None:
-    page = await client.get("/v2.0/vehicles", params={"limit": 2, "offset": 1}, headers=headers)
+async def test_vehicles_are_paged_with_max_fifty(
+    client: Client, headers: dict[str, str]
+) -> None:
+    page = await client.get(
+        "/v2.0/vehicles", params={"limit": 2, "offset": 1}, headers=headers
+    )
     assert await page.json() == {
         "vehicles": [TOYOTA_ID, VOLVO_ID],
         "paging": {"count": 3, "offset": 1},
@@ -285,7 +322,9 @@ async def test_permissions_endpoint_is_paged(client: Client) -> None:
 async def test_disconnect_removes_the_car_from_the_token(
     client: Client, headers: dict[str, str]
 ) -> None:
-    response = await client.delete(f"/v2.0/vehicles/{TOYOTA_ID}/application", headers=headers)
+    response = await client.delete(
+        f"/v2.0/vehicles/{TOYOTA_ID}/application", headers=headers
+    )
 
     assert await response.json() == {"status": "success"}
     vehicles = await (await client.get("/v2.0/vehicles", headers=headers)).json()
@@ -306,7 +345,9 @@ async def test_batch_answers_each_path_with_its_own_status(client: Client) -> No
     }
 
     response = await client.post(
-        f"/v2.0/vehicles/{TOYOTA_ID}/batch", json=payload, headers=bearer(tokens.access_token)
+        f"/v2.0/vehicles/{TOYOTA_ID}/batch",
+        json=payload,
+        headers=bearer(tokens.access_token),
     )
 
     assert response.status == 200
@@ -352,13 +393,17 @@ async def test_batch_in_imperial(client: Client, headers: dict[str, str]) -> Non
 async def test_malformed_batch_is_400_validation(
     client: Client, headers: dict[str, str], payload: Any
 ) -> None:
-    response = await client.post(f"/v2.0/vehicles/{TESLA_ID}/batch", json=payload, headers=headers)
+    response = await client.post(
+        f"/v2.0/vehicles/{TESLA_ID}/batch", json=payload, headers=headers
+    )
 
     assert response.status == 400
     assert (await response.json())["type"] == "VALIDATION"
 
 
-async def test_invalid_json_body_is_400(client: Client, headers: dict[str, str]) -> None:
+async def test_invalid_json_body_is_400(
+    client: Client, headers: dict[str, str]
+) -> None:
     response = await client.post(
         f"/v2.0/vehicles/{TESLA_ID}/security",
         data=b"{not json",
@@ -379,7 +424,11 @@ async def test_sleeping_car_answers_409_asleep_and_offline_unreachable(
     offline_status, offline = await _get(client, f"{VOLVO_ID}/odometer", headers)
     permissions, _ = await _get(client, f"{TESLA_ID}/permissions", headers)
 
-    assert (asleep_status, asleep["type"], asleep["code"]) == (409, "VEHICLE_STATE", "ASLEEP")
+    assert (asleep_status, asleep["type"], asleep["code"]) == (
+        409,
+        "VEHICLE_STATE",
+        "ASLEEP",
+    )
     assert asleep["resolution"]["type"] is None
     assert (offline_status, offline["code"]) == (409, "UNREACHABLE")
     assert offline["resolution"]["type"] == "RETRY_LATER"

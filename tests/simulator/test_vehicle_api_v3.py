@@ -1,7 +1,5 @@
 """Vehicle API v3: JSON:API vehicle and signals, paging, permissions, errors (section 3)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import pytest
@@ -23,7 +21,9 @@ V3_ERROR_KEYS = {
 START_MS = 1_767_225_600_000
 
 
-async def _all_signals(client: Client, vehicle_id: str, headers: dict[str, str]) -> list[Any]:
+async def _all_signals(
+    client: Client, vehicle_id: str, headers: dict[str, str]
+) -> list[Any]:
     response = await client.get(
         f"/v3/vehicles/{vehicle_id}/signals", params={"pageSize": 100}, headers=headers
     )
@@ -58,7 +58,8 @@ async def test_signal_object_shape(
 ) -> None:
     await client.patch(f"/sim/vehicles/{TESLA_ID}", json={"data_age_seconds": 30})
     response = await client.get(
-        f"/v3/vehicles/{TESLA_ID}/signals/tractionbattery-stateofcharge", headers=headers
+        f"/v3/vehicles/{TESLA_ID}/signals/tractionbattery-stateofcharge",
+        headers=headers,
     )
 
     assert response.status == 200
@@ -87,13 +88,19 @@ async def test_signals_are_paged_with_jsonapi_links(
     total = len(everything)
     base = f"/vehicles/{TESLA_ID}/signals"
 
-    first = await (await client.get(f"/v3{base}", params={"pageSize": 10}, headers=headers)).json()
+    first = await (
+        await client.get(f"/v3{base}", params={"pageSize": 10}, headers=headers)
+    ).json()
     second = await (
-        await client.get(f"/v3{base}", params={"page": 2, "pageSize": 10}, headers=headers)
+        await client.get(
+            f"/v3{base}", params={"page": 2, "pageSize": 10}, headers=headers
+        )
     ).json()
     last_page = -(-total // 10)
     last = await (
-        await client.get(f"/v3{base}", params={"page": last_page, "pageSize": 10}, headers=headers)
+        await client.get(
+            f"/v3{base}", params={"page": last_page, "pageSize": 10}, headers=headers
+        )
     ).json()
 
     assert total > 20
@@ -107,12 +114,18 @@ async def test_signals_are_paged_with_jsonapi_links(
     }
     assert second["links"]["previous"] == f"{base}?page=1&pageSize=10"
     assert last["links"]["next"] is None
-    assert [s["id"] for s in first["data"] + second["data"]] == [s["id"] for s in everything][:20]
+    assert [s["id"] for s in first["data"] + second["data"]] == [
+        s["id"] for s in everything
+    ][:20]
     assert first["included"]["vehicle"]["id"] == TESLA_ID
 
 
-async def test_default_page_size_is_ten(client: Client, headers: dict[str, str]) -> None:
-    body = await (await client.get(f"/v3/vehicles/{TESLA_ID}/signals", headers=headers)).json()
+async def test_default_page_size_is_ten(
+    client: Client, headers: dict[str, str]
+) -> None:
+    body = await (
+        await client.get(f"/v3/vehicles/{TESLA_ID}/signals", headers=headers)
+    ).json()
 
     assert body["meta"]["pageSize"] == 10
     assert len(body["data"]) == 10
@@ -124,7 +137,9 @@ async def test_default_page_size_is_ten(client: Client, headers: dict[str, str])
 async def test_bad_paging_is_400_in_v3_shape(
     client: Client, headers: dict[str, str], params: dict[str, Any]
 ) -> None:
-    response = await client.get(f"/v3/vehicles/{TESLA_ID}/signals", params=params, headers=headers)
+    response = await client.get(
+        f"/v3/vehicles/{TESLA_ID}/signals", params=params, headers=headers
+    )
 
     body = await response.json()
     assert response.status == 400
@@ -133,7 +148,9 @@ async def test_bad_paging_is_400_in_v3_shape(
     assert body["errors"][0]["type"] == "VALIDATION"
 
 
-async def test_signals_follow_the_car_type(client: Client, headers: dict[str, str]) -> None:
+async def test_signals_follow_the_car_type(
+    client: Client, headers: dict[str, str]
+) -> None:
     tesla = _by_code(await _all_signals(client, TESLA_ID, headers))
     toyota = _by_code(await _all_signals(client, TOYOTA_ID, headers))
     volvo = _by_code(await _all_signals(client, VOLVO_ID, headers))
@@ -148,7 +165,10 @@ async def test_signals_follow_the_car_type(client: Client, headers: dict[str, st
         "unit": "percent",
         "value": 62.0,
     }
-    assert {"tractionbattery-stateofcharge", "internalcombustionengine-fuellevel"} <= set(volvo)
+    assert {
+        "tractionbattery-stateofcharge",
+        "internalcombustionengine-fuellevel",
+    } <= set(volvo)
 
 
 async def test_catalogue_signal_bodies(client: Client, headers: dict[str, str]) -> None:
@@ -162,16 +182,26 @@ async def test_catalogue_signal_bodies(client: Client, headers: dict[str, str]) 
     doors = body(toyota, "closure-doors")
     assert doors["rowCount"] == 2
     assert doors["columnCount"] == 2
-    assert {"row": 0, "column": 0, "isOpen": False, "isLocked": False} in doors["values"]
-    assert {"row": 0, "column": 0, "isOpen": True} in body(toyota, "closure-windows")["values"]
+    assert {"row": 0, "column": 0, "isOpen": False, "isLocked": False} in doors[
+        "values"
+    ]
+    assert {"row": 0, "column": 0, "isOpen": True} in body(toyota, "closure-windows")[
+        "values"
+    ]
     assert body(toyota, "closure-sunroof") == {"isOpen": False}
     assert body(toyota, "closure-reartrunk") == {"isOpen": False, "isLocked": False}
     assert body(toyota, "internalcombustionengine-amountremaining") == {
         "unit": "liters",
         "value": 31.0,
     }
-    assert body(toyota, "internalcombustionengine-range") == {"unit": "kilometers", "value": 465.0}
-    assert body(toyota, "internalcombustionengine-oillife") == {"unit": "percent", "value": 41.0}
+    assert body(toyota, "internalcombustionengine-range") == {
+        "unit": "kilometers",
+        "value": 465.0,
+    }
+    assert body(toyota, "internalcombustionengine-oillife") == {
+        "unit": "percent",
+        "value": 41.0,
+    }
     tires = body(toyota, "wheel-tires")
     assert tires["unit"] == "kilopascals"
     assert {"row": 1, "column": 1, "value": 195.0} in tires["values"]
@@ -179,8 +209,14 @@ async def test_catalogue_signal_bodies(client: Client, headers: dict[str, str]) 
     assert body(toyota, "connectivitystatus-isonline") == {"value": True}
     assert body(toyota, "connectivitystatus-isasleep") == {"value": False}
     assert body(toyota, "lowvoltagebattery-status") == {"value": "WARN"}
-    assert body(tesla, "odometer-traveleddistance") == {"unit": "kilometers", "value": 18452.3}
-    assert body(tesla, "tractionbattery-range") == {"unit": "kilometers", "value": 347.2}
+    assert body(tesla, "odometer-traveleddistance") == {
+        "unit": "kilometers",
+        "value": 18452.3,
+    }
+    assert body(tesla, "tractionbattery-range") == {
+        "unit": "kilometers",
+        "value": 347.2,
+    }
     assert body(tesla, "charge-ischargingcableconnected") == {"value": True}
     assert body(tesla, "charge-activelimit") == {"unit": "percent", "value": 80.0}
     assert body(tesla, "charge-chargetimers") == {"values": []}
@@ -223,7 +259,9 @@ async def test_signals_without_permission_are_left_out(client: Client) -> None:
         "odometer-traveleddistance",
         "vehicleuseraccount-permissions",
     }
-    permissions = _by_code(signals)["vehicleuseraccount-permissions"]["attributes"]["body"]
+    permissions = _by_code(signals)["vehicleuseraccount-permissions"]["attributes"][
+        "body"
+    ]
     assert permissions == {"values": ["read_odometer"]}
 
 
@@ -238,15 +276,21 @@ async def test_one_signal_without_permission_is_403_permission(client: Client) -
     body = await response.json()
     assert response.status == 403
     assert set(body["errors"][0]) == V3_ERROR_KEYS
-    assert (body["errors"][0]["status"], body["errors"][0]["type"]) == ("403", "PERMISSION")
-    assert body["errors"][0]["links"]["about"].startswith("https://smartcar.com/docs/errors/")
+    assert (body["errors"][0]["status"], body["errors"][0]["type"]) == (
+        "403",
+        "PERMISSION",
+    )
+    assert body["errors"][0]["links"]["about"].startswith(
+        "https://smartcar.com/docs/errors/"
+    )
 
 
 async def test_one_signal_the_car_cannot_produce_is_501(
     client: Client, headers: dict[str, str]
 ) -> None:
     response = await client.get(
-        f"/v3/vehicles/{TOYOTA_ID}/signals/tractionbattery-stateofcharge", headers=headers
+        f"/v3/vehicles/{TOYOTA_ID}/signals/tractionbattery-stateofcharge",
+        headers=headers,
     )
 
     error = (await response.json())["errors"][0]
@@ -257,7 +301,9 @@ async def test_one_signal_the_car_cannot_produce_is_501(
 async def test_unknown_signal_and_unknown_path_are_404(
     client: Client, headers: dict[str, str]
 ) -> None:
-    signal = await client.get(f"/v3/vehicles/{TESLA_ID}/signals/warp-drive", headers=headers)
+    signal = await client.get(
+        f"/v3/vehicles/{TESLA_ID}/signals/warp-drive", headers=headers
+    )
     path = await client.get(f"/v3/vehicles/{TESLA_ID}/commands", headers=headers)
 
     assert signal.status == 404
@@ -275,7 +321,9 @@ async def test_v3_authentication_error_shape(client: Client) -> None:
     assert (error["status"], error["type"]) == ("401", "AUTHENTICATION")
 
 
-async def test_sleeping_car_fails_the_v3_request(client: Client, headers: dict[str, str]) -> None:
+async def test_sleeping_car_fails_the_v3_request(
+    client: Client, headers: dict[str, str]
+) -> None:
     await client.patch(f"/sim/vehicles/{TESLA_ID}", json={"is_asleep": True})
 
     response = await client.get(f"/v3/vehicles/{TESLA_ID}/signals", headers=headers)
@@ -285,8 +333,12 @@ async def test_sleeping_car_fails_the_v3_request(client: Client, headers: dict[s
     assert (error["type"], error["code"]) == ("VEHICLE_STATE", "ASLEEP")
 
 
-async def test_unsupported_signal_is_left_out(client: Client, headers: dict[str, str]) -> None:
-    await client.patch(f"/sim/vehicles/{TESLA_ID}", json={"unsupported": ["wheel-tires"]})
+async def test_unsupported_signal_is_left_out(
+    client: Client, headers: dict[str, str]
+) -> None:
+    await client.patch(
+        f"/sim/vehicles/{TESLA_ID}", json={"unsupported": ["wheel-tires"]}
+    )
 
     signals = _by_code(await _all_signals(client, TESLA_ID, headers))
 

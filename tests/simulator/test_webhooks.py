@@ -1,7 +1,5 @@
 """Webhook subscriptions and signed deliveries (section 6)."""
 
-from __future__ import annotations
-
 import hashlib
 import hmac
 import json
@@ -34,11 +32,13 @@ class Receiver:
         raw = await request.read()
         self.deliveries.append((raw, dict(request.headers)))
         payload = json.loads(raw)
-        challenge = payload.get("data", {}).get("challenge") or payload.get("payload", {}).get(
-            "challenge"
-        )
+        challenge = payload.get("data", {}).get("challenge") or payload.get(
+            "payload", {}
+        ).get("challenge")
         if challenge and self.answer_challenge:
-            return web.json_response({"challenge": _hmac(MANAGEMENT_TOKEN, challenge.encode())})
+            return web.json_response(
+                {"challenge": _hmac(MANAGEMENT_TOKEN, challenge.encode())}
+            )
         if challenge:
             return web.json_response({"challenge": "wrong"})
         return web.json_response({})
@@ -76,7 +76,9 @@ async def test_verify_delivery_is_signed_and_checks_the_challenge(
     assert outcome["verified"] is True
 
 
-async def test_wrong_challenge_answer_is_not_verified(client: Client, aiohttp_client: Any) -> None:
+async def test_wrong_challenge_answer_is_not_verified(
+    client: Client, aiohttp_client: Any
+) -> None:
     _, url = await _receiver(aiohttp_client, answer_challenge=False)
 
     outcome = await _deliver(client, url=url, event_type="VERIFY")
@@ -108,7 +110,10 @@ async def test_vehicle_state_delivery_carries_the_cars_signals(
         "vin": "5YJ3E1EA7PF412345",
     }
     signals = {signal["code"]: signal for signal in data["signals"]}
-    assert signals["tractionbattery-stateofcharge"]["body"] == {"unit": "percent", "value": 62.0}
+    assert signals["tractionbattery-stateofcharge"]["body"] == {
+        "unit": "percent",
+        "value": 62.0,
+    }
     assert set(signals["tractionbattery-stateofcharge"]) == {
         "code",
         "name",
@@ -121,7 +126,9 @@ async def test_vehicle_state_delivery_carries_the_cars_signals(
     assert data["triggers"]
 
 
-async def test_vehicle_state_delivery_can_pick_signals(client: Client, aiohttp_client: Any) -> None:
+async def test_vehicle_state_delivery_can_pick_signals(
+    client: Client, aiohttp_client: Any
+) -> None:
     receiver, url = await _receiver(aiohttp_client)
 
     await _deliver(
@@ -137,7 +144,9 @@ async def test_vehicle_state_delivery_can_pick_signals(client: Client, aiohttp_c
     assert payload["meta"]["mode"] == "live"
 
 
-async def test_v2_verify_and_scheduled_envelopes(client: Client, aiohttp_client: Any) -> None:
+async def test_v2_verify_and_scheduled_envelopes(
+    client: Client, aiohttp_client: Any
+) -> None:
     receiver, url = await _receiver(aiohttp_client)
     await connect(client, scope="read_odometer read_vehicle_info")
 
@@ -171,11 +180,17 @@ async def test_v2_verify_and_scheduled_envelopes(client: Client, aiohttp_client:
     assert vehicle["data"][1]["body"]["type"] == "PERMISSION"
 
 
-async def test_v2_scheduled_reports_incapable_paths(client: Client, aiohttp_client: Any) -> None:
+async def test_v2_scheduled_reports_incapable_paths(
+    client: Client, aiohttp_client: Any
+) -> None:
     receiver, url = await _receiver(aiohttp_client)
 
     await _deliver(
-        client, url=url, version="2.0", vehicle_id=TOYOTA_ID, paths=["/battery", "/odometer"]
+        client,
+        url=url,
+        version="2.0",
+        vehicle_id=TOYOTA_ID,
+        paths=["/battery", "/odometer"],
     )
 
     data = json.loads(receiver.deliveries[0][0])["payload"]["vehicles"][0]["data"]
@@ -201,7 +216,12 @@ async def test_unreachable_target_is_reported(client: Client) -> None:
         {"url": "http://127.0.0.1:9/", "event_type": "VERIFY", "webhook_id": 5},
         {"url": "http://127.0.0.1:9/", "vehicle_id": "nope"},
         {"url": "http://127.0.0.1:9/", "vehicle_id": TESLA_ID, "signals": ["warp"]},
-        {"url": "http://127.0.0.1:9/", "vehicle_id": TESLA_ID, "version": "2.0", "paths": "/"},
+        {
+            "url": "http://127.0.0.1:9/",
+            "vehicle_id": TESLA_ID,
+            "version": "2.0",
+            "paths": "/",
+        },
     ],
 )
 async def test_invalid_delivery_requests(client: Client, request_body: Any) -> None:
@@ -221,7 +241,10 @@ async def test_subscribe_with_user_token_unsubscribe_with_management_token(
     unsubscribed = await client.delete(path, headers=bearer(MANAGEMENT_TOKEN))
     after = await (await client.get("/sim/webhooks")).json()
 
-    assert await subscribed.json() == {"webhookId": "sim-webhook", "vehicleId": TESLA_ID}
+    assert await subscribed.json() == {
+        "webhookId": "sim-webhook",
+        "vehicleId": TESLA_ID,
+    }
     assert listed["webhooks"][0]["vehicle_ids"] == [TESLA_ID]
     assert with_user_token.status == 401
     assert (await with_user_token.json())["type"] == "AUTHENTICATION"
@@ -239,7 +262,9 @@ async def test_subscribe_needs_a_user_token(client: Client) -> None:
 
 async def test_register_webhook_names_it(client: Client, aiohttp_client: Any) -> None:
     receiver, url = await _receiver(aiohttp_client)
-    registered = await client.post("/sim/webhooks", json={"webhook_id": "wh-1", "name": "Mine"})
+    registered = await client.post(
+        "/sim/webhooks", json={"webhook_id": "wh-1", "name": "Mine"}
+    )
     assert (await client.post("/sim/webhooks", json={})).status == 400
 
     await _deliver(client, url=url, event_type="VERIFY", webhook_id="wh-1")

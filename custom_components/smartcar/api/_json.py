@@ -6,8 +6,6 @@ parser into `WebhookPayloadError`. Missing keys and JSON `null` both read as `No
 is required.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 import json
@@ -138,7 +136,9 @@ def opt_datetime(obj: JsonObject, key: str) -> datetime | None:
         return None
     parsed = parse_timestamp(value)
     if parsed is None:
-        raise ShapeError(f"{key}: expected an ISO 8601 time or epoch number, got {value!r}")
+        raise ShapeError(
+            f"{key}: expected an ISO 8601 time or epoch number, got {value!r}"
+        )
     return parsed
 
 

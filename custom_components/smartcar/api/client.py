@@ -4,8 +4,6 @@ Knows nothing of Home Assistant: it gets an `aiohttp.ClientSession` and an async
 a valid access token, and always asks for metric units.
 """
 
-from __future__ import annotations
-
 import base64
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -98,7 +96,11 @@ MAX_PAGES: Final = 100
 # The date filter of /service/history; the SDKs disagree on these names (SMARTCAR_API.md §2).
 SERVICE_HISTORY_PARAMS: Final = ("startDate", "endDate")
 # Query parameters of the Management API's connection list.
-MANAGEMENT_PARAMS: Final = {"vehicle_id": "vehicle_id", "user_id": "user_id", "cursor": "cursor"}
+MANAGEMENT_PARAMS: Final = {
+    "vehicle_id": "vehicle_id",
+    "user_id": "user_id",
+    "cursor": "cursor",
+}
 # Limits Smartcar documents for POST /charge/limit (fractions).
 CHARGE_LIMIT_RANGE: Final = (0.5, 1.0)
 
@@ -120,7 +122,9 @@ class Origins:
     management: str = "https://management.smartcar.com"
 
     @classmethod
-    def from_environment(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Origins:
+    def from_environment(
+        cls, environ: os._Environ[str] | dict[str, str] | None = None
+    ) -> Origins:
         """Read the origins from the environment (the SDKs' variable names).
 
         SMARTCAR_API_ORIGIN, SMARTCAR_API_V3_ORIGIN, SMARTCAR_AUTH_ORIGIN, SMARTCAR_CONNECT_ORIGIN
@@ -263,7 +267,9 @@ def _shape_checked(answer: _Answer, where: str) -> Iterator[None]:
         ) from err
 
 
-def _parse[T](answer: _Answer, where: str, parse: Callable[[j.JsonObject, ResponseMeta], T]) -> T:
+def _parse[T](
+    answer: _Answer, where: str, parse: Callable[[j.JsonObject, ResponseMeta], T]
+) -> T:
     """Run a parser on an answer's JSON object; a wrong shape becomes `SmartcarResponseError`."""
     with _shape_checked(answer, where):
         return parse(j.as_object(answer.body, where), answer.meta)
@@ -298,7 +304,9 @@ def _in_range(name: str, value: object, low: float, high: float) -> float:
     return float(value)
 
 
-def _next_offset(offset: int, page_size: int, paging: j.JsonObject | None) -> int | None:
+def _next_offset(
+    offset: int, page_size: int, paging: j.JsonObject | None
+) -> int | None:
     """Offset of the next /vehicles or /permissions page, None when this was the last.
 
     A short page is the last. `paging.count` is documented as the total; if a server sends the page
@@ -376,10 +384,14 @@ class SmartcarClient:
         self, vehicle_id: str, path: str, body: Mapping[str, object]
     ) -> CommandResult:
         segments = [segment for segment in path.split("/") if segment]
-        answer = await self._v2("POST", self._vehicle_url(vehicle_id, *segments), json_body=body)
+        answer = await self._v2(
+            "POST", self._vehicle_url(vehicle_id, *segments), json_body=body
+        )
         return _parse(answer, path, parse_command)
 
-    async def _paged_ids(self, url: URL, key: str) -> tuple[tuple[str, ...], ResponseMeta]:
+    async def _paged_ids(
+        self, url: URL, key: str
+    ) -> tuple[tuple[str, ...], ResponseMeta]:
         """Every string of `key` over limit/offset pages, and the first page's metadata."""
         answer, collected, offset = await self._id_page(url, key, 0)
         for _ in range(MAX_PAGES):
@@ -450,7 +462,9 @@ class SmartcarClient:
 
     async def get_nominal_capacity(self, vehicle_id: str) -> NominalCapacity:
         """GET /vehicles/{id}/battery/nominal_capacity."""
-        return await self._read(vehicle_id, "/battery/nominal_capacity", parse_nominal_capacity)
+        return await self._read(
+            vehicle_id, "/battery/nominal_capacity", parse_nominal_capacity
+        )
 
     async def get_charge(self, vehicle_id: str) -> Charge:
         """GET /vehicles/{id}/charge."""
@@ -472,24 +486,38 @@ class SmartcarClient:
         """GET /vehicles/{id}/security: lock, doors, windows, sunroof, storage, charging port."""
         return await self._read(vehicle_id, "/security", parse_security)
 
-    async def get_diagnostic_trouble_codes(self, vehicle_id: str) -> DiagnosticTroubleCodes:
+    async def get_diagnostic_trouble_codes(
+        self, vehicle_id: str
+    ) -> DiagnosticTroubleCodes:
         """GET /vehicles/{id}/diagnostics/dtcs."""
         return await self._read(vehicle_id, "/diagnostics/dtcs", parse_trouble_codes)
 
     async def get_system_status(self, vehicle_id: str) -> SystemStatuses:
         """GET /vehicles/{id}/diagnostics/system_status."""
-        return await self._read(vehicle_id, "/diagnostics/system_status", parse_system_statuses)
+        return await self._read(
+            vehicle_id, "/diagnostics/system_status", parse_system_statuses
+        )
 
     async def get_service_history(
-        self, vehicle_id: str, *, start_date: date | None = None, end_date: date | None = None
+        self,
+        vehicle_id: str,
+        *,
+        start_date: date | None = None,
+        end_date: date | None = None,
     ) -> ServiceHistory:
         """GET /vehicles/{id}/service/history, optionally between two dates (inclusive)."""
-        if start_date is not None and end_date is not None and _day(start_date) > _day(end_date):
+        if (
+            start_date is not None
+            and end_date is not None
+            and _day(start_date) > _day(end_date)
+        ):
             raise SmartcarInvalidInputError("start_date must not be after end_date")
         url = self._vehicle_url(vehicle_id, "service", "history")
         query = {
             name: _day(value).isoformat()
-            for name, value in zip(SERVICE_HISTORY_PARAMS, (start_date, end_date), strict=True)
+            for name, value in zip(
+                SERVICE_HISTORY_PARAMS, (start_date, end_date), strict=True
+            )
             if value is not None
         }
         answer = await self._v2("GET", url.update_query(query) if query else url)
@@ -507,7 +535,9 @@ class SmartcarClient:
         if not wanted:
             raise SmartcarInvalidInputError("a batch needs at least one path")
         if unknown := [path for path in wanted if path not in PATH_READERS]:
-            raise SmartcarInvalidInputError(f"cannot batch unknown paths: {', '.join(unknown)}")
+            raise SmartcarInvalidInputError(
+                f"cannot batch unknown paths: {', '.join(unknown)}"
+            )
         answer = await self._v2(
             "POST",
             self._vehicle_url(vehicle_id, "batch"),
@@ -547,7 +577,9 @@ class SmartcarClient:
         Asks for the largest page Smartcar allows: every page is a request the car's monthly
         quota may be billed for, and a car's signals fit in one page of 100.
         """
-        url = self._v3_vehicle_url(vehicle_id, "signals").with_query(pageSize=SIGNALS_PAGE_SIZE)
+        url = self._v3_vehicle_url(vehicle_id, "signals").with_query(
+            pageSize=SIGNALS_PAGE_SIZE
+        )
         first, items, next_url = await self._signals_page(url)
         seen = {url}
         while next_url is not None and next_url not in seen and len(seen) < MAX_PAGES:
@@ -556,7 +588,9 @@ class SmartcarClient:
             items += more
         return replace(self._signals_result(items, first), billed_requests=len(seen))
 
-    async def _signals_page(self, url: URL) -> tuple[_Answer, tuple[object, ...], URL | None]:
+    async def _signals_page(
+        self, url: URL
+    ) -> tuple[_Answer, tuple[object, ...], URL | None]:
         """One page of signals and the URL of the next page (None after the last)."""
         answer = await self._v3(url)
         with _shape_checked(answer, "signals"):
@@ -567,7 +601,9 @@ class SmartcarClient:
 
     async def get_signal(self, vehicle_id: str, code: str) -> StateResult:
         """GET v3 /vehicles/{id}/signals/{code}: one signal (an error signal lands in `errors`)."""
-        answer = await self._v3(self._v3_vehicle_url(vehicle_id, "signals", _segment("code", code)))
+        answer = await self._v3(
+            self._v3_vehicle_url(vehicle_id, "signals", _segment("code", code))
+        )
         with _shape_checked(answer, "signal"):
             body = j.as_object(answer.body, "signal")
         return self._signals_result([j.opt_object(body, "data") or body], answer)
@@ -576,7 +612,9 @@ class SmartcarClient:
         with _shape_checked(answer, "signals"):
             result = parse_signals(items, answer.meta)
         if result.meta.data_age is None and result.state.data_age is not None:
-            result = replace(result, meta=replace(result.meta, data_age=result.state.data_age))
+            result = replace(
+                result, meta=replace(result.meta, data_age=result.state.data_age)
+            )
         return result
 
     def _next_signals_page(self, current: URL, body: j.JsonObject) -> URL | None:
@@ -648,9 +686,13 @@ class SmartcarClient:
         answer = await self._v2("DELETE", self._vehicle_url(vehicle_id, "application"))
         return _parse(answer, "application", parse_command)
 
-    async def subscribe_webhook(self, vehicle_id: str, webhook_id: str) -> WebhookSubscription:
+    async def subscribe_webhook(
+        self, vehicle_id: str, webhook_id: str
+    ) -> WebhookSubscription:
         """POST /vehicles/{id}/webhooks/{webhookId}."""
-        url = self._vehicle_url(vehicle_id, "webhooks", _segment("webhook_id", webhook_id))
+        url = self._vehicle_url(
+            vehicle_id, "webhooks", _segment("webhook_id", webhook_id)
+        )
         answer = await self._v2("POST", url)
         return _parse(answer, "webhooks", parse_webhook_subscription)
 
@@ -706,7 +748,10 @@ class SmartcarAuth:
         answer = await self._transport.send(
             "POST",
             URL(self.origins.token_url),
-            headers={"Authorization": self._authorization, "Accept": "application/json"},
+            headers={
+                "Authorization": self._authorization,
+                "Accept": "application/json",
+            },
             form=dict(form),
         )
         return _parse(answer, "token", lambda body, _meta: parse_token(body))
@@ -758,7 +803,10 @@ class SmartcarManagement:
             "webhooks",
             _segment("webhook_id", webhook_id),
         )
-        headers = {"Authorization": self._bearer_authorization, "Accept": "application/json"}
+        headers = {
+            "Authorization": self._bearer_authorization,
+            "Accept": "application/json",
+        }
         await self._transport.send("DELETE", url, headers=headers, allow_empty=True)
 
     async def list_connections(
@@ -770,7 +818,11 @@ class SmartcarManagement:
         cursor: str | None = None
         seen: set[str] = set()
         for _ in range(MAX_PAGES):
-            page_url = url.update_query({MANAGEMENT_PARAMS["cursor"]: cursor}) if cursor else url
+            page_url = (
+                url.update_query({MANAGEMENT_PARAMS["cursor"]: cursor})
+                if cursor
+                else url
+            )
             answer = await self._send("GET", page_url)
             with _shape_checked(answer, "connections"):
                 body = j.as_object(answer.body, "connections")
@@ -792,4 +844,6 @@ class SmartcarManagement:
         answer = await self._send("DELETE", self._connections_url(vehicle_id, user_id))
         with _shape_checked(answer, "connections"):
             body = j.as_object(answer.body, "connections")
-            return tuple(parse_connection(item) for item in j.opt_list(body, "connections") or ())
+            return tuple(
+                parse_connection(item) for item in j.opt_list(body, "connections") or ()
+            )

@@ -9,8 +9,6 @@ permission, resource not found, state, rate limit, billing/monthly limit, server
 gateway timeout).
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -244,7 +242,9 @@ def error_from_response(
                 retry_after=retry_after,
             )
         # v2, or any other JSON object: whatever it says is better than the raw text.
-        return error_from_body(body, status=status, request_id=request_id, retry_after=retry_after)
+        return error_from_body(
+            body, status=status, request_id=request_id, retry_after=retry_after
+        )
     description = _describe_text(text) or f"HTTP {status}"
     return error_class(None, status)(
         description, status=status, request_id=request_id, retry_after=retry_after
@@ -308,7 +308,9 @@ def parse_resolution(value: object) -> Resolution | None:
     return None
 
 
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+def parse_retry_after(
+    value: str | None, *, now: datetime | None = None
+) -> float | None:
     """`Retry-After` in seconds (sent as seconds or an HTTP date); None if absent or unreadable."""
     if value is None or not (value := value.strip()):
         return None

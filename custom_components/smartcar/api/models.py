@@ -5,8 +5,6 @@ kPa, energy in kWh. Smartcar's fractions (0-1) are turned into percentages (0-10
 that every `*_percent` field means the same thing whichever API generation produced it.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -386,7 +384,9 @@ class VehicleState:
 
     def known_fields(self) -> frozenset[str]:
         """Names of the fields that have a value."""
-        return frozenset(item.name for item in fields(self) if getattr(self, item.name) is not None)
+        return frozenset(
+            item.name for item in fields(self) if getattr(self, item.name) is not None
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

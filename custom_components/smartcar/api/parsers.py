@@ -5,14 +5,17 @@ way whichever route brought it. Smartcar's fractions (0-1) become percentages (0
 Every parser raises `ShapeError` when the body does not have the documented shape.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from . import _json as j
-from .errors import SmartcarError, SmartcarResponseError, error_from_body, parse_retry_after
+from .errors import (
+    SmartcarError,
+    SmartcarResponseError,
+    error_from_body,
+    parse_retry_after,
+)
 from .models import (
     EMPTY_META,
     Battery,
@@ -109,10 +112,14 @@ def parse_command(body: JsonObject, meta: ResponseMeta) -> CommandResult:
     )
 
 
-def parse_webhook_subscription(body: JsonObject, meta: ResponseMeta) -> WebhookSubscription:
+def parse_webhook_subscription(
+    body: JsonObject, meta: ResponseMeta
+) -> WebhookSubscription:
     """POST /vehicles/{id}/webhooks/{webhookId}."""
     return WebhookSubscription(
-        webhook_id=j.req_str(body, "webhookId"), vehicle_id=j.req_str(body, "vehicleId"), meta=meta
+        webhook_id=j.req_str(body, "webhookId"),
+        vehicle_id=j.req_str(body, "vehicleId"),
+        meta=meta,
     )
 
 
@@ -151,7 +158,9 @@ def parse_vin(body: JsonObject, meta: ResponseMeta) -> Vin:
 def parse_location(body: JsonObject, meta: ResponseMeta) -> Location:
     """GET /location."""
     return Location(
-        latitude=j.req_float(body, "latitude"), longitude=j.req_float(body, "longitude"), meta=meta
+        latitude=j.req_float(body, "latitude"),
+        longitude=j.req_float(body, "longitude"),
+        meta=meta,
     )
 
 
@@ -218,14 +227,16 @@ def parse_charge(body: JsonObject, meta: ResponseMeta) -> Charge:
 def parse_charge_limit(body: JsonObject, meta: ResponseMeta) -> ChargeLimit:
     """GET /charge/limit (`limit` is a fraction)."""
     return ChargeLimit(
-        limit_percent=round(j.req_float(body, "limit") * 100, _PERCENT_DIGITS), meta=meta
+        limit_percent=round(j.req_float(body, "limit") * 100, _PERCENT_DIGITS),
+        meta=meta,
     )
 
 
 def parse_engine_oil(body: JsonObject, meta: ResponseMeta) -> EngineOil:
     """GET /engine/oil (`lifeRemaining` is a fraction)."""
     return EngineOil(
-        life_remaining_percent=fraction_to_percent(j.opt_float(body, "lifeRemaining")), meta=meta
+        life_remaining_percent=fraction_to_percent(j.opt_float(body, "lifeRemaining")),
+        meta=meta,
     )
 
 
@@ -312,8 +323,12 @@ def parse_service_history(body: object, meta: ResponseMeta) -> ServiceHistory:
                 service_id=j.opt_id(obj, "serviceId"),
                 service_date=j.opt_datetime(obj, "serviceDate"),
                 odometer_distance_km=j.opt_float(obj, "odometerDistance"),
-                service_tasks=_text_items(j.opt_list(obj, "serviceTasks"), "serviceTasks"),
-                service_details=_text_items(j.opt_list(obj, "serviceDetails"), "serviceDetails"),
+                service_tasks=_text_items(
+                    j.opt_list(obj, "serviceTasks"), "serviceTasks"
+                ),
+                service_details=_text_items(
+                    j.opt_list(obj, "serviceDetails"), "serviceDetails"
+                ),
                 service_cost=(
                     ServiceCost(
                         total_cost=j.opt_float(cost, "totalCost"),
@@ -355,7 +370,9 @@ def _charge_state(charge: Charge) -> VehicleState:
     # CHARGING is the only state in which the car is charging; the switch needs a boolean.
     is_charging = None if charge.state is None else charge.state is ChargeState.CHARGING
     return VehicleState(
-        is_plugged_in=charge.is_plugged_in, charge_state=charge.state, is_charging=is_charging
+        is_plugged_in=charge.is_plugged_in,
+        charge_state=charge.state,
+        is_charging=is_charging,
     )
 
 
@@ -375,7 +392,9 @@ def _security_state(security: Security) -> VehicleState:
 PATH_READERS: Mapping[str, PathReader] = {
     "/battery": _reader(
         parse_battery,
-        lambda r: VehicleState(battery_percent=r.percent_remaining, battery_range_km=r.range_km),
+        lambda r: VehicleState(
+            battery_percent=r.percent_remaining, battery_range_km=r.range_km
+        ),
         "battery_percent",
         "battery_range_km",
     ),
@@ -389,7 +408,9 @@ PATH_READERS: Mapping[str, PathReader] = {
         lambda r: VehicleState(battery_capacity_kwh=r.nominal_kwh),
         "battery_capacity_kwh",
     ),
-    "/charge": _reader(parse_charge, _charge_state, "is_plugged_in", "charge_state", "is_charging"),
+    "/charge": _reader(
+        parse_charge, _charge_state, "is_plugged_in", "charge_state", "is_charging"
+    ),
     "/charge/limit": _reader(
         parse_charge_limit,
         lambda r: VehicleState(charge_limit_percent=r.limit_percent),
@@ -516,13 +537,20 @@ def _string_headers(headers: JsonObject | None) -> dict[str, str]:
     """Per-path headers with lower-case names; non-string values are dropped."""
     if not headers:
         return {}
-    return {key.lower(): value for key, value in headers.items() if isinstance(value, str)}
+    return {
+        key.lower(): value for key, value in headers.items() if isinstance(value, str)
+    }
 
 
-def _text_items(items: Sequence[object] | None, where: str) -> tuple[dict[str, str | None], ...]:
+def _text_items(
+    items: Sequence[object] | None, where: str
+) -> tuple[dict[str, str | None], ...]:
     """Objects whose values are kept as text (service tasks and details vary by carmaker)."""
     return tuple(
-        {key: j.scalar_text(value) for key, value in j.as_object(item, f"{where}[]").items()}
+        {
+            key: j.scalar_text(value)
+            for key, value in j.as_object(item, f"{where}[]").items()
+        }
         for item in items or ()
     )
 

@@ -8,8 +8,6 @@ Unknown codes are ignored; a signal whose `status.value` is `ERROR` becomes an e
 code.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -50,7 +48,13 @@ _PRESSURE_KPA = {
     "psi": 6.894757293168361,
     "bar": 100.0,
 }
-_VOLUME_L = {_NO_UNIT: 1.0, "liters": 1.0, "litres": 1.0, "l": 1.0, "gallons": 3.785411784}
+_VOLUME_L = {
+    _NO_UNIT: 1.0,
+    "liters": 1.0,
+    "litres": 1.0,
+    "l": 1.0,
+    "gallons": 3.785411784,
+}
 # Smartcar's signal reference writes "kWhr" for the nominal capacity.
 _ENERGY_KWH = {
     _NO_UNIT: 1.0,
@@ -62,7 +66,14 @@ _ENERGY_KWH = {
 }
 _POWER_KW = {_NO_UNIT: 1.0, "kilowatts": 1.0, "kw": 1.0, "watts": 0.001, "w": 0.001}
 _VOLTAGE_V = {_NO_UNIT: 1.0, "volts": 1.0, "v": 1.0}
-_CURRENT_A = {_NO_UNIT: 1.0, "amps": 1.0, "amperes": 1.0, "ampere": 1.0, "amp": 1.0, "a": 1.0}
+_CURRENT_A = {
+    _NO_UNIT: 1.0,
+    "amps": 1.0,
+    "amperes": 1.0,
+    "ampere": 1.0,
+    "amp": 1.0,
+    "a": 1.0,
+}
 _DURATION_MIN = {
     _NO_UNIT: 1.0,
     "minutes": 1.0,
@@ -111,7 +122,9 @@ def _position(row: int | None, column: int | None, rows: int | None, index: int)
         return f"item{index + 1}"
     last_row = max((rows or 2) - 1, 1)
     row_word = "front" if row == 0 else "back" if row == last_row else f"row{row + 1}"
-    column_word = "Left" if column == 0 else "Right" if column == 1 else f"Column{column + 1}"
+    column_word = (
+        "Left" if column == 0 else "Right" if column == 1 else f"Column{column + 1}"
+    )
     return row_word + column_word
 
 
@@ -169,11 +182,17 @@ def _tires(body: JsonObject) -> VehicleState:
         obj = j.as_object(item, "values[]")
         cell = dict(obj)
         cell.setdefault("unit", unit)
-        position = _position(j.opt_int(obj, "row"), j.opt_int(obj, "column"), rows, index)
-        pressures[position] = _measure(cell, _PRESSURE_KPA, "tirePressure", "pressure", "value")
+        position = _position(
+            j.opt_int(obj, "row"), j.opt_int(obj, "column"), rows, index
+        )
+        pressures[position] = _measure(
+            cell, _PRESSURE_KPA, "tirePressure", "pressure", "value"
+        )
     for position in ("frontLeft", "frontRight", "backLeft", "backRight"):
         if position in body:
-            pressures[position] = _measure({"unit": unit, "value": body[position]}, _PRESSURE_KPA)
+            pressures[position] = _measure(
+                {"unit": unit, "value": body[position]}, _PRESSURE_KPA
+            )
     return VehicleState(
         tire_front_left_kpa=pressures.get("frontLeft"),
         tire_front_right_kpa=pressures.get("frontRight"),
@@ -187,7 +206,9 @@ def _nominal_capacity(body: JsonObject) -> VehicleState:
     capacity = body.get("capacity")
     if isinstance(capacity, Mapping):
         return VehicleState(battery_capacity_kwh=j.opt_float(capacity, "nominal"))
-    return VehicleState(battery_capacity_kwh=_measure(body, _ENERGY_KWH, "value", "capacity"))
+    return VehicleState(
+        battery_capacity_kwh=_measure(body, _ENERGY_KWH, "value", "capacity")
+    )
 
 
 def _charge_limits(body: JsonObject) -> VehicleState:
@@ -196,7 +217,9 @@ def _charge_limits(body: JsonObject) -> VehicleState:
     for item in j.opt_list(body, "values") or ():
         obj = j.as_object(item, "values[]")
         if limit is None and (j.opt_str(obj, "type") or "").lower() == "global":
-            limit = _measure({"unit": body.get("unit"), "value": obj.get("limit")}, _PERCENT)
+            limit = _measure(
+                {"unit": body.get("unit"), "value": obj.get("limit")}, _PERCENT
+            )
     return VehicleState(charge_limit_percent=limit)
 
 
@@ -226,30 +249,39 @@ def _spec(read: Callable[[JsonObject], VehicleState], *fields: str) -> SignalSpe
 SIGNALS: Mapping[str, SignalSpec] = {
     # Traction battery (confirmed codes; the webhook docs also show `{percentage}`)
     "tractionbattery-stateofcharge": _spec(
-        lambda b: VehicleState(battery_percent=_measure(b, _PERCENT, "value", "percentage")),
+        lambda b: VehicleState(
+            battery_percent=_measure(b, _PERCENT, "value", "percentage")
+        ),
         "battery_percent",
     ),
     "tractionbattery-range": _spec(
-        lambda b: VehicleState(battery_range_km=_measure(b, _DISTANCE_KM)), "battery_range_km"
+        lambda b: VehicleState(battery_range_km=_measure(b, _DISTANCE_KM)),
+        "battery_range_km",
     ),
     "tractionbattery-nominalcapacity": _spec(_nominal_capacity, "battery_capacity_kwh"),
     # Charging (confirmed: ischarging, voltage, amperage, activelimit)
-    "charge-ischarging": _spec(lambda b: VehicleState(is_charging=_flag(b)), "is_charging"),
+    "charge-ischarging": _spec(
+        lambda b: VehicleState(is_charging=_flag(b)), "is_charging"
+    ),
     "charge-voltage": _spec(
-        lambda b: VehicleState(charge_voltage_v=_measure(b, _VOLTAGE_V)), "charge_voltage_v"
+        lambda b: VehicleState(charge_voltage_v=_measure(b, _VOLTAGE_V)),
+        "charge_voltage_v",
     ),
     "charge-amperage": _spec(
-        lambda b: VehicleState(charge_current_a=_measure(b, _CURRENT_A)), "charge_current_a"
+        lambda b: VehicleState(charge_current_a=_measure(b, _CURRENT_A)),
+        "charge_current_a",
     ),
     "charge-activelimit": _spec(
-        lambda b: VehicleState(charge_limit_percent=_measure(b, _PERCENT)), "charge_limit_percent"
+        lambda b: VehicleState(charge_limit_percent=_measure(b, _PERCENT)),
+        "charge_limit_percent",
     ),
     "charge-chargelimits": _spec(_charge_limits, "charge_limit_percent"),
     "charge-ischargingcableconnected": _spec(
         lambda b: VehicleState(is_plugged_in=_flag(b)), "is_plugged_in"
     ),
     "charge-wattage": _spec(
-        lambda b: VehicleState(charge_power_kw=_measure(b, _POWER_KW)), "charge_power_kw"
+        lambda b: VehicleState(charge_power_kw=_measure(b, _POWER_KW)),
+        "charge_power_kw",
     ),
     "charge-timetocomplete": _spec(
         lambda b: VehicleState(charge_time_to_complete_min=_measure(b, _DURATION_MIN)),
@@ -278,13 +310,21 @@ SIGNALS: Mapping[str, SignalSpec] = {
         lambda b: VehicleState(is_locked=_flag(b, "value", "isLocked")), "is_locked"
     ),
     "closure-doors": _spec(lambda b: VehicleState(doors=_openings(b) or None), "doors"),
-    "closure-windows": _spec(lambda b: VehicleState(windows=_openings(b) or None), "windows"),
+    "closure-windows": _spec(
+        lambda b: VehicleState(windows=_openings(b) or None), "windows"
+    ),
     "closure-sunroof": _spec(lambda b: VehicleState(sunroof=_sunroof(b)), "sunroof"),
-    "closure-fronttrunk": _spec(lambda b: VehicleState(storage=_front_trunk(b)), "storage"),
-    "closure-reartrunk": _spec(lambda b: VehicleState(storage=_rear_trunk(b)), "storage"),
+    "closure-fronttrunk": _spec(
+        lambda b: VehicleState(storage=_front_trunk(b)), "storage"
+    ),
+    "closure-reartrunk": _spec(
+        lambda b: VehicleState(storage=_rear_trunk(b)), "storage"
+    ),
     # Combustion engine (third-party catalogue only)
     "internalcombustionengine-fuellevel": _spec(
-        lambda b: VehicleState(fuel_percent=_measure(b, _PERCENT, "value", "percentage")),
+        lambda b: VehicleState(
+            fuel_percent=_measure(b, _PERCENT, "value", "percentage")
+        ),
         "fuel_percent",
     ),
     "internalcombustionengine-amountremaining": _spec(
@@ -294,7 +334,9 @@ SIGNALS: Mapping[str, SignalSpec] = {
         lambda b: VehicleState(fuel_range_km=_measure(b, _DISTANCE_KM)), "fuel_range_km"
     ),
     "internalcombustionengine-oillife": _spec(
-        lambda b: VehicleState(oil_life_percent=_measure(b, _PERCENT, "value", "percentage")),
+        lambda b: VehicleState(
+            oil_life_percent=_measure(b, _PERCENT, "value", "percentage")
+        ),
         "oil_life_percent",
     ),
     # Tyres, connectivity, identity, diagnostics (third-party catalogue / signal reference)
@@ -305,8 +347,12 @@ SIGNALS: Mapping[str, SignalSpec] = {
         "tire_back_left_kpa",
         "tire_back_right_kpa",
     ),
-    "connectivitystatus-isonline": _spec(lambda b: VehicleState(is_online=_flag(b)), "is_online"),
-    "connectivitystatus-isasleep": _spec(lambda b: VehicleState(is_asleep=_flag(b)), "is_asleep"),
+    "connectivitystatus-isonline": _spec(
+        lambda b: VehicleState(is_online=_flag(b)), "is_online"
+    ),
+    "connectivitystatus-isasleep": _spec(
+        lambda b: VehicleState(is_asleep=_flag(b)), "is_asleep"
+    ),
     "vehicleidentification-vin": _spec(
         lambda b: VehicleState(vin=j.opt_str(b, "value") or j.opt_str(b, "vin")), "vin"
     ),
@@ -317,7 +363,9 @@ SIGNALS: Mapping[str, SignalSpec] = {
 # --- Reading signals ----------------------------------------------------------------------------
 
 
-def parse_signals(items: Sequence[object], meta: ResponseMeta = EMPTY_META) -> StateResult:
+def parse_signals(
+    items: Sequence[object], meta: ResponseMeta = EMPTY_META
+) -> StateResult:
     """Signals (v3 resources `{attributes{code, body, status}, meta}` or flat v4 webhook items).
 
     Values merge into one `VehicleState` whose `data_age` is the newest `oemUpdatedAt` (else
@@ -363,7 +411,8 @@ def combine_states(state: VehicleState, partial: VehicleState) -> VehicleState:
         windows=_unite(state.windows, partial.windows) or merged.windows,
         sunroof=_unite(state.sunroof, partial.sunroof) or merged.sunroof,
         storage=_unite(state.storage, partial.storage) or merged.storage,
-        charging_port=_unite(state.charging_port, partial.charging_port) or merged.charging_port,
+        charging_port=_unite(state.charging_port, partial.charging_port)
+        or merged.charging_port,
     )
 
 

@@ -9,8 +9,6 @@ data through the same readers as `/batch` (`parsers.PATH_READERS`).
 Malformed deliveries raise `WebhookPayloadError` (a `SmartcarError` and a `ValueError`).
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,7 +16,12 @@ import hashlib
 import hmac
 
 from . import _json as j
-from .errors import SmartcarError, SmartcarInvalidInputError, WebhookPayloadError, error_from_body
+from .errors import (
+    SmartcarError,
+    SmartcarInvalidInputError,
+    WebhookPayloadError,
+    error_from_body,
+)
 from .models import ResponseMeta, VehicleAttributes, VehicleState
 from .parsers import parse_vehicle_attributes, read_path_responses
 from .signals import parse_signals
@@ -37,7 +40,9 @@ def challenge_response(management_token: str, challenge: str) -> str:
     return _signature(management_token, challenge.encode())
 
 
-def verify_signature(management_token: str, raw_body: bytes, signature: str | None) -> bool:
+def verify_signature(
+    management_token: str, raw_body: bytes, signature: str | None
+) -> bool:
     """Check `SC-Signature` against the raw body in constant time; missing or empty is False."""
     if not management_token or not signature:
         return False
@@ -122,7 +127,9 @@ class VehiclesEvent:
 type WebhookEvent = VerifyEvent | VehicleStateEvent | VehicleErrorEvent | VehiclesEvent
 
 
-def vehicle_events(event: WebhookEvent) -> tuple[VehicleStateEvent | VehicleErrorEvent, ...]:
+def vehicle_events(
+    event: WebhookEvent,
+) -> tuple[VehicleStateEvent | VehicleErrorEvent, ...]:
     """Flatten any event into its per-car events (none for a verify challenge)."""
     match event:
         case VerifyEvent():
@@ -146,7 +153,9 @@ def parse_webhook(raw_body: bytes) -> WebhookEvent:
             return _parse_v2(envelope)
     except j.ShapeError as err:
         raise WebhookPayloadError(f"malformed Smartcar webhook: {err}") from err
-    raise WebhookPayloadError("not a Smartcar webhook: neither eventType (v4) nor eventName (v2)")
+    raise WebhookPayloadError(
+        "not a Smartcar webhook: neither eventType (v4) nor eventName (v2)"
+    )
 
 
 def _parse_v4(envelope: JsonObject) -> WebhookEvent:
@@ -166,7 +175,9 @@ def _parse_v4(envelope: JsonObject) -> WebhookEvent:
     if event_type not in {"VEHICLE_STATE", "VEHICLE_ERROR"}:
         raise j.ShapeError(f"eventType {event_type!r} is not one this client knows")
     vehicle = j.opt_object(data, "vehicle")
-    vehicle_id = (j.opt_str(vehicle, "id") if vehicle else None) or j.req_str(envelope, "vehicleId")
+    vehicle_id = (j.opt_str(vehicle, "id") if vehicle else None) or j.req_str(
+        envelope, "vehicleId"
+    )
     user = j.opt_object(data, "user")
     user_id = j.opt_str(user, "id") if user else None
     delivered_at = j.parse_timestamp(meta.get("deliveredAt"))
@@ -265,7 +276,9 @@ def _parse_v2(envelope: JsonObject) -> WebhookEvent:
     payload = j.as_object(envelope.get("payload"), "payload")
     if event_name == "verify":
         return VerifyEvent(
-            challenge=j.req_str(payload, "challenge"), version=version, webhook_id=webhook_id
+            challenge=j.req_str(payload, "challenge"),
+            version=version,
+            webhook_id=webhook_id,
         )
     vehicles = j.opt_list(payload, "vehicles")
     # Older event-based deliveries carry one car directly in `payload`.
@@ -285,7 +298,9 @@ def _v2_vehicle(
     """One car of a v2 delivery: `{vehicleId, requestId, data: [{path, code, body, headers}]}`."""
     obj = j.as_object(item, "vehicles[]")
     request_id = j.opt_str(obj, "requestId")
-    result = read_path_responses(j.opt_list(obj, "data") or (), ResponseMeta(request_id=request_id))
+    result = read_path_responses(
+        j.opt_list(obj, "data") or (), ResponseMeta(request_id=request_id)
+    )
     return VehicleStateEvent(
         event_id=request_id or j.opt_str(obj, "eventId"),
         vehicle_id=j.req_str(obj, "vehicleId"),
