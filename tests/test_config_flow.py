@@ -508,7 +508,6 @@ async def test_options_without_a_token_turn_webhooks_off(
         "min_poll_interval": 15,
     }
     assert entry.runtime_data.policy.min_interval == timedelta(minutes=15)
-    assert entry.runtime_data.vehicles[EV_ID].update_interval < timedelta(hours=1)
 
 
 async def test_webhook_address_is_the_path_when_home_assistant_has_no_url(
