@@ -43,6 +43,7 @@ from .api.models import (
     StateResult,
     VehicleAttributes,
     VehicleState,
+    field_of,
 )
 from .api.parsers import PATH_READERS
 from .api.signals import SIGNALS
@@ -407,7 +408,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
                 isinstance(err, SmartcarPermissionError | NotCapableError)
                 and code in SIGNALS
             ):
-                gone |= SIGNALS[code].fields
+                gone |= {field_of(key) for key in SIGNALS[code].fields}
             else:
                 LOGGER.debug(
                     "%s: signal %s failed (%s)",

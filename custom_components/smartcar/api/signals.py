@@ -17,6 +17,7 @@ from .errors import SmartcarResponseError, error_from_body
 from .models import (
     EMPTY_META,
     DiagnosticTroubleCode,
+    Fact,
     Opening,
     OpeningStatus,
     ResponseMeta,
@@ -314,11 +315,12 @@ SIGNALS: Mapping[str, SignalSpec] = {
         lambda b: VehicleState(windows=_openings(b) or None), "windows"
     ),
     "closure-sunroof": _spec(lambda b: VehicleState(sunroof=_sunroof(b)), "sunroof"),
+    # Each trunk signal owns its own opening of `storage`, never the other one.
     "closure-fronttrunk": _spec(
-        lambda b: VehicleState(storage=_front_trunk(b)), "storage"
+        lambda b: VehicleState(storage=_front_trunk(b)), "storage.front"
     ),
     "closure-reartrunk": _spec(
-        lambda b: VehicleState(storage=_rear_trunk(b)), "storage"
+        lambda b: VehicleState(storage=_rear_trunk(b)), "storage.rear"
     ),
     # Combustion engine (third-party catalogue only)
     "internalcombustionengine-fuellevel": _spec(
@@ -374,13 +376,22 @@ def parse_signals(
     """
     state = VehicleState()
     errors: dict[str, Exception] = {}
+    facts: list[Fact] = []
     for item in items:
         code, partial, error = read_signal(item)
         if error is not None:
             errors[code] = error
         elif partial is not None:
             state = combine_states(state, partial)
-    return StateResult(state=state, errors=errors, meta=meta)
+            facts.append(
+                Fact(
+                    source=code,
+                    fields=SIGNALS[code].fields,
+                    values=replace(partial, data_age=None),
+                    age=partial.data_age,
+                )
+            )
+    return StateResult(state=state, errors=errors, meta=meta, facts=tuple(facts))
 
 
 def read_signal(item: object) -> tuple[str, VehicleState | None, Exception | None]:
