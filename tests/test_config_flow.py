@@ -466,8 +466,7 @@ async def test_options_turn_webhooks_on_and_show_the_address_to_register(
     }
     # Pushes bring the data: polling becomes a safety poll.
     runtime = loaded_ev.runtime_data
-    assert runtime.policy.min_interval == timedelta(hours=6)
-    assert runtime.vehicles[EV_ID].update_interval == timedelta(hours=6)
+    assert runtime.policy.safety_interval == timedelta(hours=6)
 
 
 async def test_options_keep_the_webhook_address_while_webhooks_stay_on(
@@ -495,7 +494,7 @@ async def test_options_without_a_token_turn_webhooks_off(
     smartcar.add_vehicle("ev")
     entry = make_entry(options={"management_token": "amt-old", "webhook_id": "a1" * 32})
     await setup_entry(hass, entry)
-    assert entry.runtime_data.policy.min_interval == timedelta(hours=6)
+    assert entry.runtime_data.policy.safety_interval == timedelta(hours=6)
 
     choices = {} if token is None else {"management_token": token}
     result = await _submit_options(hass, entry, **choices)
@@ -507,7 +506,7 @@ async def test_options_without_a_token_turn_webhooks_off(
         "monthly_limit": 500,
         "min_poll_interval": 15,
     }
-    assert entry.runtime_data.policy.min_interval == timedelta(minutes=15)
+    assert entry.runtime_data.policy.safety_interval is None
 
 
 async def test_webhook_address_is_the_path_when_home_assistant_has_no_url(

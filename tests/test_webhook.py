@@ -269,11 +269,13 @@ async def test_push_during_a_poll_is_not_undone_by_the_poll_answer(
     smartcar: SmartcarMock,
     loaded: MockConfigEntry,
 ) -> None:
-    # Smartcar read the car before it unlocked and pushed; the car drove a little since.
+    # Smartcar read the car before it unlocked and pushed (those signals are older than the
+    # push); only the odometer was recorded after the push's data.
     older = load_fixture("ev/signals.json")
     for item in older["data"]:
         if item["attributes"]["code"] == "odometer-traveleddistance":
             item["attributes"]["body"] = {"unit": "kilometers", "value": 18300.0}
+            item["meta"]["oemUpdatedAt"] = 1792486770000  # 07:59:30
     asked, answer = asyncio.Event(), asyncio.Event()
 
     async def slow_answer(_body: Any) -> Reply:
@@ -348,7 +350,7 @@ async def test_delivery_for_another_car_is_acknowledged_and_ignored(
     assert states(hass) == before
 
 
-async def test_safety_poll_comes_only_after_six_hours_without_a_push(
+async def test_safety_poll_comes_six_hours_after_the_last_poll_however_often_pushes_arrive(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     smartcar: SmartcarMock,
@@ -356,15 +358,16 @@ async def test_safety_poll_comes_only_after_six_hours_without_a_push(
     loaded: MockConfigEntry,
 ) -> None:
     polls = len(smartcar.calls("GET", SIGNALS))
-    raw = encode(vehicle_state())
 
-    await next_poll(hass, freezer, timedelta(hours=5).total_seconds())
-    await deliver(hass_client_no_auth, raw, sign(raw))
-    await next_poll(hass, freezer, timedelta(hours=2).total_seconds())
-
+    # A push every 30 minutes for almost six hours: signals Smartcar does not push still
+    # need the safety poll, so pushes never move it.
+    for minute in range(11):
+        raw = encode(vehicle_state(event_id=f"evt-{minute}"))
+        await next_poll(hass, freezer, timedelta(minutes=30).total_seconds())
+        await deliver(hass_client_no_auth, raw, sign(raw))
     assert len(smartcar.calls("GET", SIGNALS)) == polls
 
-    await next_poll(hass, freezer, timedelta(hours=4).total_seconds())
+    await next_poll(hass, freezer, timedelta(minutes=30).total_seconds())
 
     assert len(smartcar.calls("GET", SIGNALS)) == polls + 1
 
@@ -734,8 +737,8 @@ async def test_webhooks_slow_polling_to_a_safety_poll(loaded: MockConfigEntry) -
     coordinator = loaded.runtime_data.vehicles[EV_ID]
 
     # The budget would allow a poll every 37 minutes; pushes bring the data instead.
-    assert loaded.runtime_data.policy.min_interval == timedelta(hours=6)
-    assert coordinator.update_interval == timedelta(hours=6)
+    assert loaded.runtime_data.policy.safety_interval == timedelta(hours=6)
+    assert coordinator.car.poll.next_at == NOW + timedelta(hours=6)
 
 
 async def test_safety_poll_never_exceeds_the_budget(
@@ -753,17 +756,21 @@ async def test_safety_poll_never_exceeds_the_budget(
     await setup_entry(hass, entry)
 
     # 18 requests for polls, 2 used: 16 polls spread over 11 days and 16 hours.
-    assert (
-        entry.runtime_data.vehicles[EV_ID].update_interval
-        == timedelta(days=11, hours=16) / 16
+    assert entry.runtime_data.vehicles[EV_ID].car.poll.next_at == NOW + (
+        timedelta(days=11, hours=16) / 16
     )
 
 
 async def test_refresh_button_still_polls_with_webhooks_on(
-    hass: HomeAssistant, smartcar: SmartcarMock, loaded: MockConfigEntry
+    hass: HomeAssistant,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+    loaded: MockConfigEntry,
 ) -> None:
     polls = len(smartcar.calls("GET", SIGNALS))
 
+    # The owner's floor (15 minutes) applies, not the six hours of the safety poll.
+    await next_poll(hass, freezer, timedelta(minutes=15).total_seconds())
     await hass.services.async_call(
         "button", "press", {"entity_id": "button.tesla_model_3_refresh"}, blocking=True
     )

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .api.client import Origins, SmartcarClient
 from .api.errors import AuthenticationError, SmartcarError, describe_error
+from .api.models import VehicleAttributes
 from .auth import SmartcarTokens, async_restore_token, token_store
 from .const import (
     CONF_MANAGEMENT_TOKEN,
@@ -38,6 +40,10 @@ from .const import (
     LOGGER,
     PLATFORMS,
     VEHICLE_DISCOVERY_INTERVAL,
+    VEHICLE_MAKE,
+    VEHICLE_MODEL,
+    VEHICLE_UNSUPPORTED,
+    VEHICLE_YEAR,
     WEBHOOK_SAFETY_POLL_INTERVAL,
     ReadPath,
 )
@@ -56,7 +62,7 @@ from .subscriptions import (
     subscribed_vehicles,
     webhooks_enabled,
 )
-from .vehicle_store import VehicleStore
+from .vehicle_store import StoredVehicle, VehicleStore
 from .webhook import async_register_webhook
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -91,6 +97,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     store = VehicleStore(hass, entry.entry_id)
     await asyncio.gather(ledger.async_load(), store.async_load())
     entry.async_on_unload(store.async_flush)
+    _async_adopt_entry_rows(hass, entry, store)
     known = tuple(store.vehicles)
     vehicle_ids = await _async_first_vehicles(client, tokens, known)
     entry.runtime_data = SmartcarData(
@@ -103,6 +110,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     )
     for vehicle_id in vehicle_ids:
         _async_add_coordinator(hass, entry, vehicle_id)
+    if not known:
+        # Listed just now: devices of cars that left while Home Assistant was off go too.
+        await _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Polls run on each car's own schedule, in the background: the setup never waits for them.
@@ -204,15 +214,15 @@ async def async_remove_config_entry_device(
 
 def _policy(options: Mapping[str, Any]) -> BudgetPolicy:
     """Return the request budget the owner chose in the options."""
-    min_interval = timedelta(
-        minutes=options.get(CONF_MIN_POLL_INTERVAL, DEFAULT_MIN_POLL_INTERVAL)
-    )
-    if webhooks_enabled(options):
-        # Pushes bring the data: polls are only a safety net (and still within the budget).
-        min_interval = max(min_interval, WEBHOOK_SAFETY_POLL_INTERVAL)
     return BudgetPolicy(
         monthly_limit=int(options.get(CONF_MONTHLY_LIMIT, DEFAULT_MONTHLY_LIMIT)),
-        min_interval=min_interval,
+        min_interval=timedelta(
+            minutes=options.get(CONF_MIN_POLL_INTERVAL, DEFAULT_MIN_POLL_INTERVAL)
+        ),
+        # Pushes bring the data: polls are only a safety net (and still within the budget).
+        safety_interval=WEBHOOK_SAFETY_POLL_INTERVAL
+        if webhooks_enabled(options)
+        else None,
     )
 
 
@@ -269,16 +279,29 @@ async def _async_remove_departed_vehicles(
     await runtime.ledger.async_retain(vehicle_ids)
     runtime.store.retain(vehicle_ids)
     async_retain_subscriptions(hass, entry, vehicle_ids)
-    cached = entry.data.get(CONF_VEHICLES, {})
-    if set(cached) - vehicle_ids:
-        hass.config_entries.async_update_entry(
-            entry,
-            data={
-                **entry.data,
-                CONF_VEHICLES: {
-                    vehicle_id: row
-                    for vehicle_id, row in cached.items()
-                    if vehicle_id in vehicle_ids
-                },
-            },
+
+
+@callback
+def _async_adopt_entry_rows(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, store: VehicleStore
+) -> None:
+    """Move what earlier versions kept per car in the entry into the store (once)."""
+    rows: dict[str, dict[str, Any]] = entry.data.get(CONF_VEHICLES, {})
+    for vehicle_id, row in rows.items():
+        stored = store.vehicles.get(vehicle_id, StoredVehicle())
+        if stored.profile.attributes is not None or VEHICLE_MAKE not in row:
+            continue
+        profile = replace(
+            stored.profile,
+            attributes=VehicleAttributes(
+                id=vehicle_id,
+                make=row[VEHICLE_MAKE],
+                model=row.get(VEHICLE_MODEL),
+                year=row.get(VEHICLE_YEAR),
+            ),
+            unsupported=frozenset(row.get(VEHICLE_UNSUPPORTED, ())),
         )
+        store.update(vehicle_id, replace(stored, profile=profile))
+    if CONF_VEHICLES in entry.data:
+        data = {key: value for key, value in entry.data.items() if key != CONF_VEHICLES}
+        hass.config_entries.async_update_entry(entry, data=data)

@@ -309,6 +309,14 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
                 self.issues.delete(ISSUE_ACCOUNT)
             else:
                 self.issues.account(self.vehicle_name, err)
+            return
+        # Anything else is what the next poll would meet: the car keeps its values.
+        LOGGER.debug(
+            "Smartcar reports %s for %s%s",
+            failure_name(err),
+            self.vehicle_id,
+            " (resolved)" if resolved else "",
+        )
 
     # --- the owner's requests -----------------------------------------------------------
 

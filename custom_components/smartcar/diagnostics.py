@@ -51,6 +51,9 @@ async def async_get_config_entry_diagnostics(
             "monthly_limit": runtime.policy.monthly_limit,
             "command_reserve": runtime.policy.command_reserve,
             "min_interval": str(runtime.policy.min_interval),
+            "safety_interval": None
+            if runtime.policy.safety_interval is None
+            else str(runtime.policy.safety_interval),
         }
         diagnostics["vehicles"] = {
             vehicle_id: _vehicle(coordinator, now)

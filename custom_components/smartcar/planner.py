@@ -33,6 +33,8 @@ class BudgetPolicy:
     command_reserve: float = COMMAND_RESERVE
     min_interval: timedelta = timedelta(minutes=DEFAULT_MIN_POLL_INTERVAL)
     active_speedup: int = ACTIVE_SPEEDUP
+    # With webhooks, pushes bring the data: a planned poll is only a safety net this far apart.
+    safety_interval: timedelta | None = None
 
     @property
     def poll_allowance(self) -> int:
@@ -46,6 +48,7 @@ class PollReason(StrEnum):
     SPREAD = "spread"
     ACTIVE = "active"
     FLOOR = "floor"
+    SAFETY = "safety"
     RATE_LIMITED = "rate_limited"
     BUDGET_EXHAUSTED = "budget_exhausted"
     BILLING = "billing"
@@ -100,6 +103,10 @@ def plan_next_poll(
         return PollPlan(at=period_start, reason=PollReason.BUDGET_EXHAUSTED)
     spread = (next_period_start(now) - now) / remaining
     reason = PollReason.SPREAD
+    if policy.safety_interval is not None:
+        if spread < policy.safety_interval:
+            return PollPlan(at=now + policy.safety_interval, reason=PollReason.SAFETY)
+        return PollPlan(at=now + spread, reason=reason)
     if active:
         spread /= policy.active_speedup
         reason = PollReason.ACTIVE

@@ -7,7 +7,7 @@ Each source owns its fields (`api.models.Fact`): a fact replaces exactly the fie
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 import types
 import typing
@@ -21,6 +21,7 @@ type JsonValue = (
 
 # A car whose position changed at this decimal of a degree (about 100 m) moved.
 _MOVING_PRECISION = 3
+_TICK = timedelta(microseconds=1)
 # Fields no feature shows: never kept, so never stored nor in diagnostics.
 NOT_KEPT = frozenset({"vin"})
 
@@ -47,8 +48,9 @@ class ShownState:
                 values = _replace_key(values, key, fact.values)
                 if fact.age is None:
                     ages.pop(key, None)
-                elif confirmed and key in ages:
-                    ages[key] = max(ages[key], fact.age)
+                elif confirmed and key in ages and ages[key] >= fact.age:
+                    # Newer than the record it replaced: only a later record undoes it.
+                    ages[key] += _TICK
                 else:
                     ages[key] = fact.age
         newest = max(ages.values(), default=None)
@@ -68,8 +70,7 @@ class ShownState:
     ) -> bool:
         if fact.age is None:
             return False
-        # The same age is the same record: only a newer one replaces what is shown.
-        return any(key in ages and fact.age <= ages[key] for key in keys)
+        return any(key in ages and fact.age < ages[key] for key in keys)
 
     def to_json(self) -> dict[str, JsonValue]:
         """Return the state as JSON for the store."""

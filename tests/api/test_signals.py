@@ -15,6 +15,7 @@ from custom_components.smartcar.api import (
     VehicleStateError,
 )
 from custom_components.smartcar.api.models import (
+    ChargeState,
     DiagnosticTroubleCode,
     Opening,
     OpeningStatus,
@@ -702,6 +703,12 @@ TABLE: list[tuple[str, dict[str, Any], VehicleState]] = [
         {"value": "5YJYGDEE1LF000000"},
         VehicleState(vin="5YJYGDEE1LF000000"),
     ),
+    (
+        "charge-detailedchargingstatus",
+        {"value": "FULLY_CHARGED"},
+        VehicleState(charge_state=ChargeState.FULLY_CHARGED),
+    ),
+    ("charge-detailedchargingstatus", {"value": "BALANCING_CELLS"}, VehicleState()),
     (
         "diagnostics-dtclist",
         {"values": [{"code": "P0300", "timestamp": "2023-10-15T08:00:00Z"}]},

@@ -16,6 +16,7 @@ from . import _json as j
 from .errors import SmartcarResponseError, error_from_body
 from .models import (
     EMPTY_META,
+    ChargeState,
     DiagnosticTroubleCode,
     Fact,
     Opening,
@@ -224,6 +225,13 @@ def _charge_limits(body: JsonObject) -> VehicleState:
     return VehicleState(charge_limit_percent=limit)
 
 
+def _charging_status(body: JsonObject) -> VehicleState:
+    """`{value: CHARGING | NOT_CHARGING | FULLY_CHARGED}`."""
+    value = j.opt_str(body, "value")
+    known = value is not None and value in ChargeState
+    return VehicleState(charge_state=ChargeState(value) if known else None)
+
+
 def _trouble_codes(body: JsonObject) -> VehicleState:
     """`{values: [{code, timestamp}]}`."""
     codes: tuple[DiagnosticTroubleCode, ...] = tuple(
@@ -264,6 +272,9 @@ SIGNALS: Mapping[str, SignalSpec] = {
     "charge-ischarging": _spec(
         lambda b: VehicleState(is_charging=_flag(b)), "is_charging"
     ),
+    # The words of v2 /charge (signal reference); third parties saw an open string, so a word
+    # outside them reads as unknown.
+    "charge-detailedchargingstatus": _spec(_charging_status, "charge_state"),
     "charge-voltage": _spec(
         lambda b: VehicleState(charge_voltage_v=_measure(b, _VOLTAGE_V)),
         "charge_voltage_v",
