@@ -295,7 +295,9 @@ async def test_used_up_budget_stops_polling_until_next_month(
     assert smartcar.calls("GET", SIGNALS) == []
 
     # 1 November, 00:01: a new period.
-    await next_poll(hass, freezer, (NEXT_PERIOD_POLL - dt_util.utcnow()).seconds)
+    await next_poll(
+        hass, freezer, (NEXT_PERIOD_POLL - dt_util.utcnow()).total_seconds()
+    )
     assert len(smartcar.calls("GET", SIGNALS)) == 1
     assert not issue_registry.async_get_issue(
         DOMAIN, f"request_budget_exhausted_{EV_ID}"
@@ -449,10 +451,18 @@ async def test_refresh_button_is_refused_when_the_polls_are_used_up(
 
 
 @pytest.mark.parametrize(
-    ("reply", "key"),
+    ("reply", "key", "message"),
     [
-        (v3_error(502, "UPSTREAM", "NO_RESPONSE"), "update_failed"),
-        (v3_error(409, "VEHICLE_STATE", "ASLEEP"), "vehicle_state_asleep"),
+        (
+            v3_error(502, "UPSTREAM", "NO_RESPONSE"),
+            "update_failed",
+            r"Reading the car failed \(UPSTREAM:NO_RESPONSE\)",
+        ),
+        (
+            v3_error(409, "VEHICLE_STATE", "ASLEEP"),
+            "vehicle_state_asleep",
+            "The car is asleep",
+        ),
     ],
     ids=["upstream", "asleep"],
 )
@@ -464,11 +474,12 @@ async def test_refresh_button_reports_a_read_that_failed(
     freezer: FrozenDateTimeFactory,
     reply: Reply,
     key: str,
+    message: str,
 ) -> None:
     freezer.tick(timedelta(minutes=15))
     smartcar.routes["GET", SIGNALS] = reply
 
-    with pytest.raises(HomeAssistantError) as raised:
+    with pytest.raises(HomeAssistantError, match=message) as raised:
         await press_refresh(hass)
 
     assert raised.value.translation_key == key
@@ -491,7 +502,7 @@ async def test_refresh_button_reports_a_token_that_cannot_be_refreshed(
         loaded_ev, data={**loaded_ev.data, "token": token}
     )
 
-    with pytest.raises(HomeAssistantError) as raised:
+    with pytest.raises(HomeAssistantError, match="could not be reached") as raised:
         await press_refresh(hass)
 
     assert raised.value.translation_key == "cannot_connect"

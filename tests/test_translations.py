@@ -16,7 +16,7 @@ from custom_components.smartcar import (
     switch,
 )
 from custom_components.smartcar.binary_sensor import _OPENING_GROUPS
-from custom_components.smartcar.coordinator import VEHICLE_STATE_CODES
+from custom_components.smartcar.failures import VEHICLE_STATE_CODES
 
 INTEGRATION = Path(__file__).parents[1] / "custom_components" / "smartcar"
 STRINGS = json.loads((INTEGRATION / "strings.json").read_text())

@@ -1231,3 +1231,134 @@ async def test_removing_the_entry_unsubscribes_the_cars(
     deletes = smartcar.calls("DELETE", subscription_url(EV_ID))
     assert len(deletes) == 1
     assert deletes[0][3]["Authorization"] == f"Bearer {MANAGEMENT_TOKEN}"
+
+
+# --- pushes that must change nothing, or only what they own --------------------------------
+
+FRONT_TRUNK = "binary_sensor.tesla_model_3_front_trunk"
+REAR_TRUNK = "binary_sensor.tesla_model_3_trunk"
+
+
+def _push(*signals: dict[str, Any], event_id: str, delivered_ms: int) -> bytes:
+    payload = vehicle_state(event_id=event_id)
+    payload["data"]["signals"] = list(signals)
+    payload["meta"]["deliveredAt"] = delivered_ms
+    return encode(payload)
+
+
+async def test_a_push_of_the_rear_trunk_leaves_the_front_trunk_alone(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+) -> None:
+    front = hass.states.get(FRONT_TRUNK)
+    assert front is not None
+    assert (front.state, hass.states.get(REAR_TRUNK).state) == ("off", "off")
+    raw = _push(
+        _signal("closure-reartrunk", "RearTrunk", "Closure", {"isOpen": True}),
+        event_id="evt-rear",
+        delivered_ms=1792486800500,
+    )
+
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+
+    assert status == 200
+    assert hass.states.get(REAR_TRUNK).state == "on"
+    assert hass.states.get(FRONT_TRUNK).state == "off"
+
+
+async def test_a_push_older_than_what_is_shown_changes_nothing(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+) -> None:
+    before = states(hass)
+    old = _signal(
+        "odometer-traveleddistance",
+        "TraveledDistance",
+        "Odometer",
+        {"unit": "kilometers", "value": 17000.0},
+    )
+    old["meta"] = {"retrievedAt": 1792400000000, "oemUpdatedAt": 1792400000000}
+    raw = _push(old, event_id="evt-old", delivered_ms=1792486800500)
+
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+
+    assert status == 200
+    assert states(hass) == before
+
+
+async def test_a_push_without_signal_ages_delivered_before_the_shown_data_changes_nothing(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+) -> None:
+    before = states(hass)
+    ageless = _signal(
+        "odometer-traveleddistance",
+        "TraveledDistance",
+        "Odometer",
+        {"unit": "kilometers", "value": 17000.0},
+    )
+    del ageless["meta"]
+    # Delivered two days before the shown data was recorded: a replay of an old delivery.
+    raw = _push(ageless, event_id="evt-replayed", delivered_ms=1792310000000)
+
+    await deliver(hass_client_no_auth, raw, sign(raw))
+
+    assert states(hass) == before
+
+
+async def test_a_delivery_replayed_after_300_newer_events_and_a_restart_changes_nothing(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+) -> None:
+    captured = encode(vehicle_state(event_id="evt-captured", battery=42))
+    await deliver(hass_client_no_auth, captured, sign(captured))
+    for number in range(300):
+        raw = encode(vehicle_state(event_id=f"evt-{number}", battery=60))
+        await deliver(hass_client_no_auth, raw, sign(raw))
+    # The owner locked the car since (its newest state).
+    await hass.services.async_call("lock", "lock", {"entity_id": LOCK}, blocking=True)
+    before = states(hass)
+
+    status, _text = await deliver(hass_client_no_auth, captured, sign(captured))
+    assert status == 200
+    assert states(hass) == before
+
+    assert await hass.config_entries.async_reload(loaded.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await deliver(hass_client_no_auth, captured, sign(captured))
+    assert states(hass) == before
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"[" * 200_000 + b"]" * 200_000, 400),
+        (b'{"eventType":"VEHICLE_STATE","data":' + b"[" * 40 + b"]" * 40 + b"}", 400),
+        (b" " * (1024 * 1024 + 1), 413),
+    ],
+    ids=["200000-deep", "40-deep", "over-a-megabyte"],
+)
+async def test_a_signed_but_malformed_or_oversized_body_is_refused_cleanly(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    *,
+    raw: bytes,
+    status: int,
+) -> None:
+    before = states(hass)
+
+    answer, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+
+    assert answer == status
+    assert states(hass) == before
+    assert not [
+        record
+        for record in caplog.records
+        if record.name.startswith("custom_components.smartcar") and record.exc_info
+    ]

@@ -3,7 +3,7 @@
 Each issue of a car is marked with its config entry, so removing the entry removes them.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
@@ -22,8 +22,8 @@ ISSUE_ENTRY_ID = "entry_id"
 
 
 def reset_date(now: datetime) -> str:
-    """Return the last day of the billing period of `now` (polling resumes the day after)."""
-    return (next_period_start(now) - timedelta(minutes=1)).date().isoformat()
+    """Return the day the next billing period begins (polling resumes then)."""
+    return next_period_start(now).date().isoformat()
 
 
 class VehicleIssues:

@@ -157,6 +157,39 @@ def refresh_refusal(
     return None
 
 
+def after_poll(
+    policy: BudgetPolicy,
+    previous: PollState,
+    *,
+    now: datetime,
+    used: int,
+    cost: int,
+    active: bool,
+    billing_blocked: bool,
+    rate_limited: bool = False,
+    retry_after: float | None = None,
+) -> PollState:
+    """Return the schedule after a poll that ended at `now` (429s in a row back off)."""
+    plan = plan_next_poll(
+        policy,
+        now=now,
+        used=used,
+        cost=cost,
+        active=active,
+        billing_blocked=billing_blocked,
+    )
+    times = previous.rate_limited_times
+    if rate_limited:
+        plan = back_off(plan, now=now, retry_after=retry_after, times=times)
+    return PollState(
+        next_at=plan.at,
+        reason=plan.reason,
+        last_poll=now,
+        rate_limited_times=times + 1 if rate_limited else 0,
+        backed_off_until=plan.at if rate_limited else None,
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PollState:
     """Where a car's schedule stands: stored, so a restart keeps it."""
@@ -166,18 +199,6 @@ class PollState:
     last_poll: datetime | None = None
     rate_limited_times: int = 0
     backed_off_until: datetime | None = None
-
-    def planned(
-        self, plan: PollPlan, *, polled_at: datetime | None = None
-    ) -> PollState:
-        """Return this state with `plan` as the next poll (after a poll at `polled_at`)."""
-        return PollState(
-            next_at=plan.at,
-            reason=plan.reason,
-            last_poll=polled_at or self.last_poll,
-            rate_limited_times=self.rate_limited_times,
-            backed_off_until=self.backed_off_until,
-        )
 
     def to_json(self) -> dict[str, str | int | None]:
         """Return the state as JSON for the store."""

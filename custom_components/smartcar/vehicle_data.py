@@ -181,8 +181,8 @@ def _decode_value(hint: Any, value: Any) -> Any:
         return _decode(hint, value)
     if isinstance(hint, type) and issubclass(hint, Enum):
         return hint(value)
-    # By name: a test's frozen clock replaces the `datetime` this module sees.
-    if getattr(hint, "__qualname__", None) == "datetime":
+    # Only datetime has `combine` (a frozen test clock replaces the class this module sees).
+    if isinstance(hint, type) and hasattr(hint, "combine"):
         return datetime.fromisoformat(value)
     if hint is float:
         return float(value)

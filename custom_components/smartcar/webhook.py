@@ -47,6 +47,7 @@ from .models import SmartcarConfigEntry
 from .subscriptions import async_use_webhook_id
 
 SIGNATURE_HEADER = "SC-Signature"
+_READ_CHUNK = 64 * 1024
 # An unsigned request is read only when it is small enough to be a verify challenge.
 MAX_UNSIGNED_BODY = 1024
 # Challenges answered without a signature: never a JSON object, so never a delivery body.
@@ -92,8 +93,8 @@ class SmartcarWebhookReceiver:
         self, hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
         """Answer one delivery."""
-        raw_body = await request.content.read(MAX_WEBHOOK_BODY + 1)
-        if len(raw_body) > MAX_WEBHOOK_BODY:
+        raw_body = await _async_read_bounded(request)
+        if raw_body is None:
             LOGGER.debug(
                 "Smartcar webhook refused: larger than %s bytes", MAX_WEBHOOK_BODY
             )
@@ -157,6 +158,18 @@ class SmartcarWebhookReceiver:
                 describe_error(err),
             )
         coordinator.async_push(event.facts, event.delivered_at)
+
+
+async def _async_read_bounded(request: web.Request) -> bytes | None:
+    """Read the body, or None as soon as it is larger than `MAX_WEBHOOK_BODY`."""
+    if (request.content_length or 0) > MAX_WEBHOOK_BODY:
+        return None
+    body = bytearray()
+    while chunk := await request.content.read(_READ_CHUNK):
+        body += chunk
+        if len(body) > MAX_WEBHOOK_BODY:
+            return None
+    return bytes(body)
 
 
 def _unsigned_challenge(raw_body: bytes) -> str | None:

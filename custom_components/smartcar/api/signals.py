@@ -228,8 +228,9 @@ def _charge_limits(body: JsonObject) -> VehicleState:
 def _charging_status(body: JsonObject) -> VehicleState:
     """`{value: CHARGING | NOT_CHARGING | FULLY_CHARGED}`."""
     value = j.opt_str(body, "value")
-    known = value is not None and value in ChargeState
-    return VehicleState(charge_state=ChargeState(value) if known else None)
+    if value is None or value not in ChargeState:
+        return VehicleState()
+    return VehicleState(charge_state=ChargeState(value))
 
 
 def _trouble_codes(body: JsonObject) -> VehicleState:
