@@ -87,6 +87,8 @@ type TokenProvider = Callable[[], Awaitable[str]]
 API_VERSION: Final = "v2.0"
 API_V3_VERSION: Final = "v3"
 UNIT_SYSTEM: Final = "metric"
+# The header naming the Smartcar user on v3 signals and commands (an application token has none).
+USER_ID_HEADER: Final = "sc-user-id"
 # Smartcar's page size limit for /vehicles (and the one we use for /permissions).
 PAGE_SIZE: Final = 50
 # The largest v3 page (`pageSize`): every page is a request the quota may be billed for.
@@ -322,7 +324,14 @@ def _next_offset(
 
 
 class SmartcarClient:
-    """Smartcar Vehicle API client for one user (one access token)."""
+    """Smartcar Vehicle API client for one user or one application (one token source).
+
+    v2 calls use a per-user Connect token. v3 calls (signals, commands) also name the
+    Smartcar user in the `sc-user-id` header: the user this client is bound to (`user_id=`,
+    `for_user`), or a per-call `user_id=` that takes precedence. Without either the header is
+    left out (a per-user Connect token carries its user; an application token then gets
+    `400 VALIDATION:MISSING_PARAMETER`).
+    """
 
     def __init__(
         self,
@@ -331,11 +340,37 @@ class SmartcarClient:
         *,
         origins: Origins | None = None,
         timeout: float = 310,
+        user_id: str | None = None,
     ) -> None:
         """Use `session` for every request and `get_access_token()` before each one."""
+        self._session = session
+        self._timeout_seconds = timeout
         self._transport = _Transport(session, timeout)
         self._get_access_token = get_access_token
         self.origins = origins or Origins.from_environment()
+        self.user_id = None if user_id is None else _required("user_id", user_id)
+
+    def __repr__(self) -> str:
+        """Name the origin and the bound user (an id, not a secret); never a token."""
+        return (
+            f"SmartcarClient(api_v3={self.origins.api_v3!r}, user_id={self.user_id!r})"
+        )
+
+    def for_user(self, user_id: str) -> SmartcarClient:
+        """Return the same client (session, token source, origins) bound to one user."""
+        return SmartcarClient(
+            self._session,
+            self._get_access_token,
+            origins=self.origins,
+            timeout=self._timeout_seconds,
+            user_id=user_id,
+        )
+
+    def _user(self, user_id: str | None) -> str | None:
+        """Pick the `sc-user-id`: the per-call user, else the bound one, else none."""
+        if user_id is not None:
+            return _required("user_id", user_id)
+        return self.user_id
 
     # --- plumbing ---
 
@@ -360,9 +395,22 @@ class SmartcarClient:
             method, url, headers=headers, json_body=json_body, allow_empty=allow_empty
         )
 
-    async def _v3(self, url: URL) -> _Answer:
+    async def _v3(
+        self,
+        url: URL,
+        *,
+        method: str = "GET",
+        user_id: str | None = None,
+        json_body: object = None,
+        allow_empty: bool = False,
+    ) -> _Answer:
+        """One v3 request; `user_id` (already resolved) goes in `sc-user-id`."""
         headers = {"Authorization": await self._bearer(), "Accept": "application/json"}
-        return await self._transport.send("GET", url, headers=headers)
+        if user_id is not None:
+            headers[USER_ID_HEADER] = user_id
+        return await self._transport.send(
+            method, url, headers=headers, json_body=json_body, allow_empty=allow_empty
+        )
 
     def _v2_url(self, *segments: str) -> URL:
         return _url(self.origins.api, API_VERSION, *segments)
@@ -571,38 +619,45 @@ class SmartcarClient:
         answer = await self._v3(self._v3_vehicle_url(vehicle_id))
         return _parse(answer, "vehicle", parse_vehicle_attributes)
 
-    async def get_signals(self, vehicle_id: str) -> StateResult:
+    async def get_signals(
+        self, vehicle_id: str, *, user_id: str | None = None
+    ) -> StateResult:
         """GET v3 /vehicles/{id}/signals, every page, mapped through signals.SIGNALS.
 
         Asks for the largest page Smartcar allows: every page is a request the car's monthly
-        quota may be billed for, and a car's signals fit in one page of 100.
+        quota may be billed for, and a car's signals fit in one page of 100. Sends
+        `sc-user-id` (see the class).
         """
+        user = self._user(user_id)
         url = self._v3_vehicle_url(vehicle_id, "signals").with_query(
             pageSize=SIGNALS_PAGE_SIZE
         )
-        first, items, next_url = await self._signals_page(url)
+        first, items, next_url = await self._signals_page(url, user)
         seen = {url}
         while next_url is not None and next_url not in seen and len(seen) < MAX_PAGES:
             seen.add(next_url)
-            _answer, more, next_url = await self._signals_page(next_url)
+            _answer, more, next_url = await self._signals_page(next_url, user)
             items += more
         return replace(self._signals_result(items, first), billed_requests=len(seen))
 
     async def _signals_page(
-        self, url: URL
+        self, url: URL, user_id: str | None
     ) -> tuple[_Answer, tuple[object, ...], URL | None]:
         """One page of signals and the URL of the next page (None after the last)."""
-        answer = await self._v3(url)
+        answer = await self._v3(url, user_id=user_id)
         with _shape_checked(answer, "signals"):
             body = j.as_object(answer.body, "signals")
             page = tuple(j.as_list(body.get("data"), "data"))
-            next_url = self._next_signals_page(url, body) if page else None
+            next_url = self._next_page(url, body) if page else None
         return answer, page, next_url
 
-    async def get_signal(self, vehicle_id: str, code: str) -> StateResult:
+    async def get_signal(
+        self, vehicle_id: str, code: str, *, user_id: str | None = None
+    ) -> StateResult:
         """GET v3 /vehicles/{id}/signals/{code}: one signal (an error signal lands in `errors`)."""
         answer = await self._v3(
-            self._v3_vehicle_url(vehicle_id, "signals", _segment("code", code))
+            self._v3_vehicle_url(vehicle_id, "signals", _segment("code", code)),
+            user_id=self._user(user_id),
         )
         with _shape_checked(answer, "signal"):
             body = j.as_object(answer.body, "signal")
@@ -617,7 +672,7 @@ class SmartcarClient:
             )
         return result
 
-    def _next_signals_page(self, current: URL, body: j.JsonObject) -> URL | None:
+    def _next_page(self, current: URL, body: j.JsonObject) -> URL | None:
         """`links.next` when it stays on the v3 origin, else the next page by `meta` counts."""
         links = j.opt_object(body, "links")
         next_link = j.opt_str(links, "next") if links else None
@@ -639,12 +694,18 @@ class SmartcarClient:
         meta = j.opt_object(body, "meta")
         if meta is None:
             return None
+        # `meta.page` with `?page=&pageSize=` [S15-net], or JSON:API `meta.pageNumber` with
+        # `?page[number]=&page[size]=` [S19], [T4]: the next page is asked the way this one was.
+        number_key, size_key = "page", "pageSize"
         page = j.opt_int(meta, "page")
+        if page is None:
+            number_key, size_key = "page[number]", "page[size]"
+            page = j.opt_int(meta, "pageNumber")
         size = j.opt_int(meta, "pageSize")
         total = j.opt_int(meta, "totalCount")
         if page is None or not size or total is None or page * size >= total:
             return None
-        return current.update_query(page=page + 1, pageSize=size)
+        return current.update_query({number_key: page + 1, size_key: size})
 
     # --- commands (v2) ---
     async def lock(self, vehicle_id: str) -> CommandResult:
