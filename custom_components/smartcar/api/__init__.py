@@ -6,6 +6,12 @@ deliveries.
 Everything it returns is typed (`models`), everything it raises is a `SmartcarError` (`errors`).
 """
 
+from .app_token import (
+    ApplicationToken,
+    ApplicationTokenSource,
+    ApplicationTokenSources,
+    TokenRequestStyle,
+)
 from .client import (
     BATCH_PATHS,
     Origins,
@@ -58,6 +64,9 @@ __all__ = [
     "BATCH_PATHS",
     "PATH_READERS",
     "SIGNALS",
+    "ApplicationToken",
+    "ApplicationTokenSource",
+    "ApplicationTokenSources",
     "AuthenticationError",
     "BillingError",
     "ConnectedServicesAccountError",
@@ -83,6 +92,7 @@ __all__ = [
     "SmartcarTimeoutError",
     "StateResult",
     "TokenProvider",
+    "TokenRequestStyle",
     "UpstreamError",
     "ValidationError",
     "VehicleErrorEvent",

@@ -122,6 +122,9 @@ class Origins:
     auth: str = "https://auth.smartcar.com"
     connect: str = "https://connect.smartcar.com"
     management: str = "https://management.smartcar.com"
+    # V3 (SMARTCAR_V3.md §2.1, §3): the application-token endpoint and the v3 Management API.
+    iam: str = "https://iam.smartcar.com"
+    management_v3: str = "https://management.api.smartcar.com"
 
     @classmethod
     def from_environment(
@@ -130,8 +133,9 @@ class Origins:
         """Read the origins from the environment (the SDKs' variable names).
 
         SMARTCAR_API_ORIGIN, SMARTCAR_API_V3_ORIGIN, SMARTCAR_AUTH_ORIGIN, SMARTCAR_CONNECT_ORIGIN
-        and SMARTCAR_MANAGEMENT_API_ORIGIN; trailing slashes are dropped, unset or empty means the
-        default.
+        and SMARTCAR_MANAGEMENT_API_ORIGIN; the SDKs predate V3, so SMARTCAR_IAM_ORIGIN and
+        SMARTCAR_MANAGEMENT_API_V3_ORIGIN are this client's own names. Trailing slashes are
+        dropped, unset or empty means the default.
         """
         source: Mapping[str, str] = os.environ if environ is None else environ
         defaults = cls()
@@ -146,6 +150,10 @@ class Origins:
             auth=pick("SMARTCAR_AUTH_ORIGIN", defaults.auth),
             connect=pick("SMARTCAR_CONNECT_ORIGIN", defaults.connect),
             management=pick("SMARTCAR_MANAGEMENT_API_ORIGIN", defaults.management),
+            iam=pick("SMARTCAR_IAM_ORIGIN", defaults.iam),
+            management_v3=pick(
+                "SMARTCAR_MANAGEMENT_API_V3_ORIGIN", defaults.management_v3
+            ),
         )
 
     @property
@@ -157,6 +165,11 @@ class Origins:
     def token_url(self) -> str:
         """The OAuth token endpoint."""
         return f"{self.auth}/oauth/token"
+
+    @property
+    def application_token_url(self) -> str:
+        """The V3 client-credentials endpoint (application tokens, 1 h, no refresh)."""
+        return f"{self.iam}/oauth2/token"
 
 
 # v2 batch paths, one per readable endpoint; the coordinator asks only for what it needs.
