@@ -21,6 +21,7 @@ from .client import (
     TokenProvider,
     basic_auth_header,
 )
+from .commands import CommandExecution, CommandOutcome, V3Command
 from .errors import (
     AuthenticationError,
     BillingError,
@@ -42,6 +43,7 @@ from .errors import (
     UpstreamError,
     ValidationError,
     VehicleStateError,
+    VersionRetiredError,
     WebhookPayloadError,
 )
 from .models import StateResult, VehicleState
@@ -69,6 +71,8 @@ __all__ = [
     "ApplicationTokenSources",
     "AuthenticationError",
     "BillingError",
+    "CommandExecution",
+    "CommandOutcome",
     "ConnectedServicesAccountError",
     "GatewayTimeoutError",
     "MonthlyLimitExceededError",
@@ -94,6 +98,7 @@ __all__ = [
     "TokenProvider",
     "TokenRequestStyle",
     "UpstreamError",
+    "V3Command",
     "ValidationError",
     "VehicleErrorEvent",
     "VehicleState",
@@ -101,6 +106,7 @@ __all__ = [
     "VehicleStateEvent",
     "VehiclesEvent",
     "VerifyEvent",
+    "VersionRetiredError",
     "WebhookEvent",
     "WebhookPayloadError",
     "WebhookVehicleError",
