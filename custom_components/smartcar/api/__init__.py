@@ -49,6 +49,13 @@ from .errors import (
 from .models import StateResult, VehicleState
 from .parsers import PATH_READERS, PathReader
 from .signals import SIGNALS, SignalSpec
+from .subscriptions import (
+    SmartcarManagementV3,
+    SubscribeOutcome,
+    SubscribeResult,
+    Subscription,
+    SubscriptionPaths,
+)
 from .webhooks import (
     VehicleErrorEvent,
     VehiclesEvent,
@@ -91,10 +98,15 @@ __all__ = [
     "SmartcarError",
     "SmartcarInvalidInputError",
     "SmartcarManagement",
+    "SmartcarManagementV3",
     "SmartcarPermissionError",
     "SmartcarResponseError",
     "SmartcarTimeoutError",
     "StateResult",
+    "SubscribeOutcome",
+    "SubscribeResult",
+    "Subscription",
+    "SubscriptionPaths",
     "TokenProvider",
     "TokenRequestStyle",
     "UpstreamError",

@@ -728,39 +728,11 @@ class SmartcarClient:
 
     def _next_page(self, current: URL, body: j.JsonObject) -> URL | None:
         """`links.next` when it stays on the v3 origin, else the next page by `meta` counts."""
-        links = j.opt_object(body, "links")
-        next_link = j.opt_str(links, "next") if links else None
-        if next_link and (target := self._v3_link(next_link)) is not None:
-            return target
-        meta = j.opt_object(body, "meta")
-        if meta is None:
-            return None
-        # `meta.page` with `?page=&pageSize=` [S15-net], or JSON:API `meta.pageNumber` with
-        # `?page[number]=&page[size]=` [S19], [T4]: the next page is asked the way this one was.
-        number_key, size_key = "page", "pageSize"
-        page = j.opt_int(meta, "page")
-        if page is None:
-            number_key, size_key = "page[number]", "page[size]"
-            page = j.opt_int(meta, "pageNumber")
-        size = j.opt_int(meta, "pageSize")
-        total = j.opt_int(meta, "totalCount")
-        if page is None or not size or total is None or page * size >= total:
-            return None
-        return current.update_query({number_key: page + 1, size_key: size})
+        return next_page(current, body, self.origins.api_v3)
 
     def _v3_link(self, link: str) -> URL | None:
         """Resolve a link of a v3 answer on the v3 origin; None when it points elsewhere."""
-        target = URL(link, encoded=True)
-        if not target.absolute:
-            # Smartcar's links are relative to the API base: `/vehicles/{id}/signals?page=2`.
-            versioned = f"/{API_V3_VERSION}/"
-            path = link if link.startswith(versioned) else versioned + link.lstrip("/")
-            return URL(self.origins.api_v3.rstrip("/") + path, encoded=True)
-        if target.origin() == URL(self.origins.api_v3).origin():
-            return target
-        # A link elsewhere would receive our token.
-        _LOGGER.debug("ignoring a link outside the v3 origin")
-        return None
+        return link_on(self.origins.api_v3, link)
 
     # --- v3 connections (application token) ---
     async def list_connections_v3(
@@ -997,6 +969,49 @@ class SmartcarClient:
         )
         answer = await self._v2("POST", url)
         return _parse(answer, "webhooks", parse_webhook_subscription)
+
+
+def link_on(origin: str, link: str) -> URL | None:
+    """Resolve a link of a v3 answer on `origin`; None when it points elsewhere.
+
+    Smartcar's links are absolute or relative to the versioned base (`/vehicles/{id}/signals
+    ?page=2`); a link to another origin would receive our token, so it is never followed.
+    """
+    target = URL(link, encoded=True)
+    if not target.absolute:
+        versioned = f"/{API_V3_VERSION}/"
+        path = link if link.startswith(versioned) else versioned + link.lstrip("/")
+        return URL(origin.rstrip("/") + path, encoded=True)
+    if target.origin() == URL(origin).origin():
+        return target
+    _LOGGER.debug("ignoring a link outside %s", URL(origin).host)
+    return None
+
+
+def next_page(current: URL, body: j.JsonObject, origin: str) -> URL | None:
+    """Find the next page of a v3 list: `links.next` on `origin`, else by `meta` counts.
+
+    `meta.page` goes with `?page=&pageSize=` [S15-net], JSON:API `meta.pageNumber` with
+    `?page[number]=&page[size]=` [S19], [T4]: the next page is asked the way this one was.
+    None after the last page.
+    """
+    links = j.opt_object(body, "links")
+    next_link = j.opt_str(links, "next") if links else None
+    if next_link and (target := link_on(origin, next_link)) is not None:
+        return target
+    meta = j.opt_object(body, "meta")
+    if meta is None:
+        return None
+    number_key, size_key = "page", "pageSize"
+    page = j.opt_int(meta, "page")
+    if page is None:
+        number_key, size_key = "page[number]", "page[size]"
+        page = j.opt_int(meta, "pageNumber")
+    size = j.opt_int(meta, "pageSize")
+    total = j.opt_int(meta, "totalCount")
+    if page is None or not size or total is None or page * size >= total:
+        return None
+    return current.update_query({number_key: page + 1, size_key: size})
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
