@@ -258,13 +258,10 @@ def _trigger_codes(triggers: Sequence[object]) -> tuple[str, ...]:
     """Codes of the signals whose change caused the delivery, in any documented shape.
 
     `{type, signal: {code}}` [S21], `{code, name, group}` [S22] and
-    `{type, signal: {name, code, group}}` [T4]; a bare code string is accepted too.
+    `{type, signal: {name, code, group}}` [T4].
     """
     codes: list[str] = []
     for item in triggers:
-        if isinstance(item, str):
-            codes.append(item)
-            continue
         trigger = j.as_object(item, "triggers[]")
         signal = j.opt_object(trigger, "signal")
         code = j.opt_str(signal, "code") if signal is not None else None
