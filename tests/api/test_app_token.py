@@ -12,6 +12,7 @@ import pytest
 from custom_components.smartcar.api import (
     ApplicationTokenSource,
     ApplicationTokenSources,
+    AuthenticationError,
     OAuthError,
     SmartcarClient,
     SmartcarInvalidInputError,
@@ -348,3 +349,32 @@ async def test_the_source_is_the_token_callable_of_the_v3_client(
         f"Bearer {APP_TOKEN}"
     ] * 2
     assert tokens.requests == 1
+
+
+async def test_a_401_from_the_api_makes_the_next_call_renew_once(
+    session: ClientSession, smartcar: FakeSmartcar, clock: FakeClock
+) -> None:
+    smartcar.reply("POST", TOKEN_PATH, answer("first"), answer("second"))
+    smartcar.reply(
+        "GET",
+        "/v3api/v3/vehicles/car-1/signals",
+        Canned(
+            {"errors": [{"status": "401", "code": "unauthorized"}]},
+            status=401,
+        ),
+        Canned({"data": [], "meta": {}}),
+    )
+    tokens = source(session, smartcar, clock)
+    client = SmartcarClient(session, tokens, origins=smartcar.origins)
+
+    with pytest.raises(AuthenticationError):
+        await client.get_signals("car-1", user_id="user-1")
+    await client.get_signals("car-1", user_id="user-1")
+
+    reads = [request for request in smartcar.requests if request.method == "GET"]
+    # Refused once, not repeated by the client; the next read carries the renewed token.
+    assert [request.headers["Authorization"] for request in reads] == [
+        "Bearer first",
+        "Bearer second",
+    ]
+    assert tokens.requests == 2

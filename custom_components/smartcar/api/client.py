@@ -14,7 +14,7 @@ import logging
 import math
 import os
 import time
-from typing import Final
+from typing import Final, Protocol, runtime_checkable
 from urllib.parse import quote
 
 import aiohttp
@@ -29,6 +29,7 @@ from .commands import (
     parse_command_execution,
 )
 from .errors import (
+    AuthenticationError,
     SmartcarConnectionError,
     SmartcarInvalidInputError,
     SmartcarResponseError,
@@ -94,6 +95,20 @@ from .signals import parse_signals
 _LOGGER = logging.getLogger(__name__)
 
 type TokenProvider = Callable[[], Awaitable[str]]
+
+
+@runtime_checkable
+class RejectableTokenProvider(Protocol):
+    """A token provider that can be told a token was refused (`ApplicationTokenSource`)."""
+
+    async def __call__(self) -> str:
+        """Return a valid access token."""
+        ...
+
+    def invalidate(self, rejected_token: str) -> None:
+        """Forget `rejected_token` so the next call gets a new one."""
+        ...
+
 
 API_VERSION: Final = "v2.0"
 API_V3_VERSION: Final = "v3"
@@ -299,6 +314,36 @@ class _Transport:
         return _Answer(status, body, meta, response_headers)
 
 
+async def send_authorized(
+    transport: _Transport,
+    get_access_token: TokenProvider,
+    method: str,
+    url: URL,
+    *,
+    headers: Mapping[str, str],
+    json_body: object = None,
+    allow_empty: bool = False,
+) -> _Answer:
+    """Send with `Authorization: Bearer <token>`; a 401 tells the provider its token failed.
+
+    A provider that can `invalidate` (an `ApplicationTokenSource`) then renews on the next
+    call; the request itself is not repeated (a command must never run twice).
+    """
+    token = _required("the access token", await get_access_token())
+    try:
+        return await transport.send(
+            method,
+            url,
+            headers={**headers, "Authorization": f"Bearer {token}"},
+            json_body=json_body,
+            allow_empty=allow_empty,
+        )
+    except AuthenticationError:
+        if isinstance(get_access_token, RejectableTokenProvider):
+            get_access_token.invalidate(token)
+        raise
+
+
 @contextmanager
 def _shape_checked(answer: _Answer, where: str) -> Iterator[None]:
     """Turn a body that is not what the API documents into `SmartcarResponseError`."""
@@ -428,10 +473,6 @@ class SmartcarClient:
 
     # --- plumbing ---
 
-    async def _bearer(self) -> str:
-        token = await self._get_access_token()
-        return "Bearer " + _required("the access token", token)
-
     async def _v2(
         self,
         method: str,
@@ -440,13 +481,15 @@ class SmartcarClient:
         json_body: object = None,
         allow_empty: bool = False,
     ) -> _Answer:
-        headers = {
-            "Authorization": await self._bearer(),
-            "sc-unit-system": UNIT_SYSTEM,
-            "Accept": "application/json",
-        }
-        return await self._transport.send(
-            method, url, headers=headers, json_body=json_body, allow_empty=allow_empty
+        headers = {"sc-unit-system": UNIT_SYSTEM, "Accept": "application/json"}
+        return await send_authorized(
+            self._transport,
+            self._get_access_token,
+            method,
+            url,
+            headers=headers,
+            json_body=json_body,
+            allow_empty=allow_empty,
         )
 
     async def _v3(
@@ -459,11 +502,17 @@ class SmartcarClient:
         allow_empty: bool = False,
     ) -> _Answer:
         """One v3 request; `user_id` (already resolved) goes in `sc-user-id`."""
-        headers = {"Authorization": await self._bearer(), "Accept": "application/json"}
+        headers = {"Accept": "application/json"}
         if user_id is not None:
             headers[USER_ID_HEADER] = user_id
-        return await self._transport.send(
-            method, url, headers=headers, json_body=json_body, allow_empty=allow_empty
+        return await send_authorized(
+            self._transport,
+            self._get_access_token,
+            method,
+            url,
+            headers=headers,
+            json_body=json_body,
+            allow_empty=allow_empty,
         )
 
     def _v2_url(self, *segments: str) -> URL:

@@ -31,6 +31,7 @@ from .client import (
     _Transport,
     _url,
     next_page,
+    send_authorized,
 )
 from .errors import ResourceNotFoundError, SmartcarError
 from .models import EMPTY_META, ResponseMeta
@@ -164,10 +165,14 @@ class SmartcarManagementV3:
         json_body: object = None,
         allow_empty: bool = True,
     ) -> _Answer:
-        token = _required("the access token", await self._get_access_token())
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        return await self._transport.send(
-            method, url, headers=headers, json_body=json_body, allow_empty=allow_empty
+        return await send_authorized(
+            self._transport,
+            self._get_access_token,
+            method,
+            url,
+            headers={"Accept": "application/json"},
+            json_body=json_body,
+            allow_empty=allow_empty,
         )
 
     async def subscribe(
