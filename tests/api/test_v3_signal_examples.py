@@ -292,3 +292,25 @@ def test_detailed_charging_status_and_is_charging_agree_like_v2_charge() -> None
 
     assert result.state.charge_state is ChargeState.FULLY_CHARGED
     assert result.state.is_charging is False
+
+
+def test_doors_and_windows_under_their_own_key_t3_spec_example() -> None:
+    result = parse_signals(
+        [
+            signal(
+                "closure-doors",
+                {"doors": [{"row": 0, "column": 0, "isOpen": True, "isLocked": False}]},
+            ),
+            signal(
+                "closure-windows",
+                {"windows": [{"row": 0, "column": 1, "isOpen": False}]},
+            ),
+        ]
+    )
+
+    assert result.state.doors == (
+        Opening(type="frontLeft", status=OpeningStatus.OPEN, is_locked=False),
+    )
+    assert result.state.windows == (
+        Opening(type="frontRight", status=OpeningStatus.CLOSED),
+    )

@@ -1,8 +1,10 @@
 """An async client for the Smartcar API (no Home Assistant imports: it could ship on its own).
 
-`SmartcarClient` reads and commands cars (v2.0, batch, v3 signals), `SmartcarAuth` talks to the
-OAuth token endpoint, `SmartcarManagement` to the Management API; `webhooks` checks and parses
-deliveries.
+`SmartcarClient` reads and commands cars (v2.0, batch, v3 signals, Connections and commands with
+`sc-user-id`), `SmartcarAuth` talks to the OAuth token endpoint, `ApplicationTokenSource` gets V3
+application tokens, `SmartcarManagement` / `SmartcarManagementV3` the Management APIs (v2
+connections; v3 webhook subscriptions); `webhooks` checks and parses deliveries. See
+docs/api-v3.md.
 Everything it returns is typed (`models`), everything it raises is a `SmartcarError` (`errors`).
 """
 

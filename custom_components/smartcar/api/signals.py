@@ -238,7 +238,14 @@ def _openings(body: JsonObject) -> tuple[Opening, ...]:
     """Read a grid `{values: [{row, column, isOpen}], rowCount, columnCount}` as openings."""
     rows = j.opt_int(body, "rowCount")
     openings: list[Opening] = []
-    for index, item in enumerate(j.opt_list(body, "values") or ()):
+    # `values` in the schema and captures; the spec's example says `doors`/`windows` [T3].
+    items = (
+        j.opt_list(body, "values")
+        or j.opt_list(body, "doors")
+        or j.opt_list(body, "windows")
+        or ()
+    )
+    for index, item in enumerate(items):
         obj = j.as_object(item, "values[]")
         name = j.opt_str(obj, "type") or _position(
             j.opt_int(obj, "row"), j.opt_int(obj, "column"), rows, index
