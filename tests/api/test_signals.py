@@ -1072,3 +1072,21 @@ def test_signal_with_an_unreadable_timestamp_is_an_error_for_that_code() -> None
     )
 
     assert isinstance(result.errors["charge-voltage"], SmartcarResponseError)
+
+
+@pytest.mark.parametrize(
+    ("code", "body", "expected"),
+    [row for row in TABLE if any("." in key for key in SIGNALS[row[0]].fields)],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_each_dotted_ownership_key_names_the_items_of_its_type(
+    code: str, body: dict[str, Any], expected: VehicleState
+) -> None:
+    (fact,) = parse_signals([signal(code, body, meta={})]).facts
+
+    for key in fact.fields:
+        name, _, item_type = key.partition(".")
+        items = getattr(fact.values, name) or ()
+        # Whatever the signal filled under a dotted key is exactly the item of that type.
+        assert all(item.type == item_type for item in items), (key, items)
+        assert items == (getattr(expected, name) or ())

@@ -94,6 +94,14 @@ class SystemStatus:
     status: SystemHealth
     description: str | None = None
 
+    @property
+    def type(self) -> str:
+        """The item's name inside `system_statuses`, like `Opening.type` (ownership keys).
+
+        A v3 diagnostics signal owns `system_statuses.<system_id>`: one entry, not the tuple.
+        """
+        return self.system_id
+
 
 # --- v2 endpoint results -------------------------------------------------------------------------
 
@@ -470,8 +478,9 @@ class Fact:
     """What one source (a v3 signal, a v2 path) said about the car, and when.
 
     The source owns `fields`: each is a `VehicleState` field name, or `field.type` for the one
-    opening of that type in a tuple of openings (a trunk signal owns `storage.front`, not the
-    rear trunk). A field it owns but left `None` was reported as null: it is unknown now.
+    item of that `type` in a tuple (a trunk signal owns `storage.front`, not the rear trunk; a
+    diagnostics signal owns `system_statuses.diagnostics-abs`, `SystemStatus.type` being its
+    `system_id`). A field it owns but left `None` was reported as null: it is unknown now.
     `age` is when the car recorded the values (`oemUpdatedAt`, `SC-Data-Age`), when known.
     """
 
