@@ -282,16 +282,30 @@ def test_each_diagnostics_system_s28_owns_its_own_entry_and_they_unite() -> None
     ]
 
 
-def test_detailed_charging_status_and_is_charging_agree_like_v2_charge() -> None:
+def test_detailed_status_alone_gives_is_charging_by_the_v2_charge_rule() -> None:
+    result = parse_signals(
+        [signal("charge-detailedchargingstatus", {"value": "CHARGING"})]
+    )
+
+    assert result.state.charge_state is ChargeState.CHARGING
+    assert result.state.is_charging is True
+    (fact,) = result.facts
+    assert fact.fields == {"charge_state", "is_charging"}
+
+
+def test_with_charge_ischarging_each_signal_keeps_its_own_field() -> None:
+    # A car may report them apart (charging per ischarging, NOT_CHARGING per the detail):
+    # is_charging stays charge-ischarging's, charge_state the detailed status's.
     result = parse_signals(
         [
-            signal("charge-detailedchargingstatus", {"value": "FULLY_CHARGED"}),
-            signal("charge-ischarging", {"value": False}),
+            signal("charge-ischarging", {"value": True}),
+            signal("charge-detailedchargingstatus", {"value": "NOT_CHARGING"}),
         ]
     )
 
-    assert result.state.charge_state is ChargeState.FULLY_CHARGED
-    assert result.state.is_charging is False
+    assert result.state.is_charging is True
+    assert result.state.charge_state is ChargeState.NOT_CHARGING
+    assert [fact.fields for fact in result.facts] == [{"is_charging"}, {"charge_state"}]
 
 
 def test_doors_and_windows_under_their_own_key_t3_spec_example() -> None:

@@ -340,16 +340,12 @@ def _charge_limits(body: JsonObject) -> VehicleState:
 
 
 def _detailed_charging_status(body: JsonObject) -> VehicleState:
-    """`{value: CHARGING|NOT_CHARGING|FULLY_CHARGED}` read like v2 `/charge`'s `state`.
+    """`{value: CHARGING|NOT_CHARGING|FULLY_CHARGED}`: v2 `/charge`'s `state` words.
 
-    `is_charging` follows the same rule as v2: only CHARGING is charging. A word this client
-    does not know (3P: "open string, no enum published") leaves both unknown.
+    A word this client does not know (3P: "open string, no enum published") reads as unknown.
+    `is_charging` is `charge-ischarging`'s; see `_with_derived_is_charging`.
     """
-    state = _word(ChargeState, body)
-    return VehicleState(
-        charge_state=state,
-        is_charging=None if state is None else state is ChargeState.CHARGING,
-    )
+    return VehicleState(charge_state=_word(ChargeState, body))
 
 
 def _precise_location(body: JsonObject) -> VehicleState:
@@ -490,9 +486,7 @@ SIGNALS: Mapping[str, SignalSpec] = {
         lambda b: VehicleState(charge_time_to_complete_min=_measure(b, _DURATION_MIN)),
         "charge_time_to_complete_min",
     ),
-    "charge-detailedchargingstatus": _spec(
-        _detailed_charging_status, "charge_state", "is_charging"
-    ),
+    "charge-detailedchargingstatus": _spec(_detailed_charging_status, "charge_state"),
     "charge-ischargingcablelatched": _spec(
         lambda b: VehicleState(is_charging_cable_latched=_flag(b)),
         "is_charging_cable_latched",
@@ -740,7 +734,40 @@ def parse_signals(
                     age=partial.data_age,
                 )
             )
+    facts, state = _with_derived_is_charging(facts, state)
     return StateResult(state=state, errors=errors, meta=meta, facts=tuple(facts))
+
+
+_IS_CHARGING = "charge-ischarging"
+_DETAILED_STATUS = "charge-detailedchargingstatus"
+
+
+def _with_derived_is_charging(
+    facts: list[Fact], state: VehicleState
+) -> tuple[list[Fact], VehicleState]:
+    """Give `is_charging` from the detailed status when `charge-ischarging` did not answer.
+
+    The same rule as v2 `/charge`: only CHARGING is charging. When the car sends both signals,
+    each keeps its own field (a car may report them apart), so nothing is derived.
+    """
+    if any(fact.source == _IS_CHARGING for fact in facts):
+        return facts, state
+    derived: list[Fact] = []
+    for fact in facts:
+        charge_state = fact.values.charge_state
+        if fact.source != _DETAILED_STATUS or charge_state is None:
+            derived.append(fact)
+            continue
+        is_charging = charge_state is ChargeState.CHARGING
+        derived.append(
+            replace(
+                fact,
+                fields=fact.fields | {"is_charging"},
+                values=replace(fact.values, is_charging=is_charging),
+            )
+        )
+        state = replace(state, is_charging=is_charging)
+    return derived, state
 
 
 def read_signal(item: object) -> tuple[str, VehicleState | None, Exception | None]:
