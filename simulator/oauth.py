@@ -11,7 +11,9 @@ Connect:
 - ``GET|POST /oauth/authorize/approve`` (same parameters, plus the cars picked: repeated
   ``vehicle=<id>`` or ``vehicle_<id>=<id>`` fields as the page's checkboxes send them; none picked:
   every offered car, or the first with ``single_select=true``) redirects (302) to
-  ``redirect_uri?code=…&state=…``; ``GET|POST /oauth/authorize/deny`` redirects to
+  ``redirect_uri?code=…&user_id=…&state=…`` (``connect_redirect`` switch: ``code+user_id``
+  (default, [S4] and the 2026-06 live report), ``user_id`` only (newest docs [S8]), ``code``
+  only (older builds); ``external_id`` is echoed when sent); ``GET|POST /oauth/authorize/deny`` redirects to
   ``?error=access_denied&error_description=…&state=…``. A forced Connect error (control API) makes
   approve redirect with that error instead; no offered car gives ``no_vehicles``.
 
@@ -53,6 +55,7 @@ _PASSED_ON = (
     "flags",
     "user",
     "country",
+    "external_id",
 )
 
 
@@ -230,15 +233,24 @@ async def approve(request: web.Request) -> web.Response:
                 "error_description": "No compatible vehicles were found for this account.",
             },
         )
+    external_id = connect.params.get("external_id")
     grant = sim.tokens.create_grant(
         user_id=sim.config.user_id,
         vehicle_ids=chosen,
         scope=connect.scope,
         mode=connect.mode,
         now=sim.now(),
+        external_id=external_id,
     )
-    code = sim.tokens.issue_code(grant, connect.redirect_uri, sim.now())
-    raise _redirect(connect, {"code": code})
+    values: dict[str, str] = {}
+    variant = sim.config.connect_redirect
+    if variant in {"code+user_id", "code"}:
+        values["code"] = sim.tokens.issue_code(grant, connect.redirect_uri, sim.now())
+    if variant in {"code+user_id", "user_id"}:
+        values["user_id"] = grant.user_id
+        if external_id is not None:
+            values["external_id"] = external_id
+    raise _redirect(connect, values)
 
 
 async def deny(request: web.Request) -> web.Response:
@@ -344,3 +356,103 @@ def _grant(sim: Simulator, form: MultiMapping[Any]) -> dict[str, Any]:
             "grant_type must be authorization_code or refresh_token.",
         )
     return pair.as_json(now)
+
+
+# IAM token endpoint (V3 application tokens).
+
+
+async def _iam_request(
+    request: web.Request,
+) -> tuple[str, dict[str, str]]:
+    """How the credentials came (``form``, ``json`` or ``basic``) and the fields sent."""
+    content_type = request.content_type
+    fields: dict[str, str] = {}
+    if content_type == "application/json":
+        try:
+            data = await request.json()
+        except ValueError:
+            raise OAuthError("invalid_request", "The body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise OAuthError("invalid_request", "The body must be a JSON object.")
+        fields = {k: v for k, v in data.items() if isinstance(v, str)}
+        kind = "json"
+    else:
+        form = await request.post()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        kind = "form"
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Basic "):
+        try:
+            decoded = base64.b64decode(
+                header.removeprefix("Basic ").strip(), validate=True
+            ).decode()
+        except binascii.Error, UnicodeDecodeError:
+            raise OAuthError(
+                "invalid_client", "Malformed Basic credentials.", 401
+            ) from None
+        client_id, _, secret = decoded.partition(":")
+        fields = {**fields, "client_id": client_id, "client_secret": secret}
+        kind = "basic"
+    return kind, fields
+
+
+def _check_api_credentials(sim: Simulator, kind: str, fields: dict[str, str]) -> None:
+    allowed = sim.config.iam_credentials
+    if allowed not in {"any", kind}:
+        raise OAuthError(
+            "invalid_client",
+            f"This token endpoint takes the credentials as {allowed} only.",
+            401,
+        )
+    grant_type = fields.get("grant_type")
+    if not grant_type:
+        raise OAuthError("invalid_request", "grant_type is required.")
+    if grant_type != "client_credentials":
+        raise OAuthError(
+            "unsupported_grant_type", "grant_type must be client_credentials."
+        )
+    client_id = fields.get("client_id", "")
+    secret = fields.get("client_secret", "")
+    if not client_id or not secret:
+        raise OAuthError("invalid_request", "client_id and client_secret are required.")
+    id_ok = hmac.compare_digest(client_id.encode(), sim.config.api_client_id.encode())
+    secret_ok = hmac.compare_digest(
+        secret.encode(), sim.config.api_client_secret.encode()
+    )
+    if not (id_ok and secret_ok):
+        raise OAuthError("invalid_client", "Invalid client_id or client_secret", 401)
+
+
+async def application_token(request: web.Request) -> web.Response:
+    """``POST /oauth2/token`` (iam.smartcar.com): the client-credentials grant.
+
+    The API credentials (``client_…``/``sec_…``) may come as form fields, a JSON body or an HTTP
+    Basic header (``iam_credentials`` = ``any``), or only one of these. Answers
+    ``{access_token, token_type:"Bearer", expires_in:3600}``: one token for the application,
+    no refresh token.
+    """
+    sim = request.app[SIMULATOR]
+    fault = sim.take_token_endpoint_fault()
+    if fault is not None:
+        headers = (
+            {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+        )
+        return web.json_response(
+            {
+                "error": "server_error",
+                "error_description": "Simulated token endpoint failure.",
+            },
+            status=fault.status,
+            headers=headers,
+        )
+    try:
+        kind, fields = await _iam_request(request)
+        _check_api_credentials(sim, kind, fields)
+    except OAuthError as error:
+        return _oauth_error(error)
+    lifetime = sim.config.application_token_lifetime
+    token = sim.tokens.issue_application_token(sim.now(), lifetime)
+    return web.json_response(
+        {"access_token": token, "token_type": "Bearer", "expires_in": round(lifetime)},
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )

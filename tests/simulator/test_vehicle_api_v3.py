@@ -258,6 +258,7 @@ async def test_signals_without_permission_are_left_out(client: Client) -> None:
     assert {s["id"] for s in signals} == {
         "odometer-traveleddistance",
         "vehicleuseraccount-permissions",
+        "vehicleuseraccount-role",
     }
     permissions = _by_code(signals)["vehicleuseraccount-permissions"]["attributes"][
         "body"
@@ -307,7 +308,10 @@ async def test_unknown_signal_and_unknown_path_are_404(
     path = await client.get(f"/v3/vehicles/{TESLA_ID}/commands", headers=headers)
 
     assert signal.status == 404
-    assert (await signal.json())["errors"][0]["code"] == "PATH"
+    assert (await signal.json())["errors"][0]["code"] == "SIGNAL_NOT_FOUND"
+    assert (await signal.json())["errors"][0]["detail"] == (
+        f"Signal with code warp-drive not found for vehicle with ID {TESLA_ID}"
+    )
     assert path.status == 404
     assert (await path.json())["errors"][0]["type"] == "RESOURCE_NOT_FOUND"
 
