@@ -73,7 +73,8 @@ def parse_args(
         "--v3",
         action="store_true",
         help="the V3 platform as the newest docs describe it: per-user tokens refused on "
-        "/v3, {data:...} vehicle envelope, signals refreshed once a day",
+        "/v3, {data:...} vehicle envelope, signals refreshed once a day, the 120-request "
+        "application bucket",
     )
     v3.add_argument("--api-client-id", help="API Credentials client id")
     v3.add_argument("--api-client-secret", help="API Credentials secret")
@@ -117,7 +118,7 @@ def parse_args(
     v3.add_argument(
         "--app-rate-limit",
         type=_optional_int,
-        help="application bucket size (default 120; off = none)",
+        help="application bucket size (default off; 120 with --v3)",
     )
     v3.add_argument("--app-rate-refill-per-minute", type=float, help="default 2")
     v3.add_argument(

@@ -79,8 +79,9 @@ class SimulatorConfig:
     signal_refresh_seconds: float | None = None
     # 3P reading: the store is empty until the car was subscribed to a webhook.
     signal_store_needs_subscription: bool = False
-    # The application's request bucket (RATE_LIMIT:SMARTCAR_API); None = no limit.
-    app_rate_limit: int | None = 120
+    # The application's request bucket (RATE_LIMIT:SMARTCAR_API, 120 refilling 2/min);
+    # None = no limit (the default: benchmarks replay months in an instant; ``--v3`` sets 120).
+    app_rate_limit: int | None = None
     app_rate_refill_per_minute: float = 2.0
     # How long a v3 command takes in the car; above long_running_after it answers 202.
     command_duration_seconds: float = 2.0
@@ -95,6 +96,7 @@ class SimulatorConfig:
             v3_user_tokens="reject",
             vehicle_envelope="data",
             signal_refresh_seconds=86400.0,
+            app_rate_limit=120,
         )
 
     def __post_init__(self) -> None:

@@ -76,7 +76,10 @@ def _subscription(sim: Simulator, item: Subscription) -> dict[str, Any]:
                 "data": {"type": "webhook", "id": item.webhook_id},
                 "links": {"related": f"/webhooks/{item.webhook_id}"},
             },
-            "user": {"data": {"type": "user", "id": item.user_id}},
+            "user": {
+                "data": {"type": "user", "id": item.user_id},
+                "links": {"related": f"/users/{item.user_id}"},
+            },
             "vehicle": {
                 "data": {"type": "vehicle", "id": item.vehicle_id},
                 "links": {"related": f"/vehicles/{item.vehicle_id}"},
