@@ -108,7 +108,7 @@ async def test_settings_are_switched_over_the_control_api(
     )
     unknown = await client.patch("/sim/settings", json={"warp": 1})
     invalid = await client.patch("/sim/settings", json={"v2_retired": "soon"})
-    fixed = await client.patch("/sim/settings", json={"state_file": "/tmp/x"})
+    fixed = await client.patch("/sim/settings", json={"state_file": "state.json"})
 
     assert before["v2_retired"] == "off"
     assert "state_file" not in before
@@ -136,7 +136,7 @@ def test_cli_switches_and_the_v3_profile() -> None:
             "off",
             "--signal-store-needs-subscription",
             "--state-file",
-            "/tmp/state.json",
+            "sim-state.json",
         ],
         environ={},
     )
@@ -149,7 +149,7 @@ def test_cli_switches_and_the_v3_profile() -> None:
     assert config.signal_refresh_seconds is None
     assert config.app_rate_limit is None
     assert config.signal_store_needs_subscription is True
-    assert config.state_file == "/tmp/state.json"
+    assert config.state_file == "sim-state.json"
     assert parse_args(["--v3"], environ={})[0].app_rate_limit == 120
 
 
