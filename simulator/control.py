@@ -70,7 +70,9 @@ from .webhooks import (
     challenge_answer,
     known_codes,
     post_signed,
+    push_changes,
     scheduled_payload,
+    signal_bodies,
     vehicle_error_payload,
     vehicle_state_payload,
     verify_payload,
@@ -197,12 +199,18 @@ async def get_vehicle(request: web.Request) -> web.Response:
 
 
 async def patch_vehicle(request: web.Request) -> web.Response:
+    """Change the car; a subscribed car pushes the change to its verified webhooks."""
+    sim = _sim(request)
     vehicle = _vehicle(request)
     data = await _body(request)
+    subscribed = sim.webhooks.is_subscribed(vehicle.vehicle_id)
+    before = signal_bodies(sim, vehicle) if subscribed else {}
     try:
-        apply_changes(vehicle, data, _sim(request).now())
+        apply_changes(vehicle, data, sim.now())
     except ValueError as error:
         raise ControlError(str(error)) from None
+    if subscribed:
+        push_changes(sim, vehicle, before)
     return web.json_response(describe(vehicle))
 
 

@@ -27,7 +27,8 @@ A command takes ``command_duration_seconds`` (the car's, else the simulator's). 
 no ``Content-Length``, holds the connection and streams the outcome on it when the car is done:
 the same command-execution body (``executionMode: "async"``, the simulator's word) or a JSON:API
 error body whose ``status`` is the real one (the header stays 202). Each command is billed once
-when it succeeds, and recorded in ``/sim/commands``.
+when it succeeds, and recorded in ``/sim/commands``. A car subscribed to a verified webhook then
+pushes a ``VEHICLE_STATE`` whose triggers are the signals the command changed.
 """
 
 from collections.abc import Callable
@@ -49,6 +50,7 @@ from .fleet import Vehicle
 from .keys import SIMULATOR
 from .state import Simulator
 from .v3_api import admit, error_response, record
+from .webhooks import push_changes, signal_bodies
 
 type Action = Callable[[Vehicle, dict[str, Any], float], dict[str, Any] | None]
 
@@ -265,10 +267,14 @@ def _run(
     duration: float,
     mode: str = "sync",
 ) -> tuple[int, dict[str, Any], SmartcarApiError | None]:
+    subscribed = sim.webhooks.is_subscribed(vehicle.vehicle_id)
+    before = signal_bodies(sim, vehicle) if subscribed else {}
     try:
         parameters = spec.action(vehicle, body, sim.now())
     except SmartcarApiError as error:
         return error.status, error.v3_body(), error
+    if subscribed:
+        push_changes(sim, vehicle, before)
     answer = execution(
         sim, name, parameters, started=started, duration=duration, mode=mode
     )

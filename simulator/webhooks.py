@@ -404,3 +404,33 @@ def first_delivery(sim: Simulator, webhook_id: str, vehicle: Vehicle) -> None:
         DeliveryOptions(trigger="FIRST_DELIVERY"),
     )
     sim.spawn(deliver_event(sim, webhook_id, payload))
+
+
+def signal_bodies(sim: Simulator, vehicle: Vehicle) -> dict[str, Any]:
+    """Every signal body of the car now (to see what a change changed)."""
+    scope = scope_for(sim, vehicle.vehicle_id)
+    return {spec.code: spec.body(vehicle, scope) for spec in _specs(sim, vehicle, None)}
+
+
+def push_changes(sim: Simulator, vehicle: Vehicle, before: dict[str, Any]) -> None:
+    """VEHICLE_STATE to each verified webhook the car is subscribed to, if a configured signal
+    changed ("Fired when any monitored signal changes value"); triggers name the changes."""
+    after = signal_bodies(sim, vehicle)
+    changed = [code for code, body in after.items() if before.get(code) != body]
+    if not changed:
+        return
+    webhooks = sim.webhooks
+    for webhook_id, cars in webhooks.subscriptions.items():
+        if (
+            vehicle.vehicle_id not in cars
+            or webhook_id not in webhooks.urls
+            or webhook_id not in webhooks.verified
+        ):
+            continue
+        configured = webhooks.signals.get(webhook_id)
+        monitored = [c for c in changed if configured is None or c in configured]
+        if monitored:
+            payload = vehicle_state_payload(
+                sim, vehicle, webhook_id, configured, triggered_by=monitored
+            )
+            sim.spawn(deliver_event(sim, webhook_id, payload))

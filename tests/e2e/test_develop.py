@@ -77,8 +77,10 @@ def test_develop_prepares_home_assistant_with_credentials_and_login_twice(
 class _Develop:
     """`scripts/develop` running (not --check), its output in a file."""
 
-    def __init__(self, config_dir: Path, port: int, simulator_port: int) -> None:
-        self.output = config_dir.parent / "develop.out"
+    def __init__(
+        self, config_dir: Path, port: int, simulator_port: int, run: int
+    ) -> None:
+        self.output = config_dir.parent / f"develop-{run}.out"
         self.output.parent.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
@@ -87,7 +89,7 @@ class _Develop:
             "SMARTCAR_SIM_PORT": str(simulator_port),
             "PYTHONPATH": str(devstack.PROJECT_ROOT),
         }
-        with self.output.open("ab") as out:
+        with self.output.open("wb") as out:
             self.popen = subprocess.Popen(
                 [sys.executable, "-m", "simulator.devstack"],
                 env=env,
@@ -134,7 +136,7 @@ async def test_develop_twice_keeps_the_entry_entities_and_odometer_statistics(
     url = f"http://127.0.0.1:{port}"
     simulator_url = f"http://127.0.0.1:{simulator_port}"
     async with aiohttp.ClientSession() as session:
-        first = _Develop(config_dir, port, simulator_port)
+        first = _Develop(config_dir, port, simulator_port, 1)
         try:
             await first.ready()
             api = await devstack.onboard_or_login(
@@ -149,7 +151,7 @@ async def test_develop_twice_keeps_the_entry_entities_and_odometer_statistics(
             first.stop()
         assert (tmp_path / "dev" / "simulator.json").exists()
 
-        second = _Develop(config_dir, port, simulator_port)
+        second = _Develop(config_dir, port, simulator_port, 2)
         try:
             await second.ready()
             api = await devstack.onboard_or_login(
@@ -158,7 +160,9 @@ async def test_develop_twice_keeps_the_entry_entities_and_odometer_statistics(
             await devstack.wait_for(
                 lambda: _loaded(api), "loaded", within=120, log=second.process
             )
-            flows = await api.get("/api/config/config_entries/flow")
+            flows = await api.websocket_command(
+                {"type": "config_entries/flow/progress"}
+            )
             odometers = await _odometers(api)
             statistics = await api.websocket_command(
                 {"type": "recorder/list_statistic_ids", "statistic_type": "sum"}

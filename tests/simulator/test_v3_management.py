@@ -333,3 +333,32 @@ async def test_a_wrong_verify_answer_leaves_the_webhook_unverified(
     outcome = await (await client.post("/sim/webhooks/sim-webhook/verify")).json()
 
     assert outcome["verified"] is False
+
+
+async def test_a_subscribed_car_pushes_what_a_command_or_a_change_changed(
+    client: Client, sim: Simulator, aiohttp_client: Any, tokens: Tokens
+) -> None:
+    receiver = await _hook(client, aiohttp_client, verified=True)
+    headers = v3_headers(await application_token(client), None)
+    await client.post("/v3/subscriptions", json=CREATE, headers=headers)
+    await sim.drain()
+    receiver.deliveries.clear()
+
+    await client.post(
+        f"/v3/vehicles/{TESLA_ID}/commands/security/unlock",
+        headers=v3_headers(headers["Authorization"].removeprefix("Bearer ")),
+    )
+    await client.patch(f"/sim/vehicles/{TESLA_ID}", json={"odometer_km": 20000})
+    await client.patch(f"/sim/vehicles/{TESLA_ID}", json={"odometer_km": 20000})
+    await client.patch(f"/sim/vehicles/{TOYOTA_ID}", json={"odometer_km": 1})
+    await sim.drain()
+
+    pushed = [json.loads(raw) for raw, _ in receiver.deliveries]
+    triggers = [
+        {trigger["signal"]["code"] for trigger in payload["triggers"]}
+        for payload in pushed
+    ]
+    assert len(pushed) == 2
+    assert "closure-islocked" in triggers[0]
+    assert triggers[1] == {"odometer-traveleddistance"}
+    assert pushed[1]["meta"]["signalCount"] == len(pushed[1]["data"]["signals"])
