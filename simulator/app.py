@@ -147,7 +147,16 @@ def create_app(config: SimulatorConfig | Simulator | None = None) -> web.Applica
     management_v3.add_routes(app)
     router.add_route("*", "/v3/{tail:.*}", v3_api.unknown_v3_path)
     control.add_routes(app)
+    app.on_cleanup.append(_finish)
     return app
+
+
+async def _finish(app: web.Application) -> None:
+    """At shutdown: let pending deliveries end, then write the state one last time."""
+    sim = app[SIMULATOR]
+    await sim.drain()
+    if sim.config.state_file:
+        persistence.save(sim, Path(sim.config.state_file))
 
 
 def simulator_of(app: web.Application) -> Simulator:

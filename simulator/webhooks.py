@@ -160,13 +160,17 @@ def _user(sim: Simulator, vehicle_id: str) -> dict[str, Any]:
     return {"id": sim.config.user_id}
 
 
-def _vehicle(sim: Simulator, vehicle: Vehicle) -> dict[str, Any]:
+def _vehicle(
+    sim: Simulator, vehicle: Vehicle, options: DeliveryOptions | None
+) -> dict[str, Any]:
+    # A Dashboard test delivery says "test" here (3P dashboard samples).
+    test = options is not None and options.mode == "TEST"
     return {
         "id": vehicle.vehicle_id,
         "make": vehicle.make,
         "model": vehicle.model,
         "year": vehicle.year,
-        "mode": sim.connection_mode(vehicle.vehicle_id),
+        "mode": "test" if test else sim.connection_mode(vehicle.vehicle_id),
         "powertrainType": vehicle.powertrain,
         "vin": vehicle.vin,
     }
@@ -226,7 +230,7 @@ def vehicle_state_payload(
         ]
     data: dict[str, Any] = {
         "user": _user(sim, vehicle.vehicle_id),
-        "vehicle": _vehicle(sim, vehicle),
+        "vehicle": _vehicle(sim, vehicle, options),
         "signals": signals,
     }
     payload: dict[str, Any] = {
@@ -267,7 +271,7 @@ def vehicle_error_payload(
         "vehicleId": vehicle.vehicle_id,
         "data": {
             "user": _user(sim, vehicle.vehicle_id),
-            "vehicle": _vehicle(sim, vehicle),
+            "vehicle": _vehicle(sim, vehicle, options),
             "errors": [
                 {
                     "type": error.error_type,

@@ -247,6 +247,7 @@ async def test_meta_versions_placement_and_test_mode(
     assert "triggers" in in_data["data"]
     assert "triggers" not in in_data
     assert test["meta"]["mode"] == "TEST"
+    assert test["data"]["vehicle"]["mode"] == "test"
     sample = example("webhook-vehicle-state-dashboard-sample-trooperthorn.json")
     assert set(sample["meta"]) <= set(test["meta"])
 
