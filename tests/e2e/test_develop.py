@@ -18,7 +18,7 @@ from ._stack import Stack, connect_smartcar, entry_state
 pytestmark = pytest.mark.timeout(400)
 
 
-def _develop(config_dir: Path) -> subprocess.CompletedProcess[str]:
+def _develop(config_dir: Path, *options: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "SMARTCAR_DEV_CONFIG": str(config_dir),
@@ -26,8 +26,8 @@ def _develop(config_dir: Path) -> subprocess.CompletedProcess[str]:
         "SMARTCAR_SIM_PORT": str(devstack.free_port()),
         "PYTHONPATH": str(devstack.PROJECT_ROOT),
     }
-    return subprocess.run(
-        [sys.executable, "-m", "simulator.devstack", "--check"],
+    return subprocess.run(  # noqa: S603 - our own interpreter and options
+        [sys.executable, "-m", "simulator.devstack", "--check", *options],
         env=env,
         capture_output=True,
         text=True,
@@ -209,3 +209,18 @@ def test_develop_help_documents_ports_reset_and_applications() -> None:
         "client_sim-api-client",
     ):
         assert text in result.stdout
+
+
+def test_develop_reset_then_a_v3_application(tmp_path: Path) -> None:
+    config_dir = tmp_path / "dev" / "config"
+    first = _develop(config_dir)
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    v3 = _develop(config_dir, "--reset", "--application", "v3")
+
+    assert v3.returncode == 0, v3.stdout + v3.stderr
+    assert "Reset: removed" in v3.stdout
+    assert "Smartcar simulator (v3 application)" in v3.stdout
+    assert "client_sim-api-client / sec_sim-api-secret" in v3.stdout
+    simulator_log = (tmp_path / "dev" / "simulator.log").read_text()
+    assert simulator_log.count("# V3 API credentials") == 2
