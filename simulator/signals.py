@@ -20,10 +20,11 @@ closure-fronttrunk / closure-reartrunk       ``{"isOpen": false, "isLocked": tru
 charge-ischarging                            ``{"value": false}``
 charge-ischargingcableconnected              ``{"value": true}``
 charge-activelimit                           ``{"unit": "percent", "value": 80}``
-charge-voltage / -amperage / -wattage        ``{"unit": "volts"|"ampere"|"kilowatts", "value": n}``
+charge-voltage / -amperage / -wattage        ``{"unit": "volts"|"ampere"|"watts", "value": n}``
 charge-timetocomplete                        ``{"unit": "minutes", "value": 18}``
 charge-chargetimers                          ``{"values": []}``
-tractionbattery-range                        ``{"unit": "kilometers", "value": 347.2}``
+tractionbattery-range                        ``{"unit": "kilometers", "value": 347.2,
+                                             "additionalValues": []}``
 tractionbattery-nominalcapacity              ``{"source": "SMARTCAR", "capacity": 75.0,
                                              "availableCapacities": [{"capacity", "description"}],
                                              "unit": "kWhr"}``
@@ -36,7 +37,8 @@ internalcombustionengine-amountremaining     ``{"unit": "liters", "value": 31.0}
 internalcombustionengine-range               ``{"unit": "kilometers", "value": 465.0}``
 internalcombustionengine-oillife             ``{"unit": "percent", "value": 41}``
 wheel-tires                                  ``{"unit": "kilopascals", "values": [{"row": 0,
-                                             "column": 0, "value": 230.0}, ...], "rowCount": 2,
+                                             "column": 0, "tirePressure": 230.0}, ...],
+                                             "rowCount": 2,
                                              "columnCount": 2}``
 connectivitystatus-isonline / -isasleep      ``{"value": true}``
 vehicleidentification-vin                    ``{"value": "5YJ3E1EA7PF412345"}``
@@ -160,7 +162,7 @@ _CORE_SIGNALS: tuple[SignalSpec, ...] = (
         group="Charge",
         permission="read_charge",
         available=_battery,
-        body=lambda v, _s: {"unit": "kilowatts", "value": v.charge_power_kw},
+        body=lambda v, _s: {"unit": "watts", "value": round(v.charge_power_kw * 1000)},
     ),
     SignalSpec(
         code="charge-timetocomplete",
@@ -192,7 +194,11 @@ _CORE_SIGNALS: tuple[SignalSpec, ...] = (
         group="TractionBattery",
         permission="read_battery",
         available=_battery,
-        body=lambda v, _s: {"unit": "kilometers", "value": v.battery_range_km},
+        body=lambda v, _s: {
+            "unit": "kilometers",
+            "value": v.battery_range_km,
+            "additionalValues": [],
+        },
     ),
     SignalSpec(
         code="tractionbattery-nominalcapacity",
@@ -327,7 +333,7 @@ _CORE_SIGNALS: tuple[SignalSpec, ...] = (
         body=lambda v, _s: {
             "unit": "kilopascals",
             "values": [
-                {"row": row, "column": column, "value": v.tires_kpa[position]}
+                {"row": row, "column": column, "tirePressure": v.tires_kpa[position]}
                 for position, (row, column) in POSITION_GRID.items()
                 if position in v.tires_kpa
             ],

@@ -204,7 +204,7 @@ async def test_catalogue_signal_bodies(client: Client, headers: dict[str, str]) 
     }
     tires = body(toyota, "wheel-tires")
     assert tires["unit"] == "kilopascals"
-    assert {"row": 1, "column": 1, "value": 195.0} in tires["values"]
+    assert {"row": 1, "column": 1, "tirePressure": 195.0} in tires["values"]
     assert body(toyota, "vehicleidentification-vin") == {"value": "JTDEPMAE6MJ123456"}
     assert body(toyota, "connectivitystatus-isonline") == {"value": True}
     assert body(toyota, "connectivitystatus-isasleep") == {"value": False}
@@ -244,7 +244,7 @@ async def test_charging_signals_move_with_the_session(
 
     assert value("charge-ischarging") is True
     assert value("tractionbattery-stateofcharge") == pytest.approx(68.0)
-    assert value("charge-wattage") == pytest.approx(3.68)
+    assert value("charge-wattage") == 3680  # watts, as the signal reference page
     assert value("charge-voltage") == 230.0
     assert value("charge-amperage") == 16.0
     assert value("charge-timetocomplete") == pytest.approx(12.0)
