@@ -216,6 +216,7 @@ async def test_catalogue_signal_bodies(client: Client, headers: dict[str, str]) 
     assert body(tesla, "tractionbattery-range") == {
         "unit": "kilometers",
         "value": 347.2,
+        "additionalValues": [],
     }
     assert body(tesla, "charge-ischargingcableconnected") == {"value": True}
     assert body(tesla, "charge-activelimit") == {"unit": "percent", "value": 80.0}
