@@ -572,7 +572,6 @@ async def patch_settings(request: web.Request) -> web.Response:
 async def refresh_signals(request: web.Request) -> web.Response:
     sim = _sim(request)
     vehicle = _vehicle(request)
-    sim.signal_store.pop(vehicle.vehicle_id, None)
     now = sim.now()
     sim.signal_store[vehicle.vehicle_id] = (now, copy.deepcopy(vehicle))
     return web.json_response({"vehicle_id": vehicle.vehicle_id, "at": iso(now)})
