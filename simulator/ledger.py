@@ -7,8 +7,8 @@ Webhook subscriptions are not billed (nothing is read from the car).
 
 V3: every successful signals read (``GET /v3/vehicles/{id}``, a page of ``/signals``, one
 ``/signals/{code}``) and every command is billed once (per request, not per signal: Smartcar does
-not say, see SMARTCAR_V3.md section 5.3); ``/v3/connections``, the management API and the token
-endpoint are not billed. Each entry says which API generation answered (``v2``/``v3``), whether
+not say, see SMARTCAR_V3.md section 5.3); ``/v3/connections``, the management API and the IAM token
+endpoint (recorded as ``v3-iam``) are not billed. Each entry says which API generation answered (``v2``/``v3``), whether
 an application token and an ``sc-user-id`` header were used, and whether it was billed, so a test
 can assert "app token and sc-user-id on every vehicle call, no v2 call".
 """
@@ -26,7 +26,8 @@ class LedgerEntry:
 
     vehicle_id: str | None
     at: float
-    api: str  # "v2", "v2-batch", "v3", "v3-commands", "management", "v3-management"
+    # "v2", "v2-batch", "management", "v3", "v3-commands", "v3-management", "v3-iam"
+    api: str
     method: str
     path: str
     status: int

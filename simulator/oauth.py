@@ -396,6 +396,19 @@ async def _iam_request(
     return kind, fields
 
 
+def _record_iam(sim: Simulator, status: int) -> None:
+    """The token request in the ledger (V3 generation, never billed)."""
+    sim.ledger.record(
+        vehicle_id=None,
+        at=sim.now(),
+        api="v3-iam",
+        method="POST",
+        path="/oauth2/token",
+        status=status,
+        billable=False,
+    )
+
+
 def _check_api_credentials(sim: Simulator, kind: str, fields: dict[str, str]) -> None:
     allowed = sim.config.iam_credentials
     if allowed not in {"any", kind}:
@@ -449,7 +462,9 @@ async def application_token(request: web.Request) -> web.Response:
         kind, fields = await _iam_request(request)
         _check_api_credentials(sim, kind, fields)
     except OAuthError as error:
+        _record_iam(sim, error.status)
         return _oauth_error(error)
+    _record_iam(sim, 200)
     lifetime = sim.config.application_token_lifetime
     token = sim.tokens.issue_application_token(sim.now(), lifetime)
     return web.json_response(

@@ -243,6 +243,7 @@ async def test_commands_are_billed_recorded_and_in_the_ledger(
         (e["api"], e["billed"], e["app_token"], e["sc_user_id"])
         for e in ledger["entries"]
     ] == [
+        ("v3-iam", False, False, False),
         ("v3-commands", True, True, True),
         ("v3-commands", False, True, True),
     ]

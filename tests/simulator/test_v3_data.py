@@ -398,6 +398,7 @@ async def test_connections_are_not_billed_and_vehicle_calls_record_the_headers(
 
     v3 = [e for e in ledger["entries"] if e["generation"] == "v3"]
     assert [(e["path"], e["billed"], e["app_token"], e["sc_user_id"]) for e in v3] == [
+        ("/oauth2/token", False, False, False),
         ("/connections", False, True, True),
         ("/signals", True, True, True),
     ]

@@ -90,7 +90,8 @@ async def test_a_retired_v2_refuses_every_v2_call(
         )
     assert v3.status == 200
     ledger = await (await client.get("/sim/ledger")).json()
-    assert ledger["by_generation"] == {"v2": 3, "v3": 1}
+    # Three refused v2 calls; the application token request and one v3 read.
+    assert ledger["by_generation"] == {"v2": 3, "v3": 2}
 
 
 async def test_settings_are_switched_over_the_control_api(
