@@ -6,11 +6,12 @@ is billed per path (each successful path counts). Failed requests are recorded b
 Webhook subscriptions are not billed (nothing is read from the car).
 
 V3: every successful signals read (``GET /v3/vehicles/{id}``, a page of ``/signals``, one
-``/signals/{code}``) and every command is billed once (per request, not per signal: Smartcar does
-not say, see SMARTCAR_V3.md section 5.3); ``/v3/connections``, the management API and the IAM token
-endpoint (recorded as ``v3-iam``) are not billed. Each entry says which API generation answered (``v2``/``v3``), whether
-an application token and an ``sc-user-id`` header were used, and whether it was billed, so a test
-can assert "app token and sc-user-id on every vehicle call, no v2 call".
+``/signals/{code}``) and every command is billed once (per request, not per signal: Smartcar
+does not say, see SMARTCAR_V3.md section 5.3); ``/v3/connections``, the management API and the
+IAM token endpoint (recorded as ``v3-iam``) are not billed. Each entry says which API generation
+answered (``v2``/``v3``), whether an application token and an ``sc-user-id`` header were used,
+and whether it was billed, so a test can assert "app token and sc-user-id on every vehicle call,
+no v2 call".
 """
 
 from collections import Counter
