@@ -6,7 +6,9 @@ Connect:
   &single_select&single_select_vin&make&flags&user&country`` renders a consent page listing the
   simulated cars (filtered by ``make`` / ``single_select_vin``) with Approve and Deny.
 - An unknown ``client_id``, a ``redirect_uri`` that is not allowed (with no configured list, any
-  ``http``/``https`` URI is allowed), ``response_type`` other than ``code`` or an empty/invalid
+  ``http``/``https`` URI is allowed), ``response_type`` other than ``code`` (or the re-auth
+  page's ``vehicle_id`` / ``none``: no code, ``user_id`` (+ ``vehicle_id``) on the redirect;
+  ``none`` without ``redirect_uri`` ends on a completion page) or an empty/invalid
   ``scope`` render an error page (400), never a redirect.
 - ``GET|POST /oauth/authorize/approve`` (same parameters, plus the cars picked: repeated
   ``vehicle=<id>`` or ``vehicle_<id>=<id>`` fields as the page's checkboxes send them; none picked:
@@ -40,6 +42,8 @@ from .state import Simulator
 from .tokens import OAuthError
 
 _PERMISSION = re.compile(r"^(read|control)_[a-z_]+$")
+# "code" (every build); "vehicle_id" and "none" (the newest re-auth page [S9b]).
+RESPONSE_TYPES = ("code", "vehicle_id", "none")
 _MODES = frozenset({"live", "simulated", "test"})
 _PASSED_ON = (
     "response_type",
@@ -75,6 +79,7 @@ class AuthorizeRequest:
     single_select_vin: str | None
     make: str | None
     params: dict[str, str]
+    response_type: str = "code"
 
 
 def _redirect_allowed(sim: Simulator, redirect_uri: str) -> bool:
@@ -88,11 +93,14 @@ def parse_authorize(sim: Simulator, query: MultiMapping[str]) -> AuthorizeReques
     """Validate Connect parameters; ConnectError for anything that cannot redirect."""
     if query.get("client_id") != sim.config.client_id:
         raise ConnectError("Unknown client_id.")
+    response_type = query.get("response_type")
+    if response_type not in RESPONSE_TYPES:
+        raise ConnectError("response_type must be 'code' (or vehicle_id / none).")
     redirect_uri = query.get("redirect_uri", "")
-    if not redirect_uri or not _redirect_allowed(sim, redirect_uri):
+    # With response_type=none the flow may end on Smartcar's own page (re-auth docs [S9b]).
+    optional = response_type == "none" and not redirect_uri
+    if not optional and (not redirect_uri or not _redirect_allowed(sim, redirect_uri)):
         raise ConnectError("This redirect_uri is not registered for the application.")
-    if query.get("response_type") != "code":
-        raise ConnectError("response_type must be 'code'.")
     scope = tuple(
         item.removeprefix("required:") for item in query.get("scope", "").split()
     )
@@ -112,6 +120,7 @@ def parse_authorize(sim: Simulator, query: MultiMapping[str]) -> AuthorizeReques
         single_select_vin=query.get("single_select_vin"),
         make=query.get("make"),
         params={name: query[name] for name in _PASSED_ON if name in query},
+        response_type=str(response_type),
     )
 
 
@@ -139,9 +148,15 @@ def selected_vehicles(params: MultiMapping[str]) -> list[str]:
     return list(dict.fromkeys(picked))
 
 
-def _redirect(connect: AuthorizeRequest, values: dict[str, str]) -> web.HTTPFound:
+def _redirect(connect: AuthorizeRequest, values: dict[str, str]) -> web.HTTPException:
     if connect.state is not None:
         values["state"] = connect.state
+    if not connect.redirect_uri:
+        # response_type=none without a redirect_uri: the outcome stays on Connect's page.
+        return web.HTTPOk(
+            text=f"<!doctype html><p id='outcome'>{html.escape(urlencode(values))}</p>",
+            content_type="text/html",
+        )
     return web.HTTPFound(str(URL(connect.redirect_uri).update_query(values)))
 
 
@@ -244,6 +259,16 @@ async def approve(request: web.Request) -> web.Response:
     )
     values: dict[str, str] = {}
     variant = sim.config.connect_redirect
+    if connect.response_type != "code":
+        # Re-auth style: no code; the user (and the car, for vehicle_id) come back.
+        values["user_id"] = grant.user_id
+        if connect.response_type == "vehicle_id":
+            values["vehicle_id"] = chosen[0]
+        if external_id is not None:
+            values["external_id"] = external_id
+        if not connect.redirect_uri:
+            return _completion_page()
+        raise _redirect(connect, values)
     if variant in {"code+user_id", "code"}:
         values["code"] = sim.tokens.issue_code(grant, connect.redirect_uri, sim.now())
     if variant in {"code+user_id", "user_id"}:
@@ -251,6 +276,15 @@ async def approve(request: web.Request) -> web.Response:
         if external_id is not None:
             values["external_id"] = external_id
     raise _redirect(connect, values)
+
+
+def _completion_page() -> web.Response:
+    body = (
+        "<!doctype html><html><head><title>Smartcar Connect (simulator)</title></head>"
+        "<body><h1 id='done'>Your vehicle is connected.</h1>"
+        "<p>You can close this page.</p></body></html>"
+    )
+    return web.Response(text=body, content_type="text/html")
 
 
 async def deny(request: web.Request) -> web.Response:

@@ -273,3 +273,39 @@ async def test_connect_echoes_external_id_and_keeps_it_on_the_connection(
     assert {c["attributes"]["user"]["externalId"] for c in connections["data"]} == {
         "ha-owner-1"
     }
+
+
+async def test_reauth_response_types_return_the_user_without_a_code(
+    client: Client,
+) -> None:
+    vehicle = await _approve(client, response_type="vehicle_id", external_id="x")
+    none = await _approve(client, response_type="none")
+    page = await client.get(
+        "/oauth/authorize/approve",
+        params={
+            key: value
+            for key, value in authorize_params(response_type="none").items()
+            if key != "redirect_uri"
+        },
+        allow_redirects=False,
+    )
+    denied = await client.get(
+        "/oauth/authorize/deny",
+        params={
+            key: value
+            for key, value in authorize_params(response_type="none").items()
+            if key != "redirect_uri"
+        },
+        allow_redirects=False,
+    )
+    wrong = await client.get(
+        "/oauth/authorize", params=authorize_params(response_type="token")
+    )
+
+    assert set(vehicle) == {"user_id", "vehicle_id", "external_id", "state"}
+    assert set(none) == {"user_id", "state"}
+    assert page.status == 200
+    assert "connected" in await page.text()
+    assert denied.status == 200
+    assert "access_denied" in await denied.text()
+    assert wrong.status == 400
