@@ -473,7 +473,7 @@ async def test_unavailable_credentials_retry_setup(
 ) -> None:
     smartcar.add_vehicle("ev")
     with patch(
-        "custom_components.smartcar.async_get_config_entry_implementation",
+        "custom_components.smartcar.access.async_get_config_entry_implementation",
         side_effect=ImplementationUnavailableError("provider down"),
     ):
         await setup_entry(hass, config_entry)

@@ -10,24 +10,23 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryNotReady,
-    ImplementationUnavailableError,
     OAuth2TokenRequestBaseError,
     OAuth2TokenRequestReauthError,
 )
 from homeassistant.helpers import config_validation as cv, device_registry as dr
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.config_entry_oauth2_flow import (
-    OAuth2Session,
-    async_get_config_entry_implementation,
-)
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 
-from .api.client import Origins, SmartcarClient
-from .api.errors import AuthenticationError, SmartcarError, describe_error
+from .access import Account, async_account
+from .api.errors import (
+    AuthenticationError,
+    OAuthError,
+    SmartcarError,
+    describe_error,
+)
 from .api.models import VehicleAttributes
-from .auth import SmartcarTokens, async_restore_token, token_store
+from .auth import token_store
 from .const import (
     CONF_MANAGEMENT_TOKEN,
     CONF_MIN_POLL_INTERVAL,
@@ -78,31 +77,18 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
     """Set up every car of the account; cars known from the store show their values at once."""
-    try:
-        implementation = await async_get_config_entry_implementation(hass, entry)
-    except ImplementationUnavailableError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="implementation_unavailable"
-        ) from err
-    await async_restore_token(hass, entry)
-    # One session per account: it serialises refreshes, so a rotating refresh token is never
-    # used twice.
-    tokens = SmartcarTokens(hass, entry, OAuth2Session(hass, entry, implementation))
-    client = SmartcarClient(
-        async_get_clientsession(hass),
-        tokens.async_get_access_token,
-        origins=Origins.from_environment(),
-    )
+    account = await async_account(hass, entry)
     ledger = RequestLedger(hass, entry.entry_id)
     store = VehicleStore(hass, entry.entry_id)
     await asyncio.gather(ledger.async_load(), store.async_load())
     entry.async_on_unload(store.async_flush)
     _async_adopt_entry_rows(hass, entry, store)
     known = tuple(store.vehicles)
-    vehicle_ids = await _async_first_vehicles(client, tokens, known)
+    vehicle_ids = await _async_first_vehicles(account, known)
     entry.runtime_data = SmartcarData(
-        client=client,
-        tokens=tokens,
+        account=account,
+        client=account.client,
+        tokens=account.tokens,
         ledger=ledger,
         store=store,
         policy=_policy(entry.options),
@@ -144,20 +130,25 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
 
 
 async def _async_first_vehicles(
-    client: SmartcarClient, tokens: SmartcarTokens, known: tuple[str, ...]
+    account: Account, known: tuple[str, ...]
 ) -> tuple[str, ...]:
     """Return the cars to set up: the stored ones at once, else Smartcar's list (bounded wait)."""
     try:
         async with asyncio.timeout(SETUP_TIMEOUT):
-            await tokens.async_get_access_token()
+            await account.tokens.async_get_access_token()
             if known:
                 return known
-            return await tokens.async_authorized(client.get_vehicle_ids)
+            return await account.async_vehicle_ids()
     except (OAuth2TokenRequestReauthError, AuthenticationError) as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="authentication_failed"
         ) from err
     except (OAuth2TokenRequestBaseError, SmartcarError, TimeoutError) as err:
+        if isinstance(err, OAuthError) and err.code == "invalid_client":
+            # The V3 token endpoint refused the API credentials: only new ones help.
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="api_credentials_refused"
+            ) from err
         if known:
             # The cars show their stored values and try again on their own schedule.
             LOGGER.info(
@@ -232,9 +223,7 @@ async def _async_update_vehicles(
     """Add cars that joined the account and remove those that left."""
     runtime = entry.runtime_data
     try:
-        vehicle_ids = await runtime.tokens.async_authorized(
-            runtime.client.get_vehicle_ids
-        )
+        vehicle_ids = await runtime.account.async_vehicle_ids()
     except AuthenticationError:
         entry.async_start_reauth(hass)
         return

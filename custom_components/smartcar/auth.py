@@ -11,14 +11,22 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import OAuth2Session
 from homeassistant.helpers.storage import Store
+from homeassistant.util.hass_dict import HassKey
 
+from .api.app_token import ApplicationTokenSource, ApplicationTokenSources
+from .api.client import Origins
 from .api.errors import AuthenticationError
 from .const import DOMAIN
 
 TOKEN_STORAGE_VERSION = 1
+# The application token sources (one per set of V3 API credentials) of this Home Assistant.
+DATA_TOKEN_SOURCES: HassKey[ApplicationTokenSources] = HassKey(
+    f"{DOMAIN}_application_tokens"
+)
 
 
 def token_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -98,3 +106,38 @@ class SmartcarTokens:
             )
         await self._session.async_ensure_token_valid()
         await self._async_keep_rotated()
+
+
+class ApplicationTokens:
+    """The application token of a V3 entry: shared by every entry with the same credentials.
+
+    The client tells the source which token Smartcar refused; a request refused once is tried
+    again with a renewed token, and only a second refusal means the credentials are wrong.
+    """
+
+    def __init__(self, source: ApplicationTokenSource) -> None:
+        """Serve the tokens of `source`."""
+        self._source = source
+
+    async def async_get_access_token(self) -> str:
+        """Return a valid application token (renewed before it expires)."""
+        return await self._source()
+
+    async def async_authorized[T](self, request: Callable[[], Awaitable[T]]) -> T:
+        """Run `request`; after a 401 (the token was invalidated) try once more."""
+        try:
+            return await request()
+        except AuthenticationError:
+            return await request()
+
+
+@callback
+def async_application_tokens(
+    hass: HomeAssistant, client_id: str, client_secret: str
+) -> ApplicationTokens:
+    """Return the tokens of these API credentials: one token request for every entry."""
+    if (sources := hass.data.get(DATA_TOKEN_SOURCES)) is None:
+        sources = hass.data[DATA_TOKEN_SOURCES] = ApplicationTokenSources(
+            async_get_clientsession(hass), origins=Origins.from_environment()
+        )
+    return ApplicationTokens(sources.get(client_id, client_secret))

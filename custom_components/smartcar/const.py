@@ -38,6 +38,14 @@ CONF_VEHICLES: Final = "vehicles"
 CONF_SMARTCAR_WEBHOOK_ID: Final = "smartcar_webhook_id"
 CONF_SUBSCRIBED_VEHICLES: Final = "subscribed_vehicles"
 
+# Which kind of Smartcar application the entry uses: a V3 application (API credentials, one
+# application token, the owner's `sc-user-id`) or a legacy one (per-user Connect tokens, v2).
+CONF_API_GENERATION: Final = "api_generation"
+# The V3 application's API credentials (not the Connect Application ID) and the owner's id.
+CONF_API_CLIENT_ID: Final = "api_client_id"
+CONF_API_CLIENT_SECRET: Final = "api_client_secret"  # noqa: S105  - a key, not a secret
+CONF_USER_ID: Final = "user_id"
+
 # Options
 CONF_READ_PATH: Final = "read_path"
 CONF_MONTHLY_LIMIT: Final = "monthly_limit"
@@ -70,6 +78,13 @@ class ConnectMode(StrEnum):
 
     LIVE = "live"
     SIMULATED = "simulated"
+
+
+class ApiGeneration(StrEnum):
+    """The kind of Smartcar application an entry uses."""
+
+    LEGACY = "legacy"
+    V3 = "v3"
 
 
 class ReadPath(StrEnum):

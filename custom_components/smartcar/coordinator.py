@@ -64,7 +64,8 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         self.commands = VehicleCommands(self)
         self.last_read_error: Failure | None = None
         self._timer = PollTimer(hass, self.async_refresh)
-        self._reader = CarReader(entry.runtime_data.client, vehicle_id)
+        runtime = entry.runtime_data
+        self._reader = CarReader(runtime.client, vehicle_id, v3=runtime.account.is_v3)
         self._readable = True
 
     @property
@@ -134,8 +135,6 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         """Stop the timer with the coordinator."""
         self._timer.cancel()
         await super().async_shutdown()
-
-    # --- polling ------------------------------------------------------------------------
 
     @override
     async def _async_update_data(self) -> VehicleState:

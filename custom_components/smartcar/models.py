@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 
 from .api.client import SmartcarClient
-from .auth import SmartcarTokens
 from .const import ReadPath
 from .ledger import RequestLedger
 from .planner import BudgetPolicy
 from .vehicle_store import VehicleStore
 
 if TYPE_CHECKING:
+    from .access import Account, Tokens
     from .coordinator import SmartcarCoordinator
 
 type SmartcarConfigEntry = ConfigEntry[SmartcarData]
@@ -23,8 +23,9 @@ type SmartcarConfigEntry = ConfigEntry[SmartcarData]
 class SmartcarData:
     """What every car of one Smartcar account shares, and a coordinator per car."""
 
+    account: Account
     client: SmartcarClient
-    tokens: SmartcarTokens
+    tokens: Tokens
     ledger: RequestLedger
     store: VehicleStore
     policy: BudgetPolicy

@@ -194,8 +194,21 @@ async def async_learn(
     profile: VehicleProfile,
     granted_fallback: Collection[str],
     record: Record,
+    *,
+    v3: bool = False,
 ) -> VehicleProfile:
-    """Learn the car's permissions (not billed) and attributes (billed) once."""
+    """Learn the car's permissions (not billed) and attributes (billed) once.
+
+    A V3 application has no v2 to ask: the owner's choice stands for the permissions (the car's
+    own answers then drop what it does not grant) and attributes come from the v3 vehicle.
+    """
+    if v3:
+        if profile.permissions is None:
+            profile = replace(profile, permissions=frozenset(granted_fallback))
+        if profile.attributes is None:
+            attributes = await async_billed(record, client.get_vehicle_v3(vehicle_id))
+            profile = replace(profile, attributes=attributes)
+        return profile
     if profile.permissions is None:
         try:
             permissions = frozenset(
@@ -220,10 +233,13 @@ def fact_ages_or(facts: tuple[Fact, ...], fallback: datetime) -> tuple[Fact, ...
 class CarReader:
     """Reads one car the way its profile says: learns it once, falls back to v2 for good."""
 
-    def __init__(self, client: SmartcarClient, vehicle_id: str) -> None:
-        """Read `vehicle_id` through `client`."""
+    def __init__(
+        self, client: SmartcarClient, vehicle_id: str, *, v3: bool = False
+    ) -> None:
+        """Read `vehicle_id` through `client`; a V3 application only ever with v3."""
         self._client = client
         self._vehicle_id = vehicle_id
+        self._v3 = v3
         self._readers: dict[ReadPath, Reader] = {
             ReadPath.SIGNALS: SignalsReader(client, vehicle_id),
             ReadPath.BATCH: BatchReader(client, vehicle_id),
@@ -242,10 +258,16 @@ class CarReader:
     ) -> tuple[VehicleProfile, ReadOutcome | None]:
         """Return what was learned, and the read (None when learning used the budget up)."""
         profile = await async_learn(
-            self._client, self._vehicle_id, profile, granted, record
+            self._client, self._vehicle_id, profile, granted, record, v3=self._v3
         )
         if not affordable(profile):
             return profile, None
+        if self._v3:
+            # No v2 to fall back to: a refused read keeps the values, as any failure.
+            outcome = await self._readers[ReadPath.SIGNALS].async_read(
+                profile, needed, record
+            )
+            return profile, ReadOutcome() if outcome.fall_back else outcome
         read_path = profile.read_path(preferred, now)
         outcome = await self._readers[read_path].async_read(profile, needed, record)
         profile = outcome.change.applied_to(profile, now)
