@@ -91,8 +91,9 @@ async def async_account(hass: HomeAssistant, entry: SmartcarConfigEntry) -> Acco
             hass, entry.data[CONF_API_CLIENT_ID], entry.data[CONF_API_CLIENT_SECRET]
         )
         user_id: str = entry.data[CONF_USER_ID]
+        # The source itself: the client tells it which token Smartcar refused.
         client = SmartcarClient(
-            session, tokens.async_get_access_token, origins=origins, user_id=user_id
+            session, tokens.source, origins=origins, user_id=user_id
         )
         return Account(ApiGeneration.V3, client, tokens, user_id, mode)
     try:

@@ -117,11 +117,11 @@ class ApplicationTokens:
 
     def __init__(self, source: ApplicationTokenSource) -> None:
         """Serve the tokens of `source`."""
-        self._source = source
+        self.source = source
 
     async def async_get_access_token(self) -> str:
         """Return a valid application token (renewed before it expires)."""
-        return await self._source()
+        return await self.source()
 
     async def async_authorized[T](self, request: Callable[[], Awaitable[T]]) -> T:
         """Run `request`; after a 401 (the token was invalidated) try once more."""
