@@ -99,6 +99,7 @@ def test_every_raised_message_is_translated() -> None:
         "connected_services_account",
         "connected_services_account_no_url",
         "signals_unavailable",
+        "v2_retired",
     }
 
 

@@ -5,8 +5,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -18,6 +21,7 @@ from .conftest import (
     USER_ID,
     Reply,
     SmartcarMock,
+    load_fixture,
     make_entry,
     next_poll,
     setup_entry,
@@ -56,6 +60,8 @@ class V3Smartcar:
         fields = form if isinstance(form, dict) else parse_qs(str(form))
         if "client_credentials" not in str(fields.get("grant_type")):
             return Reply(status=400, body={"error": "invalid_request"})
+        if API_CLIENT_SECRET not in str(fields.get("client_secret")):
+            return Reply(status=401, body={"error": "invalid_client"})
         self.tokens_issued += 1
         return Reply(
             body={
@@ -195,3 +201,117 @@ async def test_refused_api_credentials_ask_for_new_ones(
         flow["context"]["source"]
         for flow in hass.config_entries.flow.async_progress_by_handler("smartcar")
     ] == ["reauth"]
+
+
+# --- a legacy entry when Smartcar turns v2 off, and its move to V3 ---------------------------
+
+
+def _v2_gone(smartcar: SmartcarMock, status: int = 410) -> None:
+    """Every v2 and per-user v3 call answers that the version is gone."""
+    gone = (
+        Reply(status=410, body={"error": "gone"})
+        if status == 410
+        else Reply(
+            status=404,
+            body={"type": "RESOURCE_NOT_FOUND", "code": "VERSION", "statusCode": 404},
+        )
+    )
+    for method, url in list(smartcar.routes):
+        if url.startswith((API, f"{API_V3}/vehicles")):
+            smartcar.routes[method, url] = gone
+
+
+async def _poll_when_due(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
+) -> None:
+    due = entry.runtime_data.vehicles[EV_ID].car.poll.next_at
+    assert due is not None
+    freezer.move_to(due)
+    await next_poll(hass, freezer, 1)
+
+
+@pytest.mark.parametrize(
+    "status", [410, 404], ids=["410", "RESOURCE_NOT_FOUND-VERSION"]
+)
+async def test_v2_gone_raises_a_fixable_repair_and_keeps_the_values(
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+    *,
+    status: int,
+) -> None:
+    smartcar.add_vehicle("ev")
+    entry = make_entry(read_path="batch")
+    await setup_entry(hass, entry)
+    before = hass.states.get("sensor.tesla_model_3_battery").state
+
+    _v2_gone(smartcar, status)
+    await _poll_when_due(hass, freezer, entry)
+
+    issue = ir.async_get(hass).async_get_issue(
+        "smartcar", f"v2_retired_{entry.entry_id}"
+    )
+    assert issue is not None
+    assert issue.is_fixable
+    assert hass.states.get("sensor.tesla_model_3_battery").state == before
+
+
+async def test_the_repair_moves_the_entry_to_v3_keeping_its_entities(
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    v3: V3Smartcar,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    smartcar.add_vehicle("ev")
+    entry = make_entry(read_path="batch")
+    await setup_entry(hass, entry)
+    registry = er.async_get(hass)
+    entities = {
+        item.entity_id: item.unique_id
+        for item in er.async_entries_for_config_entry(registry, entry.entry_id)
+    }
+    _v2_gone(smartcar)
+    smartcar.routes["GET", f"{API_V3}/vehicles/{EV_ID}/signals"] = Reply(
+        body=load_fixture("ev/signals.json")
+    )
+    await _poll_when_due(hass, freezer, entry)
+    assert await async_setup_component(hass, "repairs", {})
+
+    # What the repair's "Fix" button does in the UI.
+    flows = repairs_flow_manager(hass)
+    assert flows is not None
+    started = await flows.async_init(
+        "smartcar", data={"issue_id": f"v2_retired_{entry.entry_id}"}
+    )
+    refused = await flows.async_configure(
+        started["flow_id"],
+        {"api_client_id": API_CLIENT_ID, "api_client_secret": "wrong"},
+    )
+    assert refused["errors"] == {"base": "invalid_api_credentials"}
+    assert entry.data.get("api_generation") is None
+    done = await flows.async_configure(
+        started["flow_id"],
+        {"api_client_id": API_CLIENT_ID, "api_client_secret": API_CLIENT_SECRET},
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert done["type"] == "create_entry"
+    assert entry.data["api_generation"] == "v3"
+    assert entry.data["user_id"] == USER_ID
+    assert entry.state is ConfigEntryState.LOADED
+    assert {
+        item.entity_id: item.unique_id
+        for item in er.async_entries_for_config_entry(registry, entry.entry_id)
+    } == entities
+    assert hass.states.get("sensor.tesla_model_3_battery").state == "76.0"
+    # The next poll reads with the application token and the owner's id, never v2.
+    v2_calls = len([c for c in smartcar.aioclient_mock.mock_calls if API in str(c[1])])
+    await _poll_when_due(hass, freezer, entry)
+    assert len([c for c in smartcar.aioclient_mock.mock_calls if API in str(c[1])]) == (
+        v2_calls
+    )
+    reads = _headers(smartcar, f"{API_V3}/vehicles/{EV_ID}/signals")
+    assert reads[-1]["sc-user-id"] == USER_ID
+    assert reads[-1]["Authorization"].startswith("Bearer app-token-")

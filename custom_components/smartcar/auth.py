@@ -15,6 +15,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import OAuth2Session
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .api.app_token import ApplicationTokenSource, ApplicationTokenSources
@@ -138,6 +139,9 @@ def async_application_tokens(
     """Return the tokens of these API credentials: one token request for every entry."""
     if (sources := hass.data.get(DATA_TOKEN_SOURCES)) is None:
         sources = hass.data[DATA_TOKEN_SOURCES] = ApplicationTokenSources(
-            async_get_clientsession(hass), origins=Origins.from_environment()
+            async_get_clientsession(hass),
+            origins=Origins.from_environment(),
+            # Home Assistant's clock, as its OAuth2 session uses for `expires_at`.
+            clock=lambda: dt_util.utcnow().timestamp(),
         )
     return ApplicationTokens(sources.get(client_id, client_secret))

@@ -14,6 +14,7 @@ from .api.errors import (
     BillingError,
     ConnectedServicesAccountError,
     SmartcarError,
+    VersionRetiredError,
 )
 from .budget import VehicleBudget
 from .const import DOMAIN, LOGGER, SMARTCAR_DASHBOARD_URL
@@ -23,6 +24,7 @@ ISSUE_BILLING = "billing_limit"
 ISSUE_BUDGET = "request_budget_exhausted"
 ISSUE_ACCOUNT = "connected_services_account"
 ISSUE_SIGNALS = "signals_unavailable"
+ISSUE_V2_RETIRED = "v2_retired"
 _VEHICLE_ISSUES = (ISSUE_BILLING, ISSUE_BUDGET, ISSUE_ACCOUNT, ISSUE_SIGNALS)
 # Key of the issues' data naming the config entry they belong to.
 ISSUE_ENTRY_ID = "entry_id"
@@ -116,7 +118,9 @@ class VehicleIssues:
         self, vehicle: str, err: Exception, budget: VehicleBudget, now: datetime
     ) -> None:
         """Tell the owner what a failure needs of them (billing, the account, a login)."""
-        if isinstance(err, BillingError):
+        if isinstance(err, VersionRetiredError):
+            async_v2_retired(self._hass, self._entry_id)
+        elif isinstance(err, BillingError):
             await self.async_billing_refused(vehicle, budget, now)
         elif isinstance(err, ConnectedServicesAccountError):
             self.account(vehicle, err)
@@ -168,6 +172,22 @@ class VehicleIssues:
         """Remove every issue of the car (it left the account)."""
         for issue in _VEHICLE_ISSUES:
             self.delete(issue)
+
+
+@callback
+def async_v2_retired(hass: HomeAssistant, entry_id: str) -> None:
+    """Smartcar turned v2 off: the entry must move to V3 (its values stay meanwhile)."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"{ISSUE_V2_RETIRED}_{entry_id}",
+        data={ISSUE_ENTRY_ID: entry_id},
+        is_fixable=True,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_V2_RETIRED,
+        translation_placeholders={"dashboard_url": SMARTCAR_DASHBOARD_URL},
+        learn_more_url=SMARTCAR_DASHBOARD_URL,
+    )
 
 
 @callback

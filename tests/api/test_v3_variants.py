@@ -133,12 +133,21 @@ async def test_detail_list_p0_is_kept_on_the_error(
         ),
         Canned(text="<html>Gone</html>", status=410),
         Canned({"type": "RESOURCE_NOT_FOUND", "code": "PATH"}, status=410),
+        # A bare {error} reads like an OAuth answer; on a 410 the status decides.
+        Canned({"error": "gone"}, status=410),
         Canned(
             {"error": "version_not_found_error", "message": "Version not found."},
             status=404,
         ),
     ],
-    ids=["v2-body", "json-api-body", "http-410-html", "http-410-json", "v1-body-t1"],
+    ids=[
+        "v2-body",
+        "json-api-body",
+        "http-410-html",
+        "http-410-json",
+        "http-410-oauth-like",
+        "v1-body-t1",
+    ],
 )
 async def test_v2_gone_answers_s27_t1_are_one_version_retired_error(
     client: SmartcarClient, smartcar: FakeSmartcar, answer: Canned

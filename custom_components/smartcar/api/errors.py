@@ -285,7 +285,8 @@ def error_from_response(
                 request_id=request_id,
                 retry_after=retry_after,
             )
-        if isinstance(oauth_code, str) and "type" not in body:
+        # An OAuth body, except on 410: a gone version whatever the body says.
+        if isinstance(oauth_code, str) and "type" not in body and status != 410:
             description = _text(body, "error_description") or oauth_code
             return OAuthError(
                 description,
