@@ -6,7 +6,7 @@ stop of polling blocks them. One command at a time per car; a failure is a trans
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from homeassistant.exceptions import HomeAssistantError, OAuth2TokenRequestBaseE
 from homeassistant.util import dt as dt_util
 
 from .api.client import SmartcarClient
+from .api.commands import CommandExecution, CommandOutcome
 from .api.errors import SmartcarError
 from .api.models import CommandResult, Fact, ServiceHistory, VehicleState
 from .const import DOMAIN
@@ -29,7 +30,45 @@ _BLOCKING = frozenset(
     {PollReason.BILLING, PollReason.BUDGET_EXHAUSTED, PollReason.RATE_LIMITED}
 )
 
-type Command = Callable[[SmartcarClient, str], Awaitable[CommandResult]]
+type LegacyCommand = Callable[[SmartcarClient, str], Awaitable[CommandResult]]
+type V3Call = Callable[[SmartcarClient, str], Awaitable[CommandExecution]]
+
+
+@dataclass(frozen=True, slots=True)
+class CarCommand:
+    """One command the way each kind of application sends it (v2 path, or v3 path)."""
+
+    legacy: LegacyCommand
+    v3: V3Call
+
+
+LOCK = CarCommand(SmartcarClient.lock, SmartcarClient.lock_v3)
+UNLOCK = CarCommand(SmartcarClient.unlock, SmartcarClient.unlock_v3)
+START_CHARGE = CarCommand(SmartcarClient.start_charge, SmartcarClient.start_charge_v3)
+STOP_CHARGE = CarCommand(SmartcarClient.stop_charge, SmartcarClient.stop_charge_v3)
+
+
+def set_charge_limit(percent: float) -> CarCommand:
+    """Charge up to `percent` (v2 takes a fraction, v3 a whole percent, 50-100 both)."""
+    return CarCommand(
+        lambda client, vehicle_id: client.set_charge_limit(vehicle_id, percent / 100),
+        lambda client, vehicle_id: client.set_charge_limit_v3(vehicle_id, percent),
+    )
+
+
+def send_destination(latitude: float, longitude: float) -> CarCommand:
+    """Send a navigation destination to the car."""
+    return CarCommand(
+        lambda client, vehicle_id: client.send_destination(
+            vehicle_id, latitude, longitude
+        ),
+        lambda client, vehicle_id: client.send_destination_v3(
+            vehicle_id, latitude, longitude
+        ),
+    )
+
+
+type Command = CarCommand | LegacyCommand
 
 
 class VehicleCommands:
@@ -43,12 +82,30 @@ class VehicleCommands:
     async def async_send(
         self, command: Command, applied: VehicleState | None = None
     ) -> None:
-        """Send a command; on success show what it did at once (no poll)."""
+        """Send a command; once the car carried it out, show what it did (no poll).
+
+        A V3 command that is still running when Smartcar stops waiting shows nothing yet: the
+        car's next signals or push tell.
+        """
         coordinator = self._coordinator
-        client = coordinator.config_entry.runtime_data.client
+        runtime = coordinator.config_entry.runtime_data
+        client, vehicle_id = runtime.client, coordinator.vehicle_id
+        done = True
+
+        async def run() -> None:
+            nonlocal done
+            if not isinstance(command, CarCommand):
+                await command(client, vehicle_id)
+            elif not runtime.account.is_v3:
+                await command.legacy(client, vehicle_id)
+            else:
+                execution = await command.v3(client, vehicle_id)
+                execution.raise_for_outcome()
+                done = execution.outcome is CommandOutcome.DONE
+
         async with self._lock:
-            await self._async_call(lambda: command(client, coordinator.vehicle_id))
-        if applied is not None:
+            await self._async_call(run)
+        if applied is not None and done:
             fact = Fact(
                 source="command",
                 fields=applied.known_fields(),
