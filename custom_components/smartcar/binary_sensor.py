@@ -137,6 +137,24 @@ def _has_system_alert(state: VehicleState) -> bool | None:
     return any(system.status is SystemHealth.ALERT for system in state.system_statuses)
 
 
+# v2 names the tyre pressure monitoring system so in /diagnostics/system_status.
+_TPMS_SYSTEM = "SYSTEM_TPMS"
+
+
+def _tire_pressure_warning(state: VehicleState) -> bool | None:
+    """Whether the car's own tyre pressure monitoring warns (no threshold of ours)."""
+    if state.tire_pressure_alert is not None:
+        return state.tire_pressure_alert
+    return next(
+        (
+            system.status is SystemHealth.ALERT
+            for system in state.system_statuses or ()
+            if system.system_id == _TPMS_SYSTEM
+        ),
+        None,
+    )
+
+
 def _system_alerts(state: VehicleState) -> Mapping[str, Any]:
     return {
         "alerts": [
@@ -162,6 +180,7 @@ _DESCRIPTIONS: tuple[SmartcarBinarySensorDescription, ...] = (
         value_fn=lambda state: state.is_charging,
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
     ),
+    # Shown by default: they explain why a command or a fresh value does not come.
     SmartcarBinarySensorDescription(
         key="online",
         translation_key="online",
@@ -169,7 +188,21 @@ _DESCRIPTIONS: tuple[SmartcarBinarySensorDescription, ...] = (
         value_fn=lambda state: state.is_online,
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
+    ),
+    SmartcarBinarySensorDescription(
+        key="asleep",
+        translation_key="asleep",
+        path=None,
+        value_fn=lambda state: state.is_asleep,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    SmartcarBinarySensorDescription(
+        key="tire_pressure_warning",
+        translation_key="tire_pressure_warning",
+        path="/diagnostics/system_status",
+        value_fn=_tire_pressure_warning,
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
     ),
     SmartcarBinarySensorDescription(
         key="system_alerts",

@@ -110,15 +110,11 @@ def _async_vehicle(call: ServiceCall, scope: str) -> SmartcarCoordinator:
     return coordinator
 
 
-def _degrees(value: object, name: str, limit: float) -> float:
-    """Read a latitude or longitude: a number (not a boolean, not a text) within ±limit."""
+def _number(value: object) -> float | None:
+    """Return a number as a float; None for anything else (a boolean or a text too)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _invalid(f"{name}_not_a_number")
-    degrees = float(value)
-    # Also refuses NaN, which compares false with everything.
-    if not -limit <= degrees <= limit:
-        raise _invalid(f"invalid_{name}")
-    return degrees
+        return None
+    return float(value)
 
 
 def _destination(data: Mapping[str, object]) -> tuple[float, float]:
@@ -137,10 +133,18 @@ def _destination(data: Mapping[str, object]) -> tuple[float, float]:
         data = location
     elif ATTR_LATITUDE not in data or ATTR_LONGITUDE not in data:
         raise _invalid("missing_destination")
-    return (
-        _degrees(data[ATTR_LATITUDE], "latitude", 90),
-        _degrees(data[ATTR_LONGITUDE], "longitude", 180),
-    )
+    latitude = _number(data[ATTR_LATITUDE])
+    longitude = _number(data[ATTR_LONGITUDE])
+    if latitude is None:
+        raise _invalid("latitude_not_a_number")
+    if longitude is None:
+        raise _invalid("longitude_not_a_number")
+    # The comparisons also refuse NaN, which compares false with everything.
+    if not -90 <= latitude <= 90:
+        raise _invalid("invalid_latitude")
+    if not -180 <= longitude <= 180:
+        raise _invalid("invalid_longitude")
+    return latitude, longitude
 
 
 async def _async_send_destination(call: ServiceCall) -> None:

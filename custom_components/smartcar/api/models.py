@@ -364,6 +364,12 @@ class VehicleState:
     vin: str | None = None
     trouble_codes: tuple[DiagnosticTroubleCode, ...] | None = None
     system_statuses: tuple[SystemStatus, ...] | None = None
+    # Energy the current or last charging session added (kWh); resets with each session
+    charge_energy_added_kwh: float | None = None
+    # The car's software version as the carmaker writes it (e.g. "2024.4.5")
+    firmware_version: str | None = None
+    # The tyre pressure warning (v3 `diagnostics-tirepressure`): True while it alerts
+    tire_pressure_alert: bool | None = None
     # When the car recorded the newest of these values (SC-Data-Age / oemUpdatedAt)
     data_age: datetime | None = None
 

@@ -357,6 +357,31 @@ SIGNALS: Mapping[str, SignalSpec] = {
         lambda b: VehicleState(vin=j.opt_str(b, "value") or j.opt_str(b, "vin")), "vin"
     ),
     "diagnostics-dtclist": _spec(_trouble_codes, "trouble_codes"),
+    # Signal reference (SMARTCAR_V3.md §4.2): `{unit: "kilowatt_hours", value}`.
+    "charge-energyadded": _spec(
+        lambda b: VehicleState(
+            charge_energy_added_kwh=_measure(
+                b, {**_ENERGY_KWH, "kilowatt_hours": 1.0, "kilowatt-hours": 1.0}
+            )
+        ),
+        "charge_energy_added_kwh",
+    ),
+    # `{value: "2024.4.5"}`.
+    "connectivitysoftware-currentfirmwareversion": _spec(
+        lambda b: VehicleState(firmware_version=j.opt_str(b, "value")),
+        "firmware_version",
+    ),
+    # A diagnostics system signal: `{status: ALERT|OK, description}`.
+    "diagnostics-tirepressure": _spec(
+        lambda b: VehicleState(
+            tire_pressure_alert=(
+                None
+                if (status := j.opt_str(b, "status")) not in ("ALERT", "OK")
+                else status == "ALERT"
+            )
+        ),
+        "tire_pressure_alert",
+    ),
 }
 
 
