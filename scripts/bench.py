@@ -56,13 +56,14 @@ from custom_components.smartcar.api.parsers import (
     read_path_responses,
 )
 from custom_components.smartcar.api.signals import parse_signals
-from custom_components.smartcar.budget import (
+from custom_components.smartcar.const import PermissionGroup, scopes_for
+from custom_components.smartcar.planner import (
     BudgetPolicy,
     billing_period,
-    poll_interval,
+    plan_next_poll,
 )
-from custom_components.smartcar.const import PermissionGroup, scopes_for
-from custom_components.smartcar.coordinator import has_moved, is_billed
+from custom_components.smartcar.reader import is_billed
+from custom_components.smartcar.vehicle_data import has_moved
 from simulator import (
     TESLA_ID,
     TOYOTA_ID,
@@ -379,13 +380,14 @@ class BudgetedSignals:
 
     def wait(self, vehicle_id: str, now: float) -> timedelta:
         at = moment(now)
-        return poll_interval(
+        plan = plan_next_poll(
             self.policy,
+            now=at,
             used=self._used[vehicle_id, billing_period(at)],
             cost=1,
-            now=at,
             active=self._active.get(vehicle_id, False),
         )
+        return plan.at - at
 
     def active(self, vehicle_id: str) -> bool:
         return self._active.get(vehicle_id, False)

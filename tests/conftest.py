@@ -97,15 +97,22 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom integrations in every test."""
 
 
-# The instant every Home Assistant test starts at: mid-month, so no test meets a month end by
-# chance. Tests of boundaries move the clock there on purpose.
-FROZEN_NOW = datetime(2026, 10, 14, 12, 0, tzinfo=UTC)
+# The instant every Home Assistant test starts at: two minutes after the fixtures' cars recorded
+# their data, well inside a month, so no test meets a month end by chance. Tests of boundaries
+# move the clock there on purpose.
+FROZEN_NOW = datetime(2026, 10, 20, 8, 0, tzinfo=UTC)
+
+
+# Suites that run no Home Assistant of their own: the API client and the simulator talk to real
+# sockets with real timeouts, the end-to-end tests start real processes.
+_UNFROZEN_SUITES = frozenset({"api", "simulator", "e2e"})
 
 
 @pytest.fixture(autouse=True)
 def frozen_clock(request: pytest.FixtureRequest) -> None:
     """Freeze the clock of every Home Assistant test: none may read the wall clock."""
-    if "hass" not in request.fixturenames:
+    suite = request.path.relative_to(Path(__file__).parent).parts[0]
+    if suite in _UNFROZEN_SUITES:
         return
     freezer: FrozenDateTimeFactory = request.getfixturevalue("freezer")
     freezer.move_to(FROZEN_NOW)
@@ -376,7 +383,8 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Add the entry to Home Assistant and set it up."""
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    # The cars' first polls run in the background.
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @pytest.fixture
@@ -468,7 +476,7 @@ async def next_poll(hass: HomeAssistant, freezer: Any, seconds: float) -> None:
     """Let `seconds` pass and run what became due."""
     freezer.tick(seconds)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from homeassistant.components.cloud import CloudNotAvailable
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers import config_entry_oauth2_flow, device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -316,11 +316,15 @@ async def test_entry_is_titled_by_the_cars_and_keeps_what_it_read_of_them(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Smartcar: Model 3, Golf"
-    # The first poll need not read them again (they are billed requests).
-    assert result["result"].data["vehicles"] == {
-        EV_ID: {"make": "TESLA", "model": "Model 3", "year": 2022},
-        PETROL_ID: {"make": "VOLKSWAGEN", "model": "Golf", "year": 2019},
-    }
+    await hass.async_block_till_done()
+    # Read once, in the flow: the setup that follows does not read them again (billed).
+    for vehicle_id in (EV_ID, PETROL_ID):
+        assert len(smartcar.calls("GET", f"{API}/vehicles/{vehicle_id}")) == 1
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, EV_ID), result["result"].entry_id
+    )
+    assert device is not None
+    assert device.model == "Model 3 (2022)"
 
 
 async def test_entry_title_leaves_out_a_car_that_could_not_be_read(
@@ -338,7 +342,6 @@ async def test_entry_title_leaves_out_a_car_that_could_not_be_read(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Smartcar"
-    assert result["result"].data["vehicles"] == {}
 
 
 @pytest.mark.parametrize(
@@ -552,7 +555,7 @@ async def _submit_options(
     hass: HomeAssistant, entry: MockConfigEntry, **choices: Any
 ) -> ConfigFlowResult:
     result = await _open_options(hass, entry)
-    return await hass.config_entries.options.async_configure(
+    result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
             "read_path": "signals",
@@ -561,6 +564,9 @@ async def _submit_options(
             **choices,
         },
     )
+    # A new token is saved at once and the entry reloads while the next step shows.
+    await hass.async_block_till_done()
+    return result
 
 
 async def _webhooks_on(
@@ -604,8 +610,7 @@ async def test_new_token_is_saved_before_the_webhook_step_which_only_informs(
     await hass.async_block_till_done()
     # Pushes bring the data: polling becomes a safety poll.
     runtime = loaded_ev.runtime_data
-    assert runtime.policy.min_interval == timedelta(hours=6)
-    assert runtime.vehicles[EV_ID].update_interval == timedelta(hours=6)
+    assert runtime.policy.safety_interval == timedelta(hours=6)
 
     result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     await hass.async_block_till_done()
@@ -637,7 +642,7 @@ async def test_closing_the_webhook_step_keeps_every_change(
     assert loaded_ev.options["monthly_limit"] == 2000
     assert loaded_ev.options["management_token"] == MANAGEMENT_TOKEN
     assert loaded_ev.runtime_data.read_path == "batch"
-    assert loaded_ev.runtime_data.policy.min_interval == timedelta(hours=6)
+    assert loaded_ev.runtime_data.policy.safety_interval == timedelta(hours=6)
 
 
 async def test_changing_only_the_read_path_with_webhooks_on_saves_at_once(
@@ -725,7 +730,7 @@ async def test_turning_webhooks_off_forgets_the_token_and_polls_again(
     hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
 ) -> None:
     entry = await _webhooks_on(hass, smartcar)
-    assert entry.runtime_data.policy.min_interval == timedelta(hours=6)
+    assert entry.runtime_data.policy.safety_interval == timedelta(hours=6)
 
     result = await _submit_options(hass, entry, webhooks_off=True)
     await hass.async_block_till_done()
@@ -736,7 +741,7 @@ async def test_turning_webhooks_off_forgets_the_token_and_polls_again(
         "monthly_limit": 500,
         "min_poll_interval": 15,
     }
-    assert entry.runtime_data.policy.min_interval == timedelta(minutes=15)
+    assert entry.runtime_data.policy.safety_interval is None
 
 
 async def test_a_new_token_and_turning_off_at_once_is_refused(

@@ -1,4 +1,9 @@
-"""Polling one car: what is read, how failures map, how the request budget paces it."""
+"""Polling one car read with v3 signals: the plan, billed requests, failures, issues.
+
+Every test starts at 20 October 2026, 08:00 UTC: 11 days and 16 hours (280 hours) are left in
+the billing period. With the default options (500 requests a month, 10 % kept for commands) polls
+may use 450 requests. The expected times are worked out by hand from those numbers.
+"""
 
 import asyncio
 from datetime import UTC, datetime, timedelta
@@ -6,19 +11,16 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.smartcar.budget import poll_interval
 from custom_components.smartcar.coordinator import SmartcarCoordinator
 
 from .conftest import (
-    ALL_SCOPES,
     API,
     API_V3,
     DOMAIN,
@@ -33,75 +35,61 @@ from .conftest import (
     next_poll,
     once,
     setup_entry,
-    v2_error,
     v3_error,
 )
 
 NOW = datetime(2026, 10, 20, 8, 0, tzinfo=UTC)
+# The next billing period begins here; polls stopped for the month resume a minute later.
+MONTH_END = datetime(2026, 11, 1, tzinfo=UTC)
+NEXT_PERIOD_POLL = datetime(2026, 11, 1, 0, 1, tzinfo=UTC)
+LEFT = timedelta(days=11, hours=16)
 SIGNALS = f"{API_V3}/vehicles/{EV_ID}/signals"
-BATCH = f"{API}/vehicles/{EV_ID}/batch"
+ATTRIBUTES = f"{API}/vehicles/{EV_ID}"
 BATTERY = "sensor.tesla_model_3_battery"
 LOCK = "lock.tesla_model_3_lock"
 ODOMETER = "sensor.tesla_model_3_odometer"
 REFRESH = "button.tesla_model_3_refresh"
-# Every batch path an EV entity can use, in Smartcar's order (no /vin: no entity shows it).
-ALL_PATHS = [
-    "/battery",
-    "/battery/capacity",
-    "/charge",
-    "/charge/limit",
-    "/fuel",
-    "/odometer",
-    "/location",
-    "/security",
-    "/tires/pressure",
-    "/engine/oil",
-    "/diagnostics/dtcs",
-    "/diagnostics/system_status",
-]
+# The fixture cars recorded their data at 07:58; a later record is newer than what is shown.
+LATER_RECORD_MS = 1792483140000  # 07:59 UTC
 
 
-@pytest.fixture(autouse=True)
-def october(freezer: FrozenDateTimeFactory) -> None:
-    """20 October 2026, 08:00 UTC: 11 days and 16 hours left in the billing period."""
-    freezer.move_to(NOW)
-
-
-def _coordinator(
+def coordinator_of(
     entry: MockConfigEntry, vehicle_id: str = EV_ID
 ) -> SmartcarCoordinator:
     return entry.runtime_data.vehicles[vehicle_id]
 
 
-async def _poll(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
-) -> None:
-    interval = _coordinator(entry).update_interval
-    assert interval is not None
-    await next_poll(hass, freezer, interval.total_seconds())
+def planned(entry: MockConfigEntry, vehicle_id: str = EV_ID) -> tuple[Any, Any]:
+    """The car's next poll and why then."""
+    poll = coordinator_of(entry, vehicle_id).car.poll
+    return poll.next_at, poll.reason
 
 
-def _scheduled(entry: MockConfigEntry, vehicle_id: str = EV_ID) -> timedelta:
-    """The wait the budget alone allows now (a one-request poll, car not charging or moving)."""
-    now = dt_util.utcnow()
-    used = entry.runtime_data.ledger.usage(vehicle_id, now).used
-    return poll_interval(entry.runtime_data.policy, used=used, cost=1, now=now)
+async def poll_when_due(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entry: MockConfigEntry,
+    vehicle_id: str = EV_ID,
+) -> datetime:
+    """Let the clock reach the car's planned poll and run it; return when it ran."""
+    due = coordinator_of(entry, vehicle_id).car.poll.next_at
+    assert due is not None
+    await next_poll(hass, freezer, (due - dt_util.utcnow()).total_seconds())
+    return due
 
 
-def _path_error(
-    status: int, error_type: str, code: str | None = None, **headers: str
-) -> Any:
-    """One failed path of a batch answer."""
-    body = {
-        "type": error_type,
-        "code": code,
-        "description": error_type,
-        "statusCode": status,
-    }
-    return {"code": status, "body": body, "headers": headers}
+def signals_with(**bodies: Any) -> dict[str, Any]:
+    """The EV's signals answer with some signals changed, recorded later than the fixture."""
+    answer = load_fixture("ev/signals.json")
+    for item in answer["data"]:
+        code = item["attributes"]["code"]
+        if code in bodies:
+            item["attributes"]["body"] = bodies[code]
+            item["meta"]["oemUpdatedAt"] = LATER_RECORD_MS
+    return answer
 
 
-def _signal_error(
+def signal_error(
     body: dict[str, Any], code: str, error_type: str, error_code: str | None
 ) -> None:
     """Turn one signal of a signals answer into an error signal."""
@@ -114,16 +102,43 @@ def _signal_error(
             }
 
 
-# --- pacing -------------------------------------------------------------------------------------
+def fixture_signals() -> Reply:
+    return Reply(body=load_fixture("ev/signals.json"))
+
+
+async def press_refresh(hass: HomeAssistant) -> None:
+    await hass.services.async_call(
+        "button", "press", {"entity_id": REFRESH}, blocking=True
+    )
+
+
+# --- the plan -----------------------------------------------------------------------------
 
 
 async def test_polls_are_spread_over_the_rest_of_the_month(
-    loaded_ev: MockConfigEntry,
+    loaded_ev: MockConfigEntry, smartcar: SmartcarMock
 ) -> None:
-    # 500 requests, 10 % kept for commands, 2 used (the car's attributes and one read).
-    left = timedelta(days=11, hours=16)
+    # The attributes (1) and one read (1): 448 polls of one request fit in 280 hours.
+    assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
+    assert len(smartcar.calls("GET", SIGNALS)) == 1
+    assert planned(loaded_ev) == (NOW + timedelta(minutes=37, seconds=30), "spread")
 
-    assert _coordinator(loaded_ev).update_interval == left / 448
+
+async def test_the_car_is_read_when_its_plan_says_and_not_before(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await next_poll(hass, freezer, 37 * 60 + 25)
+    assert len(smartcar.calls("GET", SIGNALS)) == 1
+
+    await next_poll(hass, freezer, 10)
+
+    assert len(smartcar.calls("GET", SIGNALS)) == 2
+    polled = NOW + timedelta(minutes=37, seconds=35)
+    # 447 polls left over the rest of the month, counted from when the poll ran.
+    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
 
 
 async def test_signals_read_over_two_pages_counts_two_billed_requests(
@@ -151,7 +166,9 @@ async def test_signals_read_over_two_pages_counts_two_billed_requests(
     # The car's attributes (1) and one read Smartcar answered in two pages (2).
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     assert config_entry.runtime_data.ledger.usage(EV_ID, NOW).used == 3
-    assert _coordinator(config_entry).data.battery_percent is not None
+    assert planned(config_entry) == (NOW + LEFT / 447, "spread")
+    assert hass.states.get(BATTERY).state == "76.0"
+    assert hass.states.get(ODOMETER).state == "18234.6"
 
 
 async def test_charging_car_polls_more_often_but_not_below_the_floor(
@@ -164,25 +181,39 @@ async def test_charging_car_polls_more_often_but_not_below_the_floor(
 
     await setup_entry(hass, config_entry)
 
-    # (11 d 16 h) / 448 / 3 is under 13 minutes: the 15-minute floor applies.
-    assert _coordinator(config_entry, PHEV_ID).update_interval == timedelta(minutes=15)
+    # 280 h / 448 / 3 is 12.5 minutes: the 15-minute floor applies.
+    assert planned(config_entry, PHEV_ID) == (NOW + timedelta(minutes=15), "floor")
 
 
-async def test_moving_car_polls_more_often(
+async def test_moving_car_polls_three_times_as_often(
     hass: HomeAssistant,
-    loaded_ev: MockConfigEntry,
+    credentials: None,
     smartcar: SmartcarMock,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    moved = load_fixture("ev/signals.json")
-    for item in moved["data"]:
-        if item["id"] == "location-preciselocation":
-            item["attributes"]["body"]["latitude"] = 52.3901
-    smartcar.routes["GET", SIGNALS] = Reply(body=moved)
+    # 252 requests: 226 for polls, 224 left after the first: one every 75 minutes.
+    entry = make_entry(options={"monthly_limit": 252})
+    smartcar.add_vehicle("ev")
+    await setup_entry(hass, entry)
+    assert planned(entry) == (NOW + timedelta(minutes=75), "spread")
+    smartcar.routes["GET", SIGNALS] = Reply(
+        body=signals_with(
+            **{
+                "location-preciselocation": {
+                    "latitude": 52.3901,
+                    "longitude": 4.8922,
+                    "heading": 92,
+                    "direction": "E",
+                    "locationType": "GPS",
+                }
+            }
+        )
+    )
 
-    await _poll(hass, freezer, loaded_ev)
+    polled = await poll_when_due(hass, freezer, entry)
 
-    assert _coordinator(loaded_ev).update_interval == timedelta(minutes=15)
+    # 223 polls in the 278 h 45 min left is still 75 minutes; a third of it while moving.
+    assert planned(entry) == (polled + timedelta(minutes=25), "active")
 
 
 async def test_ledger_survives_a_restart(
@@ -192,24 +223,22 @@ async def test_ledger_survives_a_restart(
     smartcar: SmartcarMock,
     config_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
-    freezer: FrozenDateTimeFactory,
 ) -> None:
-    hass_storage[f"smartcar.{config_entry.entry_id}.budget"] = {
+    key = f"smartcar.{config_entry.entry_id}.budget"
+    hass_storage[key] = {
         "version": 1,
         "minor_version": 1,
-        "key": f"smartcar.{config_entry.entry_id}.budget",
+        "key": key,
         "data": {EV_ID: {"period": "2026-10", "used": 300, "billing_blocked": False}},
     }
     smartcar.add_vehicle("ev")
 
     await setup_entry(hass, config_entry)
-    await next_poll(hass, freezer, 30)
 
-    saved = hass_storage[f"smartcar.{config_entry.entry_id}.budget"]["data"][EV_ID]
+    # Written through at once: the attributes and the first read.
+    saved = hass_storage[key]["data"][EV_ID]
     assert saved == {"period": "2026-10", "used": 302, "billing_blocked": False}
-    assert (
-        _coordinator(config_entry).update_interval == timedelta(days=11, hours=16) / 148
-    )
+    assert planned(config_entry) == (NOW + LEFT / 148, "spread")
 
 
 async def test_new_month_starts_from_zero(
@@ -219,9 +248,10 @@ async def test_new_month_starts_from_zero(
     config_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
 ) -> None:
-    hass_storage[f"smartcar.{config_entry.entry_id}.budget"] = {
+    key = f"smartcar.{config_entry.entry_id}.budget"
+    hass_storage[key] = {
         "version": 1,
-        "key": f"smartcar.{config_entry.entry_id}.budget",
+        "key": key,
         "data": {EV_ID: {"period": "2026-09", "used": 450, "billing_blocked": True}},
     }
     smartcar.add_vehicle("ev")
@@ -230,6 +260,7 @@ async def test_new_month_starts_from_zero(
 
     usage = config_entry.runtime_data.ledger.usage(EV_ID, NOW)
     assert (usage.period, usage.used, usage.billing_blocked) == ("2026-10", 2, False)
+    assert len(smartcar.calls("GET", SIGNALS)) == 1
 
 
 async def test_used_up_budget_stops_polling_until_next_month(
@@ -242,23 +273,31 @@ async def test_used_up_budget_stops_polling_until_next_month(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     entry = make_entry()
-    hass_storage[f"smartcar.{entry.entry_id}.budget"] = {
+    key = f"smartcar.{entry.entry_id}.budget"
+    hass_storage[key] = {
         "version": 1,
-        "key": f"smartcar.{entry.entry_id}.budget",
+        "key": key,
         "data": {EV_ID: {"period": "2026-10", "used": 449, "billing_blocked": False}},
     }
     smartcar.add_vehicle("ev")
 
     await setup_entry(hass, entry)
 
-    # The attributes took the last poll request: no read was sent.
+    # The attributes took the last request for polls: no read was sent.
+    assert len(smartcar.calls("GET", ATTRIBUTES)) == 1
     assert smartcar.calls("GET", SIGNALS) == []
-    assert issue_registry.async_get_issue(DOMAIN, f"request_budget_exhausted_{EV_ID}")
+    assert entry.runtime_data.ledger.usage(EV_ID, NOW).used == 450
+    assert planned(entry) == (NEXT_PERIOD_POLL, "budget_exhausted")
+    issue = issue_registry.async_get_issue(DOMAIN, f"request_budget_exhausted_{EV_ID}")
+    assert issue is not None
+    assert issue.translation_placeholders["reset"] == "2026-11-01"
     await next_poll(hass, freezer, timedelta(days=5).total_seconds())
     assert smartcar.calls("GET", SIGNALS) == []
 
-    # 1 November: a new period.
-    await next_poll(hass, freezer, timedelta(days=6, hours=17).total_seconds())
+    # 1 November, 00:01: a new period.
+    await next_poll(
+        hass, freezer, (NEXT_PERIOD_POLL - dt_util.utcnow()).total_seconds()
+    )
     assert len(smartcar.calls("GET", SIGNALS)) == 1
     assert not issue_registry.async_get_issue(
         DOMAIN, f"request_budget_exhausted_{EV_ID}"
@@ -266,35 +305,149 @@ async def test_used_up_budget_stops_polling_until_next_month(
     assert hass.states.get(BATTERY).state == "76.0"
 
 
+async def test_poll_that_uses_the_last_request_raises_the_budget_issue(
+    hass: HomeAssistant,
+    *,
+    credentials: None,
+    smartcar: SmartcarMock,
+    hass_storage: dict[str, Any],
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    entry = make_entry()
+    key = f"smartcar.{entry.entry_id}.budget"
+    hass_storage[key] = {
+        "version": 1,
+        "key": key,
+        "data": {EV_ID: {"period": "2026-10", "used": 448, "billing_blocked": False}},
+    }
+    smartcar.add_vehicle("ev")
+
+    await setup_entry(hass, entry)
+
+    # The attributes and the read took the last two requests for polls.
+    assert len(smartcar.calls("GET", SIGNALS)) == 1
+    assert entry.runtime_data.ledger.usage(EV_ID, NOW).used == 450
+    assert hass.states.get(BATTERY).state == "76.0"
+    assert planned(entry) == (NEXT_PERIOD_POLL, "budget_exhausted")
+    # Polling stopped for the month: the owner is told now, not on 1 November.
+    issue = issue_registry.async_get_issue(DOMAIN, f"request_budget_exhausted_{EV_ID}")
+    assert issue is not None
+    assert issue.translation_placeholders["reset"] == "2026-11-01"
+
+
+async def test_restart_shows_the_stored_values_and_keeps_the_planned_poll(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    freezer.tick(timedelta(minutes=10))
+    await hass.config_entries.async_reload(loaded_ev.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    # Nothing asked again: the values, the attributes and the plan come from the store.
+    assert hass.states.get(BATTERY).state == "76.0"
+    assert len(smartcar.calls("GET", SIGNALS)) == 1
+    assert len(smartcar.calls("GET", ATTRIBUTES)) == 1
+    assert planned(loaded_ev) == (NOW + timedelta(minutes=37, seconds=30), "spread")
+    await next_poll(hass, freezer, 27 * 60 + 25)
+    assert len(smartcar.calls("GET", SIGNALS)) == 1
+    await next_poll(hass, freezer, 10)
+    assert len(smartcar.calls("GET", SIGNALS)) == 2
+
+
+async def test_restart_after_the_planned_poll_polls_at_once(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await hass.config_entries.async_unload(loaded_ev.entry_id)
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(hours=1))
+
+    await hass.config_entries.async_setup(loaded_ev.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert len(smartcar.calls("GET", SIGNALS)) == 2
+    polled = NOW + timedelta(hours=1)
+    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
+
+
+async def test_command_never_moves_the_planned_poll(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    freezer.tick(timedelta(minutes=20))
+    await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
+
+    assert hass.states.get(LOCK).state == "unlocked"
+    # Billed, but the plan stays.
+    assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 3
+    assert planned(loaded_ev) == (NOW + timedelta(minutes=37, seconds=30), "spread")
+
+
+# --- the refresh button -------------------------------------------------------------------
+
+
+async def test_refresh_button_polls_now_and_keeps_the_planned_poll(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    freezer.tick(timedelta(minutes=15))
+    smartcar.routes["GET", SIGNALS] = Reply(
+        body=signals_with(
+            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 74}}
+        )
+    )
+
+    await press_refresh(hass)
+
+    assert len(smartcar.calls("GET", SIGNALS)) == 2
+    assert hass.states.get(BATTERY).state == "74.0"
+    assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 3
+    assert planned(loaded_ev) == (NOW + timedelta(minutes=37, seconds=30), "spread")
+    await next_poll(hass, freezer, 22 * 60 + 35)
+    assert len(smartcar.calls("GET", SIGNALS)) == 3
+
+
+async def test_refresh_button_is_refused_within_the_floor(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    freezer.tick(timedelta(minutes=14))
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await press_refresh(hass)
+
+    assert raised.value.translation_key == "refresh_refused_floor"
+    # 15 minutes after the last poll, in Home Assistant's time zone (US/Pacific in tests).
+    assert raised.value.translation_placeholders == {"time": "2026-10-20 01:15"}
+    assert len(smartcar.calls("GET", SIGNALS)) == 1
+
+
 async def test_refresh_button_is_refused_when_the_polls_are_used_up(
     hass: HomeAssistant,
     loaded_ev: MockConfigEntry,
     smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    loaded_ev.runtime_data.ledger.record(EV_ID, 448, NOW)
+    await loaded_ev.runtime_data.ledger.async_record(EV_ID, 448, NOW)
+    freezer.tick(timedelta(minutes=20))
 
-    with pytest.raises(
-        HomeAssistantError, match="requests for polling are used up"
-    ) as raised:
-        await hass.services.async_call(
-            "button",
-            "press",
-            {"entity_id": "button.tesla_model_3_refresh"},
-            blocking=True,
-        )
+    with pytest.raises(HomeAssistantError) as raised:
+        await press_refresh(hass)
 
-    assert raised.value.translation_key == "budget_exhausted"
+    assert raised.value.translation_key == "refresh_refused_budget_exhausted"
+    # 1 November 00:00 UTC is 31 October 17:00 in US/Pacific.
+    assert raised.value.translation_placeholders == {"time": "2026-10-31 17:00"}
     assert len(smartcar.calls("GET", SIGNALS)) == 1
-
-
-async def test_refresh_button_polls_now(
-    hass: HomeAssistant, loaded_ev: MockConfigEntry, smartcar: SmartcarMock
-) -> None:
-    await hass.services.async_call(
-        "button", "press", {"entity_id": "button.tesla_model_3_refresh"}, blocking=True
-    )
-
-    assert len(smartcar.calls("GET", SIGNALS)) == 2
 
 
 @pytest.mark.parametrize(
@@ -303,7 +456,7 @@ async def test_refresh_button_polls_now(
         (
             v3_error(502, "UPSTREAM", "NO_RESPONSE"),
             "update_failed",
-            r"failed \(UPSTREAM:NO_RESP",
+            r"Reading the car failed \(UPSTREAM:NO_RESPONSE\)",
         ),
         (
             v3_error(409, "VEHICLE_STATE", "ASLEEP"),
@@ -311,56 +464,65 @@ async def test_refresh_button_polls_now(
             "The car is asleep",
         ),
     ],
+    ids=["upstream", "asleep"],
 )
 async def test_refresh_button_reports_a_read_that_failed(
     hass: HomeAssistant,
     *,
     loaded_ev: MockConfigEntry,
     smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
     reply: Reply,
     key: str,
     message: str,
 ) -> None:
+    freezer.tick(timedelta(minutes=15))
     smartcar.routes["GET", SIGNALS] = reply
 
     with pytest.raises(HomeAssistantError, match=message) as raised:
-        await hass.services.async_call(
-            "button", "press", {"entity_id": REFRESH}, blocking=True
-        )
+        await press_refresh(hass)
 
     assert raised.value.translation_key == key
-    # The last values stay shown all the same.
+    assert len(smartcar.calls("GET", SIGNALS)) == 2
+    # The last values stay shown all the same, and the plan stays.
     assert hass.states.get(BATTERY).state == "76.0"
+    assert planned(loaded_ev) == (NOW + timedelta(minutes=37, seconds=30), "spread")
 
 
 async def test_refresh_button_reports_a_token_that_cannot_be_refreshed(
-    hass: HomeAssistant, loaded_ev: MockConfigEntry, smartcar: SmartcarMock
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
+    freezer.tick(timedelta(minutes=15))
     smartcar.routes["POST", TOKEN_URL] = Reply(status=503)
     token = {**loaded_ev.data["token"], "expires_at": 0}
     hass.config_entries.async_update_entry(
         loaded_ev, data={**loaded_ev.data, "token": token}
     )
 
-    with pytest.raises(HomeAssistantError, match="could not be reached"):
-        await hass.services.async_call(
-            "button", "press", {"entity_id": REFRESH}, blocking=True
-        )
+    with pytest.raises(HomeAssistantError, match="could not be reached") as raised:
+        await press_refresh(hass)
 
+    assert raised.value.translation_key == "cannot_connect"
     assert len(smartcar.calls("GET", SIGNALS)) == 1
+    assert hass.states.get(BATTERY).state == "76.0"
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
 
 
 async def test_poll_answer_arriving_after_a_command_keeps_the_command_state(
     hass: HomeAssistant, loaded_ev: MockConfigEntry, smartcar: SmartcarMock
 ) -> None:
     await hass.services.async_call("lock", "unlock", {"entity_id": LOCK}, blocking=True)
-    # Smartcar read the car before the lock command reached it.
-    older = load_fixture("ev/signals.json")
+    # Smartcar read the car before the lock command reached it (its lock record is the
+    # fixture's, 07:58), the battery a minute later.
+    older = signals_with(
+        **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 70}}
+    )
     for item in older["data"]:
         if item["attributes"]["code"] == "closure-islocked":
             item["attributes"]["body"] = {"value": False}
-        if item["attributes"]["code"] == "tractionbattery-stateofcharge":
-            item["attributes"]["body"] = {"unit": "percent", "value": 70}
     asked, answer = asyncio.Event(), asyncio.Event()
 
     async def slow_answer(_body: Any) -> Reply:
@@ -369,7 +531,7 @@ async def test_poll_answer_arriving_after_a_command_keeps_the_command_state(
         return Reply(body=older)
 
     smartcar.routes["GET", SIGNALS] = slow_answer
-    poll = hass.async_create_task(_coordinator(loaded_ev).async_refresh())
+    poll = hass.async_create_task(coordinator_of(loaded_ev).async_refresh())
     await asked.wait()
 
     await hass.services.async_call("lock", "lock", {"entity_id": LOCK}, blocking=True)
@@ -414,22 +576,25 @@ async def test_two_cars_rejected_at_once_refresh_the_token_once(
         )
 
     await asyncio.gather(
-        _coordinator(config_entry, EV_ID).async_refresh(),
-        _coordinator(config_entry, PETROL_ID).async_refresh(),
+        coordinator_of(config_entry, EV_ID).async_refresh(),
+        coordinator_of(config_entry, PETROL_ID).async_refresh(),
     )
 
     assert len(smartcar.calls("POST", TOKEN_URL)) == 1
     for vehicle_id in (EV_ID, PETROL_ID):
-        retried = smartcar.calls("GET", f"{API_V3}/vehicles/{vehicle_id}/signals")[-1]
-        assert retried[3]["Authorization"] == "Bearer access-token-1"
-        assert _coordinator(config_entry, vehicle_id).last_update_success
+        calls = smartcar.calls("GET", f"{API_V3}/vehicles/{vehicle_id}/signals")
+        # The setup's read, the rejected one, the retry with the new token.
+        assert len(calls) == 3
+        assert calls[-1][3]["Authorization"] == "Bearer access-token-1"
+        # The 401 is not billed; the retry is.
+        assert config_entry.runtime_data.ledger.usage(vehicle_id, NOW).used == 3
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
 
 
-# --- failures -----------------------------------------------------------------------------------
+# --- failures -----------------------------------------------------------------------------
 
 
-async def test_authentication_error_starts_reauth(
+async def test_authentication_error_starts_reauth_and_keeps_the_values(
     hass: HomeAssistant,
     loaded_ev: MockConfigEntry,
     smartcar: SmartcarMock,
@@ -437,13 +602,17 @@ async def test_authentication_error_starts_reauth(
 ) -> None:
     smartcar.routes["GET", SIGNALS] = v3_error(401, "AUTHENTICATION")
 
-    await _poll(hass, freezer, loaded_ev)
+    polled = await poll_when_due(hass, freezer, loaded_ev)
 
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    assert hass.states.get(BATTERY).state == STATE_UNAVAILABLE
+    assert hass.states.get(BATTERY).state == "76.0"
+    assert hass.states.get(LOCK).state == "locked"
     # A refresh was tried first; Smartcar refused the new token as well.
     assert smartcar.refreshes == 1
+    # Neither 401 is billed.
+    assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
+    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 448, "spread")
 
 
 async def test_token_rejected_before_it_expires_is_refreshed_once(
@@ -453,17 +622,22 @@ async def test_token_rejected_before_it_expires_is_refreshed_once(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     smartcar.routes["GET", SIGNALS] = once(
-        v3_error(401, "AUTHENTICATION"), Reply(body=load_fixture("ev/signals.json"))
+        v3_error(401, "AUTHENTICATION"),
+        Reply(
+            body=signals_with(
+                **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 75}}
+            )
+        ),
     )
 
-    await _poll(hass, freezer, loaded_ev)
+    await poll_when_due(hass, freezer, loaded_ev)
 
     assert smartcar.refreshes == 1
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
     retried = smartcar.calls("GET", SIGNALS)[-1]
     assert retried[3]["Authorization"] == "Bearer access-token-1"
     assert loaded_ev.data["token"]["refresh_token"] == "refresh-token-1"
-    assert hass.states.get(BATTERY).state == "76.0"
+    assert hass.states.get(BATTERY).state == "75.0"
 
 
 async def test_rate_limit_never_brings_the_next_poll_sooner(
@@ -475,19 +649,16 @@ async def test_rate_limit_never_brings_the_next_poll_sooner(
     smartcar.routes["GET", SIGNALS] = v3_error(
         429, "RATE_LIMIT", "VEHICLE", retry_after=120
     )
-    await _poll(hass, freezer, loaded_ev)
+    polled = await poll_when_due(hass, freezer, loaded_ev)
     assert len(smartcar.calls("GET", SIGNALS)) == 2
-    # Retry-After is shorter than the schedule: the schedule wins.
-    scheduled = _scheduled(loaded_ev)
-    assert _coordinator(loaded_ev).update_interval == scheduled
-    minutes = round(scheduled.total_seconds() / 60)
-    assert f"next poll is in {minutes} minutes" in str(
-        _coordinator(loaded_ev).last_exception
-    )
-    smartcar.routes["GET", SIGNALS] = Reply(body=load_fixture("ev/signals.json"))
+    # Retry-After is shorter than the plan: the plan wins (a 429 is not billed).
+    due = polled + (MONTH_END - polled) / 448
+    assert planned(loaded_ev) == (due, "spread")
+    assert hass.states.get(BATTERY).state == "76.0"
+    smartcar.routes["GET", SIGNALS] = fixture_signals()
 
     await next_poll(hass, freezer, 121)
-    await next_poll(hass, freezer, scheduled.total_seconds() - 121 - 5)
+    await next_poll(hass, freezer, (due - dt_util.utcnow()).total_seconds() - 5)
     assert len(smartcar.calls("GET", SIGNALS)) == 2
 
     await next_poll(hass, freezer, 10)
@@ -495,7 +666,7 @@ async def test_rate_limit_never_brings_the_next_poll_sooner(
     assert hass.states.get(BATTERY).state == "76.0"
 
 
-async def test_rate_limit_retry_after_longer_than_the_schedule_is_honoured(
+async def test_rate_limit_retry_after_longer_than_the_plan_is_honoured(
     hass: HomeAssistant,
     loaded_ev: MockConfigEntry,
     smartcar: SmartcarMock,
@@ -504,37 +675,63 @@ async def test_rate_limit_retry_after_longer_than_the_schedule_is_honoured(
     smartcar.routes["GET", SIGNALS] = v3_error(
         429, "RATE_LIMIT", "VEHICLE", retry_after=7200
     )
-    await _poll(hass, freezer, loaded_ev)
-    smartcar.routes["GET", SIGNALS] = Reply(body=load_fixture("ev/signals.json"))
+    polled = await poll_when_due(hass, freezer, loaded_ev)
+    smartcar.routes["GET", SIGNALS] = fixture_signals()
 
-    assert _coordinator(loaded_ev).update_interval == timedelta(hours=2)
+    assert planned(loaded_ev) == (polled + timedelta(hours=2), "rate_limited")
+    # A slower pace is no outage.
+    assert hass.states.get(BATTERY).state == "76.0"
     await next_poll(hass, freezer, 7200 - 5)
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     await next_poll(hass, freezer, 10)
     assert len(smartcar.calls("GET", SIGNALS)) == 3
 
 
-async def test_rate_limit_without_retry_after_doubles_the_scheduled_wait(
+async def test_refresh_button_is_refused_while_backed_off(
     hass: HomeAssistant,
     loaded_ev: MockConfigEntry,
     smartcar: SmartcarMock,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    coordinator = _coordinator(loaded_ev)
+    smartcar.routes["GET", SIGNALS] = v3_error(
+        429, "RATE_LIMIT", "VEHICLE", retry_after=7200
+    )
+    await poll_when_due(hass, freezer, loaded_ev)
+    freezer.tick(timedelta(minutes=30))
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await press_refresh(hass)
+
+    assert raised.value.translation_key == "refresh_refused_rate_limited"
+    # 08:37:30 UTC plus two hours is 03:37 in US/Pacific.
+    assert raised.value.translation_placeholders == {"time": "2026-10-20 03:37"}
+    assert len(smartcar.calls("GET", SIGNALS)) == 2
+
+
+async def test_rate_limit_without_retry_after_doubles_the_planned_wait(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
     smartcar.routes["GET", SIGNALS] = v3_error(429, "RATE_LIMIT", "SMARTCAR_API")
 
-    # Never sooner than the schedule, then twice and four times as long.
-    for factor in (1, 2, 4):
-        await _poll(hass, freezer, loaded_ev)
-        assert coordinator.update_interval == factor * _scheduled(loaded_ev)
+    # Never sooner than the plan, then twice and four times as long (429s are not billed:
+    # 448 polls stay left).
+    for factor, reason in ((1, "spread"), (2, "rate_limited"), (4, "rate_limited")):
+        polled = await poll_when_due(hass, freezer, loaded_ev)
+        spread = (MONTH_END - polled) / 448
+        assert planned(loaded_ev) == (polled + factor * spread, reason)
     assert len(smartcar.calls("GET", SIGNALS)) == 4
+    assert hass.states.get(BATTERY).state == "76.0"
 
-    smartcar.routes["GET", SIGNALS] = Reply(body=load_fixture("ev/signals.json"))
-    await _poll(hass, freezer, loaded_ev)
-    assert coordinator.update_interval == _scheduled(loaded_ev)
+    smartcar.routes["GET", SIGNALS] = fixture_signals()
+    polled = await poll_when_due(hass, freezer, loaded_ev)
+    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
+    # A success starts the count again.
     smartcar.routes["GET", SIGNALS] = v3_error(429, "RATE_LIMIT", "SMARTCAR_API")
-    await _poll(hass, freezer, loaded_ev)
-    assert coordinator.update_interval == _scheduled(loaded_ev)
+    polled = await poll_when_due(hass, freezer, loaded_ev)
+    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
 
 
 @pytest.mark.parametrize(
@@ -543,6 +740,7 @@ async def test_rate_limit_without_retry_after_doubles_the_scheduled_wait(
 )
 async def test_car_refusing_a_read_keeps_its_values(
     hass: HomeAssistant,
+    *,
     loaded_ev: MockConfigEntry,
     smartcar: SmartcarMock,
     freezer: FrozenDateTimeFactory,
@@ -550,12 +748,14 @@ async def test_car_refusing_a_read_keeps_its_values(
 ) -> None:
     smartcar.routes["GET", SIGNALS] = v3_error(409, "VEHICLE_STATE", code)
 
-    await _poll(hass, freezer, loaded_ev)
+    polled = await poll_when_due(hass, freezer, loaded_ev)
 
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     assert hass.states.get(BATTERY).state == "76.0"
-    assert hass.states.get("lock.tesla_model_3_lock").state == "locked"
-    assert _coordinator(loaded_ev).update_interval == _scheduled(loaded_ev)
+    assert hass.states.get(LOCK).state == "locked"
+    # Billed: 447 polls left.
+    assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 3
+    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
 
 
 async def test_car_asleep_at_setup_gets_its_entities_when_it_wakes(
@@ -571,8 +771,8 @@ async def test_car_asleep_at_setup_gets_its_entities_when_it_wakes(
     assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(BATTERY) is None
 
-    smartcar.routes["GET", SIGNALS] = Reply(body=load_fixture("ev/signals.json"))
-    await _poll(hass, freezer, config_entry)
+    smartcar.routes["GET", SIGNALS] = fixture_signals()
+    await poll_when_due(hass, freezer, config_entry)
 
     assert hass.states.get(BATTERY).state == "76.0"
 
@@ -586,7 +786,7 @@ async def test_car_asleep_at_setup_gets_its_entities_when_it_wakes(
     ],
     ids=["upstream", "gateway_timeout", "server"],
 )
-async def test_passing_failure_keeps_the_last_values_and_the_schedule(
+async def test_passing_failure_keeps_the_last_values_and_the_pace(
     hass: HomeAssistant,
     *,
     loaded_ev: MockConfigEntry,
@@ -596,12 +796,12 @@ async def test_passing_failure_keeps_the_last_values_and_the_schedule(
 ) -> None:
     smartcar.routes["GET", SIGNALS] = reply
 
-    await _poll(hass, freezer, loaded_ev)
+    polled = await poll_when_due(hass, freezer, loaded_ev)
 
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     assert hass.states.get(BATTERY).state == "76.0"
-    assert _coordinator(loaded_ev).last_update_success
-    assert _coordinator(loaded_ev).update_interval == _scheduled(loaded_ev)
+    assert hass.states.get(LOCK).state == "locked"
+    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
 
 
 async def test_unreachable_smartcar_keeps_the_last_values(
@@ -609,18 +809,22 @@ async def test_unreachable_smartcar_keeps_the_last_values(
     loaded_ev: MockConfigEntry,
     smartcar: SmartcarMock,
     freezer: FrozenDateTimeFactory,
-    aioclient_mock: Any,
 ) -> None:
-    aioclient_mock.clear_requests()
-    aioclient_mock.get(SIGNALS, exc=TimeoutError())
+    def time_out(_body: Any) -> Reply:
+        raise TimeoutError
 
-    await _poll(hass, freezer, loaded_ev)
+    smartcar.routes["GET", SIGNALS] = time_out
 
-    assert aioclient_mock.call_count == 1
+    polled = await poll_when_due(hass, freezer, loaded_ev)
+
+    assert len(smartcar.calls("GET", SIGNALS)) == 2
     assert hass.states.get(BATTERY).state == "76.0"
+    # Nothing answered, nothing billed.
+    assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
+    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 448, "spread")
 
 
-async def test_unreachable_smartcar_without_any_values_is_a_connection_failure(
+async def test_unreachable_smartcar_without_any_values_keeps_the_pace(
     hass: HomeAssistant,
     credentials: None,
     smartcar: SmartcarMock,
@@ -634,44 +838,40 @@ async def test_unreachable_smartcar_without_any_values_is_a_connection_failure(
 
     await setup_entry(hass, config_entry)
 
-    coordinator = _coordinator(config_entry)
-    assert "could not be reached" in str(coordinator.last_exception)
+    assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(BATTERY) is None
-    # Not stuck at the floor: a failing car is asked no more often than the budget allows.
-    assert coordinator.update_interval == _scheduled(config_entry)
-    assert coordinator.update_interval > timedelta(minutes=15)
+    # Not stuck at the floor: only the attributes were billed, 449 polls are left.
+    assert planned(config_entry) == (NOW + LEFT / 449, "spread")
 
 
 @pytest.mark.parametrize(
-    ("reply", "message"),
-    [
-        (v3_error(403, "PERMISSION"), "permission for this was not granted"),
-        (
-            v3_error(400, "VALIDATION", "PARAMETER"),
-            "Reading the car failed (VALIDATION:PARAMETER)",
-        ),
-    ],
+    "reply",
+    [v3_error(403, "PERMISSION"), v3_error(400, "VALIDATION", "PARAMETER")],
+    ids=["permission", "validation"],
 )
-async def test_failed_read_makes_entities_unavailable_until_it_recovers(
+async def test_failed_read_keeps_the_values_until_it_recovers(
     hass: HomeAssistant,
     *,
     loaded_ev: MockConfigEntry,
     smartcar: SmartcarMock,
     freezer: FrozenDateTimeFactory,
     reply: Reply,
-    message: str,
 ) -> None:
     smartcar.routes["GET", SIGNALS] = reply
 
-    await _poll(hass, freezer, loaded_ev)
+    polled = await poll_when_due(hass, freezer, loaded_ev)
 
-    coordinator = _coordinator(loaded_ev)
-    assert hass.states.get(BATTERY).state == STATE_UNAVAILABLE
-    assert message in str(coordinator.last_exception)
-    assert coordinator.update_interval == _scheduled(loaded_ev)
-    smartcar.routes["GET", SIGNALS] = Reply(body=load_fixture("ev/signals.json"))
-    await _poll(hass, freezer, loaded_ev)
+    # Entities stay available with their last values (the old design made them unavailable).
     assert hass.states.get(BATTERY).state == "76.0"
+    assert hass.states.get(LOCK).state == "locked"
+    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
+    smartcar.routes["GET", SIGNALS] = Reply(
+        body=signals_with(
+            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 73}}
+        )
+    )
+    await poll_when_due(hass, freezer, loaded_ev)
+    assert hass.states.get(BATTERY).state == "73.0"
 
 
 async def test_billing_error_stops_polling_until_the_period_resets(
@@ -683,20 +883,30 @@ async def test_billing_error_stops_polling_until_the_period_resets(
 ) -> None:
     smartcar.routes["GET", SIGNALS] = v3_error(430, "BILLING", "VEHICLE_REQUEST_LIMIT")
 
-    await _poll(hass, freezer, loaded_ev)
+    await poll_when_due(hass, freezer, loaded_ev)
 
     issue = issue_registry.async_get_issue(DOMAIN, f"billing_limit_{EV_ID}")
     assert issue is not None
+    # "... until the next billing period begins on {reset}".
     assert issue.translation_placeholders["reset"] == "2026-11-01"
     assert hass.states.get(BATTERY).state == "76.0"
-    calls = len(smartcar.calls("GET", SIGNALS))
-    smartcar.routes["GET", SIGNALS] = Reply(body=load_fixture("ev/signals.json"))
+    assert loaded_ev.runtime_data.ledger.usage(EV_ID, dt_util.utcnow()).billing_blocked
+    assert planned(loaded_ev) == (NEXT_PERIOD_POLL, "billing")
+    smartcar.routes["GET", SIGNALS] = fixture_signals()
     await next_poll(hass, freezer, timedelta(days=10).total_seconds())
-    assert len(smartcar.calls("GET", SIGNALS)) == calls
+    assert len(smartcar.calls("GET", SIGNALS)) == 2
+    with pytest.raises(HomeAssistantError) as raised:
+        await press_refresh(hass)
+    assert raised.value.translation_key == "refresh_refused_billing"
+    assert len(smartcar.calls("GET", SIGNALS)) == 2
 
-    await next_poll(hass, freezer, timedelta(days=2).total_seconds())
-    assert len(smartcar.calls("GET", SIGNALS)) == calls + 1
+    await next_poll(
+        hass, freezer, (NEXT_PERIOD_POLL - dt_util.utcnow()).total_seconds()
+    )
+    assert len(smartcar.calls("GET", SIGNALS)) == 3
     assert issue_registry.async_get_issue(DOMAIN, f"billing_limit_{EV_ID}") is None
+    usage = loaded_ev.runtime_data.ledger.usage(EV_ID, dt_util.utcnow())
+    assert (usage.period, usage.used, usage.billing_blocked) == ("2026-11", 1, False)
 
 
 async def test_connected_services_account_error_raises_issue_with_resolution_url(
@@ -714,284 +924,51 @@ async def test_connected_services_account_error_raises_issue_with_resolution_url
         resolution={"type": "REAUTHENTICATE", "url": url},
     )
 
-    await _poll(hass, freezer, loaded_ev)
+    await poll_when_due(hass, freezer, loaded_ev)
 
     issue = issue_registry.async_get_issue(
         DOMAIN, f"connected_services_account_{EV_ID}"
     )
     assert issue is not None
+    assert issue.translation_key == "connected_services_account"
     assert issue.learn_more_url == url
-    assert issue.translation_placeholders["code"] == "AUTHENTICATION_FAILED"
-    smartcar.routes["GET", SIGNALS] = Reply(body=load_fixture("ev/signals.json"))
-    await _poll(hass, freezer, loaded_ev)
+    assert issue.translation_placeholders == {
+        "vehicle": "TESLA Model 3",
+        "code": "AUTHENTICATION_FAILED",
+        "url": url,
+    }
+    assert hass.states.get(BATTERY).state == "76.0"
+    smartcar.routes["GET", SIGNALS] = fixture_signals()
+    await poll_when_due(hass, freezer, loaded_ev)
     assert (
         issue_registry.async_get_issue(DOMAIN, f"connected_services_account_{EV_ID}")
         is None
     )
 
 
-# --- what is read -------------------------------------------------------------------------------
-
-
-async def test_batch_reads_only_what_enabled_entities_need_and_drops_501_paths(
+async def test_connected_services_account_error_without_resolution_url(
     hass: HomeAssistant,
-    credentials: None,
-    smartcar: SmartcarMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    entry = make_entry(read_path="batch")
-    smartcar.add_vehicle("ev")
-    await setup_entry(hass, entry)
-
-    await _poll(hass, freezer, entry)
-
-    first, second = smartcar.batch_paths(EV_ID)
-    assert first == ALL_PATHS
-    # /fuel and /engine/oil answered 501; the battery capacity sensor is disabled by default.
-    assert second == [
-        "/battery",
-        "/charge",
-        "/charge/limit",
-        "/odometer",
-        "/location",
-        "/security",
-        "/tires/pressure",
-        "/diagnostics/dtcs",
-        "/diagnostics/system_status",
-    ]
-    assert entry.data["vehicles"][EV_ID]["unsupported"] == ["/engine/oil", "/fuel"]
-    # Billed per path: the attributes, then 12 and 9 paths.
-    assert entry.runtime_data.ledger.usage(EV_ID, NOW).used == 1 + 12 + 9
-    assert smartcar.calls("GET", f"{API}/vehicles/{EV_ID}") != []
-
-
-async def test_501_path_is_not_asked_again_after_restart(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
-) -> None:
-    entry = make_entry(read_path="batch")
-    smartcar.add_vehicle("ev")
-    await setup_entry(hass, entry)
-
-    await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-
-    after_restart = smartcar.batch_paths(EV_ID)[-1]
-    assert "/fuel" not in after_restart
-    assert "/engine/oil" not in after_restart
-    assert "/battery/capacity" in after_restart
-
-
-async def test_enabling_an_entity_reads_its_path_again(
-    hass: HomeAssistant,
-    credentials: None,
-    smartcar: SmartcarMock,
-    freezer: FrozenDateTimeFactory,
-    entity_registry: er.EntityRegistry,
-) -> None:
-    entry = make_entry(read_path="batch")
-    smartcar.add_vehicle("ev")
-    await setup_entry(hass, entry)
-
-    entity_registry.async_update_entity(
-        "sensor.tesla_model_3_battery_capacity", disabled_by=None
-    )
-    await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-    await _poll(hass, freezer, entry)
-
-    assert "/battery/capacity" in smartcar.batch_paths(EV_ID)[-1]
-    assert hass.states.get("sensor.tesla_model_3_battery_capacity").state == "75.0"
-
-
-async def test_batch_keeps_values_of_sleeping_paths(
-    hass: HomeAssistant,
-    credentials: None,
-    smartcar: SmartcarMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    entry = make_entry(read_path="batch")
-    smartcar.add_vehicle("ev")
-    await setup_entry(hass, entry)
-    asleep = {
-        "code": 409,
-        "body": {
-            "type": "VEHICLE_STATE",
-            "code": "ASLEEP",
-            "description": "Asleep",
-            "statusCode": 409,
-        },
-        "headers": {},
-    }
-    smartcar.routes["POST", BATCH] = smartcar.batch_route("ev", **{"/battery": asleep})
-
-    await _poll(hass, freezer, entry)
-
-    assert hass.states.get(BATTERY).state == "76.0"
-    assert "/battery" in smartcar.batch_paths(EV_ID)[-1]
-
-
-async def test_batch_path_refused_for_permission_is_dropped(
-    hass: HomeAssistant,
-    credentials: None,
-    smartcar: SmartcarMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    entry = make_entry(read_path="batch")
-    smartcar.add_vehicle("ev")
-    denied = {
-        "code": 403,
-        "body": {
-            "type": "PERMISSION",
-            "code": None,
-            "description": "No permission",
-            "statusCode": 403,
-        },
-        "headers": {},
-    }
-    smartcar.routes["POST", BATCH] = smartcar.batch_route("ev", **{"/odometer": denied})
-    await setup_entry(hass, entry)
-
-    await _poll(hass, freezer, entry)
-
-    assert "/odometer" not in smartcar.batch_paths(EV_ID)[-1]
-    assert hass.states.get("sensor.tesla_model_3_odometer") is None
-
-
-async def test_batch_path_rejecting_the_token_starts_reauth(
-    hass: HomeAssistant,
-    credentials: None,
-    smartcar: SmartcarMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    entry = make_entry(read_path="batch")
-    smartcar.add_vehicle("ev")
-    await setup_entry(hass, entry)
-    rejected = {
-        "code": 401,
-        "body": {
-            "type": "AUTHENTICATION",
-            "description": "Invalid token",
-            "statusCode": 401,
-        },
-        "headers": {},
-    }
-    smartcar.routes["POST", BATCH] = smartcar.batch_route(
-        "ev", **{"/battery": rejected}
-    )
-
-    await _poll(hass, freezer, entry)
-
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-
-
-async def test_batch_path_refused_for_billing_stops_polling_until_the_period_resets(
-    hass: HomeAssistant,
-    *,
-    credentials: None,
+    loaded_ev: MockConfigEntry,
     smartcar: SmartcarMock,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    entry = make_entry(read_path="batch")
-    smartcar.add_vehicle("ev")
-    await setup_entry(hass, entry)
-    refused = _path_error(430, "BILLING", "VEHICLE_REQUEST_LIMIT")
-    smartcar.routes["POST", BATCH] = smartcar.batch_route(
-        "ev", **{"/odometer": refused}
+    smartcar.routes["GET", SIGNALS] = v3_error(
+        400, "CONNECTED_SERVICES_ACCOUNT", "ACCOUNT_ISSUE"
     )
 
-    await _poll(hass, freezer, entry)
+    await poll_when_due(hass, freezer, loaded_ev)
 
-    assert issue_registry.async_get_issue(DOMAIN, f"billing_limit_{EV_ID}") is not None
-    assert entry.runtime_data.ledger.usage(EV_ID, dt_util.utcnow()).billing_blocked
-    # What the other paths brought is shown.
-    assert hass.states.get(BATTERY).state == "76.0"
-    await next_poll(hass, freezer, timedelta(days=10).total_seconds())
-    assert len(smartcar.batch_paths(EV_ID)) == 2
-
-
-async def test_batch_path_rate_limited_backs_off(
-    hass: HomeAssistant,
-    credentials: None,
-    smartcar: SmartcarMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    entry = make_entry(read_path="batch")
-    smartcar.add_vehicle("ev")
-    await setup_entry(hass, entry)
-    limited = _path_error(429, "RATE_LIMIT", "VEHICLE", **{"retry-after": "86400"})
-    smartcar.routes["POST", BATCH] = smartcar.batch_route(
-        "ev", **{"/odometer": limited}
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"connected_services_account_{EV_ID}"
     )
-
-    await _poll(hass, freezer, entry)
-
-    assert _coordinator(entry).update_interval == timedelta(days=1)
-    assert hass.states.get(BATTERY).state == "76.0"
-    smartcar.routes["POST", BATCH] = smartcar.batch_route("ev")
-    await next_poll(hass, freezer, timedelta(hours=23).total_seconds())
-    assert len(smartcar.batch_paths(EV_ID)) == 2
-
-
-@pytest.mark.parametrize(
-    ("path", "error", "entity"),
-    [
-        ("/odometer", _path_error(404, "RESOURCE_NOT_FOUND", "PATH"), ODOMETER),
-        (
-            "/location",
-            _path_error(400, "VALIDATION", "PARAMETER"),
-            "device_tracker.tesla_model_3_location",
-        ),
-        (
-            "/odometer",
-            _path_error(501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE"),
-            ODOMETER,
-        ),
-    ],
-    ids=["not_found", "validation", "not_capable"],
-)
-async def test_batch_path_never_answered_is_dropped_with_its_values(
-    hass: HomeAssistant,
-    *,
-    credentials: None,
-    smartcar: SmartcarMock,
-    freezer: FrozenDateTimeFactory,
-    path: str,
-    error: Any,
-    entity: str,
-) -> None:
-    entry = make_entry(read_path="batch")
-    smartcar.add_vehicle("ev")
-    await setup_entry(hass, entry)
-    assert hass.states.get(entity).state != STATE_UNAVAILABLE
-    smartcar.routes["POST", BATCH] = smartcar.batch_route("ev", **{path: error})
-
-    await _poll(hass, freezer, entry)
-    await _poll(hass, freezer, entry)
-
-    assert path in entry.data["vehicles"][EV_ID]["unsupported"]
-    assert path not in smartcar.batch_paths(EV_ID)[-1]
-    # A value nobody will read again is not shown as if it were current.
-    assert hass.states.get(entity).state == STATE_UNAVAILABLE
-    assert hass.states.get(BATTERY).state == "76.0"
-
-
-async def test_batch_path_no_longer_granted_makes_its_entity_unavailable(
-    hass: HomeAssistant,
-    credentials: None,
-    smartcar: SmartcarMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    entry = make_entry(read_path="batch")
-    smartcar.add_vehicle("ev")
-    await setup_entry(hass, entry)
-    denied = _path_error(403, "PERMISSION")
-    smartcar.routes["POST", BATCH] = smartcar.batch_route("ev", **{"/odometer": denied})
-
-    await _poll(hass, freezer, entry)
-
-    assert hass.states.get(ODOMETER).state == STATE_UNAVAILABLE
+    assert issue is not None
+    assert issue.translation_key == "connected_services_account_no_url"
+    assert issue.learn_more_url is None
+    assert issue.translation_placeholders == {
+        "vehicle": "TESLA Model 3",
+        "code": "ACCOUNT_ISSUE",
+    }
     assert hass.states.get(BATTERY).state == "76.0"
 
 
@@ -1002,126 +979,21 @@ async def test_signal_no_longer_granted_or_capable_makes_its_entity_unavailable(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     body = load_fixture("ev/signals.json")
-    _signal_error(body, "odometer-traveleddistance", "PERMISSION", None)
-    _signal_error(body, "closure-islocked", "COMPATIBILITY", "VEHICLE_NOT_CAPABLE")
+    signal_error(body, "odometer-traveleddistance", "PERMISSION", None)
+    signal_error(body, "closure-islocked", "COMPATIBILITY", "VEHICLE_NOT_CAPABLE")
     # A signal that fails for now keeps its value.
-    _signal_error(body, "tractionbattery-range", "VEHICLE_STATE", "ASLEEP")
+    signal_error(body, "tractionbattery-range", "VEHICLE_STATE", "ASLEEP")
     smartcar.routes["GET", SIGNALS] = Reply(body=body)
 
-    await _poll(hass, freezer, loaded_ev)
+    await poll_when_due(hass, freezer, loaded_ev)
 
-    assert hass.states.get(ODOMETER).state == STATE_UNAVAILABLE
-    assert hass.states.get(LOCK).state == STATE_UNAVAILABLE
+    assert hass.states.get(ODOMETER).state == "unavailable"
+    assert hass.states.get(LOCK).state == "unavailable"
     assert hass.states.get("sensor.tesla_model_3_electric_range").state == "402.5"
     assert hass.states.get(BATTERY).state == "76.0"
 
 
-async def test_failed_batch_still_counts_its_paths(
-    hass: HomeAssistant,
-    credentials: None,
-    smartcar: SmartcarMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    entry = make_entry(read_path="batch")
-    smartcar.add_vehicle("ev")
-    await setup_entry(hass, entry)
-    used = entry.runtime_data.ledger.usage(EV_ID, NOW).used
-    smartcar.routes["POST", BATCH] = v2_error(500, "SERVER", "INTERNAL")
-
-    await _poll(hass, freezer, entry)
-
-    assert entry.runtime_data.ledger.usage(EV_ID, NOW).used == used + 9
-    assert hass.states.get(BATTERY).state == "76.0"
-
-
-@pytest.mark.parametrize("platforms", [[Platform.BUTTON]])
-async def test_nothing_is_read_when_no_entity_needs_data(
-    hass: HomeAssistant,
-    credentials: None,
-    smartcar: SmartcarMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    entry = make_entry(read_path="batch")
-    smartcar.add_vehicle("ev")
-    await setup_entry(hass, entry)
-
-    await _poll(hass, freezer, entry)
-    await _poll(hass, freezer, entry)
-
-    assert len(smartcar.batch_paths(EV_ID)) == 1
-
-
-async def test_car_without_v3_signals_is_read_with_batch_for_good(
-    hass: HomeAssistant,
-    credentials: None,
-    smartcar: SmartcarMock,
-    config_entry: MockConfigEntry,
-) -> None:
-    smartcar.add_vehicle("ev")
-    smartcar.routes["GET", SIGNALS] = v3_error(
-        501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE"
-    )
-
-    await setup_entry(hass, config_entry)
-
-    assert hass.states.get(BATTERY).state == "76.0"
-    assert config_entry.data["vehicles"][EV_ID]["unsupported"] == [
-        "/engine/oil",
-        "/fuel",
-        "/signals",
-    ]
-    await hass.config_entries.async_reload(config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert len(smartcar.calls("GET", SIGNALS)) == 1
-    assert len(smartcar.batch_paths(EV_ID)) == 2
-
-
-async def test_application_without_v3_reads_with_batch_and_remembers_it(
-    hass: HomeAssistant,
-    credentials: None,
-    smartcar: SmartcarMock,
-    config_entry: MockConfigEntry,
-) -> None:
-    smartcar.add_vehicle("ev")
-    not_found = v3_error(404, "RESOURCE_NOT_FOUND", "VERSION")
-    smartcar.routes["GET", f"{API_V3}/vehicles/{EV_ID}"] = not_found
-    smartcar.routes["GET", SIGNALS] = not_found
-
-    await setup_entry(hass, config_entry)
-
-    assert config_entry.state is ConfigEntryState.LOADED
-    assert hass.states.get(BATTERY).state == "76.0"
-    assert len(smartcar.batch_paths(EV_ID)) == 1
-    # The make, model and year come from v2, which every application has.
-    assert smartcar.calls("GET", f"{API_V3}/vehicles/{EV_ID}") == []
-    # Decided once, kept in the options, where the owner may choose v3 again.
-    assert config_entry.options["read_path"] == "batch"
-    await hass.config_entries.async_reload(config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert len(smartcar.calls("GET", SIGNALS)) == 1
-    assert len(smartcar.batch_paths(EV_ID)) == 2
-
-
-# --- permissions --------------------------------------------------------------------------------
-
-
-async def test_permission_not_granted_creates_no_entity_and_reads_nothing_for_it(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
-) -> None:
-    entry = make_entry(read_path="batch")
-    granted = [
-        scope
-        for scope in ALL_SCOPES
-        if scope not in {"read_location", "control_security"}
-    ]
-    smartcar.add_vehicle("ev", scopes=granted)
-
-    await setup_entry(hass, entry)
-
-    assert hass.states.get("device_tracker.tesla_model_3_location") is None
-    assert hass.states.get("lock.tesla_model_3_lock") is None
-    assert hass.states.get("binary_sensor.tesla_model_3_front_left_door") is not None
-    assert "/location" not in smartcar.batch_paths(EV_ID)[0]
+# --- permissions --------------------------------------------------------------------------
 
 
 async def test_permission_not_granted_creates_no_entity_when_read_with_signals(
@@ -1132,7 +1004,7 @@ async def test_permission_not_granted_creates_no_entity_when_read_with_signals(
 ) -> None:
     granted = [
         scope
-        for scope in ALL_SCOPES
+        for scope in load_fixture("permissions.json")["permissions"]
         if scope not in {"read_location", "control_security"}
     ]
     smartcar.add_vehicle("ev", scopes=granted)
@@ -1144,53 +1016,3 @@ async def test_permission_not_granted_creates_no_entity_when_read_with_signals(
     assert hass.states.get(LOCK) is None
     assert hass.states.get("binary_sensor.tesla_model_3_front_left_door") is not None
     assert hass.states.get(BATTERY).state == "76.0"
-
-
-async def test_unreadable_permissions_fall_back_to_what_the_owner_chose(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
-) -> None:
-    entry = make_entry(groups=["battery"])
-    smartcar.add_vehicle("ev")
-    smartcar.routes["GET", f"{API}/vehicles/{EV_ID}/permissions"] = v2_error(
-        403, "PERMISSION"
-    )
-
-    await setup_entry(hass, entry)
-
-    assert hass.states.get(BATTERY).state == "76.0"
-    assert hass.states.get("sensor.tesla_model_3_odometer") is None
-    assert hass.states.get("switch.tesla_model_3_charging") is None
-
-
-async def test_lock_control_alone_brings_the_lock(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
-) -> None:
-    """The lock shows the lock state: choosing lock control grants reading it too."""
-    entry = make_entry(groups=["control_security"])
-    smartcar.add_vehicle("ev")
-    smartcar.routes["GET", f"{API}/vehicles/{EV_ID}/permissions"] = v2_error(
-        403, "PERMISSION"
-    )
-
-    await setup_entry(hass, entry)
-
-    assert hass.states.get(LOCK).state == "locked"
-    assert hass.states.get(BATTERY) is None
-
-
-async def test_car_without_v3_and_without_readable_paths_reads_nothing(
-    hass: HomeAssistant,
-    credentials: None,
-    smartcar: SmartcarMock,
-    config_entry: MockConfigEntry,
-) -> None:
-    smartcar.add_vehicle("ev", scopes=["read_vehicle_info", "control_security"])
-    smartcar.routes["GET", SIGNALS] = v3_error(
-        501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE"
-    )
-
-    await setup_entry(hass, config_entry)
-
-    assert config_entry.state is ConfigEntryState.LOADED
-    assert smartcar.batch_paths(EV_ID) == []
-    assert hass.states.get("button.tesla_model_3_refresh") is not None

@@ -2,19 +2,24 @@
 
 import json
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.smartcar.diagnostics import TO_REDACT
+
 from .conftest import (
     ACCESS_TOKEN,
+    API,
     CLIENT_ID,
     CLIENT_SECRET,
     EV_ID,
     REFRESH_TOKEN,
     USER_ID,
+    Reply,
     SmartcarMock,
     load_fixture,
     make_entry,
@@ -55,15 +60,19 @@ async def test_diagnostics_hold_no_secret_vin_or_coordinate(
     assert diagnostics["entry"]["unique_id"] == "**REDACTED**"
     assert diagnostics["entry"]["data"]["token"] == "**REDACTED**"
     assert diagnostics["entry"]["data"]["client_secret"] == "**REDACTED**"
-    # Still useful: what was read and how the budget stands.
-    assert diagnostics["entry"]["data"]["auth_implementation"] == "smartcar"
+    # The implementation is named by the application's client id.
+    assert diagnostics["entry"]["data"]["auth_implementation"] == "**REDACTED**"
+    # Still useful: what was read, how old it is, how the budget and schedule stand.
     vehicle = diagnostics["vehicles"][EV_ID]
-    assert vehicle["state"]["battery_percent"] == 76.0
+    assert vehicle["state"]["values"]["battery_percent"] == 76.0
+    assert vehicle["state"]["ages"]["battery_percent"] == "2026-10-20T07:58:00+00:00"
     # No feature shows the VIN: it is not even kept.
-    assert vehicle["state"]["vin"] is None
-    assert vehicle["state"]["latitude"] == "**REDACTED**"
+    assert "vin" not in vehicle["state"]["values"]
+    assert vehicle["state"]["values"]["latitude"] == "**REDACTED**"
     assert vehicle["budget"]["used"] == 2
-    assert vehicle["attributes"]["make"] == "TESLA"
+    assert vehicle["profile"]["attributes"]["make"] == "TESLA"
+    assert vehicle["read_path"] == "signals"
+    assert vehicle["poll"]["reason"] == "spread"
     assert diagnostics["entry"]["options"]["monthly_limit"] == 500
 
 
@@ -102,4 +111,42 @@ async def test_diagnostics_hold_neither_management_token_nor_webhook_id(
     assert diagnostics["entry"]["options"]["management_token"] == "**REDACTED**"
     assert diagnostics["entry"]["options"]["webhook_id"] == "**REDACTED**"
     # Still useful: webhooks are on, so polling is a safety poll.
-    assert diagnostics["policy"]["min_interval"] == "6:00:00"
+    assert diagnostics["policy"]["safety_interval"] == "6:00:00"
+
+
+async def test_diagnostics_of_an_entry_that_is_not_loaded(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    credentials: None,
+    smartcar: SmartcarMock,
+) -> None:
+    # A new entry whose cars cannot be listed waits for a retry, not loaded.
+    smartcar.routes["GET", f"{API}/vehicles"] = Reply(status=500, body={})
+    entry = make_entry()
+    await setup_entry(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    assert diagnostics["entry"]["state"] == "setup_retry"
+    assert diagnostics["entry"]["data"]["token"] == "**REDACTED**"
+    assert "vehicles" not in diagnostics
+
+
+def test_every_secret_or_personal_key_is_redacted() -> None:
+    assert frozenset(TO_REDACT) == {
+        "access_token",
+        "refresh_token",
+        "token",
+        "client_id",
+        "client_secret",
+        "auth_implementation",
+        "management_token",
+        "webhook_id",
+        "smartcar_webhook_id",
+        "vin",
+        "latitude",
+        "longitude",
+        "user_id",
+        "unique_id",
+    }

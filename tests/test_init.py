@@ -116,19 +116,21 @@ async def test_unload_and_reload(
     assert len(smartcar.calls("GET", f"{API}/vehicles/{EV_ID}")) == 1
 
 
-async def test_reload_right_after_a_read_keeps_the_requests_it_counted(
-    hass: HomeAssistant, loaded_ev: MockConfigEntry
+async def test_reload_keeps_the_requests_counted_and_costs_none_when_no_poll_is_due(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry, smartcar: SmartcarMock
 ) -> None:
     now = dt_util.utcnow()
     used = loaded_ev.runtime_data.ledger.usage(EV_ID, now).used
-    assert used > 0
+    assert used == 2  # the car's attributes and one signals page
+    reads = len(smartcar.calls("GET", f"{API_V3}/vehicles/{EV_ID}/signals"))
 
-    # Within the ledger's save delay: what was counted must survive the reload.
     assert await hass.config_entries.async_reload(loaded_ev.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
 
-    # The reload's own read (one signals page) comes on top; the make and model are kept.
-    assert loaded_ev.runtime_data.ledger.usage(EV_ID, now).used == used + 1
+    # The next poll is not due yet: the reload reads nothing, and the values are back at once.
+    assert loaded_ev.runtime_data.ledger.usage(EV_ID, now).used == used
+    assert len(smartcar.calls("GET", f"{API_V3}/vehicles/{EV_ID}/signals")) == reads
+    assert hass.states.get("sensor.tesla_model_3_battery").state == "76.0"
 
 
 async def test_expired_token_is_refreshed_with_basic_auth(
@@ -247,32 +249,28 @@ async def test_car_failing_its_first_read_does_not_hold_up_the_others(
     assert hass.states.get(PETROL_FUEL) is None
     # The car tries again on its own schedule; its entities come with its data.
     petrol = config_entry.runtime_data.vehicles[PETROL_ID]
-    assert petrol.update_interval is not None
-    freezer.tick(petrol.update_interval)
+    assert petrol.car.poll.next_at is not None
+    freezer.move_to(petrol.car.poll.next_at)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get(PETROL_FUEL).state == "43.0"
     assert _device(device_registry, PETROL_ID) is not None
 
 
 @pytest.mark.parametrize(
-    ("token_reply", "state", "reauth"),
+    ("token_reply", "reauth"),
     [
-        (
-            Reply(status=400, body={"error": "invalid_grant"}),
-            ConfigEntryState.SETUP_ERROR,
-            True,
-        ),
-        (Reply(status=503), ConfigEntryState.SETUP_RETRY, False),
+        (Reply(status=400, body={"error": "invalid_grant"}), True),
+        (Reply(status=503), False),
     ],
+    ids=["login-revoked", "token-endpoint-down"],
 )
-async def test_car_read_failing_for_the_whole_account_fails_setup(
+async def test_first_read_failing_for_the_login_keeps_the_entry_loaded(
     hass: HomeAssistant,
     *,
     smartcar: SmartcarMock,
     config_entry: MockConfigEntry,
     token_reply: Reply,
-    state: ConfigEntryState,
     reauth: bool,
 ) -> None:
     smartcar.add_vehicle("ev")
@@ -284,12 +282,16 @@ async def test_car_read_failing_for_the_whole_account_fails_setup(
 
     await setup_entry(hass, config_entry)
 
-    assert config_entry.state is state
+    # The car's first poll runs on its own: the entry is set up, and only a revoked login
+    # asks the owner to log in again.
+    assert config_entry.state is ConfigEntryState.LOADED
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert bool(flows) is reauth
+    assert [flow["context"]["source"] for flow in flows] == (
+        [SOURCE_REAUTH] if reauth else []
+    )
 
 
-async def test_car_rejecting_a_refreshed_token_fails_setup_with_reauth(
+async def test_car_rejecting_a_refreshed_token_asks_the_owner_to_log_in_again(
     hass: HomeAssistant, smartcar: SmartcarMock, config_entry: MockConfigEntry
 ) -> None:
     smartcar.add_vehicle("ev")
@@ -299,7 +301,7 @@ async def test_car_rejecting_a_refreshed_token_fails_setup_with_reauth(
 
     await setup_entry(hass, config_entry)
 
-    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert smartcar.refreshes == 1
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
@@ -349,7 +351,7 @@ async def test_car_leaving_the_account_leaves_the_device_registry(
     assert _device(device_registry, PETROL_ID) is None
     assert entity_registry.async_get("sensor.volkswagen_golf_fuel_level") is None
     assert PETROL_ID not in config_entry.runtime_data.vehicles
-    assert PETROL_ID not in config_entry.data["vehicles"]
+    assert PETROL_ID not in config_entry.runtime_data.store.vehicles
     assert _device(device_registry, EV_ID) is not None
 
 
@@ -366,21 +368,20 @@ async def test_car_joining_but_failing_its_first_read_tries_again_on_its_own(
     smartcar.routes["GET", petrol_signals] = once(
         UPSTREAM_ERROR, smartcar.routes["GET", petrol_signals]
     )
-    unload_callbacks = len(loaded_ev._on_unload or [])
 
     freezer.tick(timedelta(hours=6))
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert PETROL_ID in loaded_ev.runtime_data.vehicles
     assert hass.states.get(PETROL_FUEL) is None
-    # One coordinator, kept: nothing piles up at each listing.
-    assert len(loaded_ev._on_unload or []) == unload_callbacks + 2
-
     petrol = loaded_ev.runtime_data.vehicles[PETROL_ID]
-    assert petrol.update_interval is not None
-    freezer.tick(petrol.update_interval)
+
+    assert petrol.car.poll.next_at is not None
+    freezer.move_to(petrol.car.poll.next_at)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    # The same coordinator, kept: nothing piles up at each listing.
+    assert loaded_ev.runtime_data.vehicles[PETROL_ID] is petrol
     assert hass.states.get(PETROL_FUEL).state == "43.0"
     assert _device(device_registry, PETROL_ID) is not None
 
@@ -527,7 +528,7 @@ async def test_account_listing_no_car_keeps_the_cars(
     assert "Smartcar lists no car" in caplog.text
     assert _device(device_registry, EV_ID) is not None
     assert EV_ID in loaded_ev.runtime_data.vehicles
-    assert EV_ID in loaded_ev.data["vehicles"]
+    assert EV_ID in loaded_ev.runtime_data.store.vehicles
     assert hass.states.get("sensor.tesla_model_3_battery").state == "76.0"
 
 

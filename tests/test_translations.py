@@ -16,7 +16,7 @@ from custom_components.smartcar import (
     switch,
 )
 from custom_components.smartcar.binary_sensor import _OPENING_GROUPS
-from custom_components.smartcar.coordinator import VEHICLE_STATE_CODES
+from custom_components.smartcar.failures import VEHICLE_STATE_CODES
 
 INTEGRATION = Path(__file__).parents[1] / "custom_components" / "smartcar"
 STRINGS = json.loads((INTEGRATION / "strings.json").read_text())
@@ -69,16 +69,26 @@ def test_every_raised_message_is_translated() -> None:
     # The modules that raise; the platforms' translation keys are entity names.
     source = "\n".join(
         (INTEGRATION / name).read_text()
-        for name in ("__init__.py", "coordinator.py", "services.py")
+        for name in (
+            "__init__.py",
+            "coordinator.py",
+            "commands.py",
+            "failures.py",
+            "services.py",
+        )
     )
     used = set(re.findall(r'translation_key="([a-z_]+)"', source))
     used |= set(re.findall(r'_invalid\(\s*"([a-z_]+)"', source))
     used |= {f"vehicle_state_{code.lower()}" for code in VEHICLE_STATE_CODES}
     used |= {
-        "rate_limited",
         "connected_services_account",
         "permission_denied",
         "update_failed",
+    }
+    used |= set(re.findall(r'_error\(\s*"([a-z_]+)"', source))
+    used |= {
+        f"refresh_refused_{reason}"
+        for reason in ("billing", "budget_exhausted", "rate_limited", "floor")
     }
     used |= {"command_failed", "cannot_connect"}
     # A refusal without a code we know.
@@ -87,11 +97,13 @@ def test_every_raised_message_is_translated() -> None:
     assert used <= set(STRINGS["exceptions"])
     # Nothing left over either.
     assert set(STRINGS["exceptions"]) <= used
-    assert {
+    assert set(STRINGS["issues"]) == {
         "billing_limit",
         "request_budget_exhausted",
         "connected_services_account",
-    } <= set(STRINGS["issues"])
+        "connected_services_account_no_url",
+        "signals_unavailable",
+    }
 
 
 def test_every_action_and_field_is_described() -> None:

@@ -269,11 +269,13 @@ async def test_push_during_a_poll_is_not_undone_by_the_poll_answer(
     smartcar: SmartcarMock,
     loaded: MockConfigEntry,
 ) -> None:
-    # Smartcar read the car before it unlocked and pushed; the car drove a little since.
+    # Smartcar read the car before it unlocked and pushed (those signals are older than the
+    # push); only the odometer was recorded after the push's data.
     older = load_fixture("ev/signals.json")
     for item in older["data"]:
         if item["attributes"]["code"] == "odometer-traveleddistance":
             item["attributes"]["body"] = {"unit": "kilometers", "value": 18300.0}
+            item["meta"]["oemUpdatedAt"] = 1792486770000  # 07:59:30
     asked, answer = asyncio.Event(), asyncio.Event()
 
     async def slow_answer(_body: Any) -> Reply:
@@ -348,7 +350,7 @@ async def test_delivery_for_another_car_is_acknowledged_and_ignored(
     assert states(hass) == before
 
 
-async def test_safety_poll_comes_only_after_six_hours_without_a_push(
+async def test_safety_poll_comes_six_hours_after_the_last_poll_however_often_pushes_arrive(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     smartcar: SmartcarMock,
@@ -356,15 +358,16 @@ async def test_safety_poll_comes_only_after_six_hours_without_a_push(
     loaded: MockConfigEntry,
 ) -> None:
     polls = len(smartcar.calls("GET", SIGNALS))
-    raw = encode(vehicle_state())
 
-    await next_poll(hass, freezer, timedelta(hours=5).total_seconds())
-    await deliver(hass_client_no_auth, raw, sign(raw))
-    await next_poll(hass, freezer, timedelta(hours=2).total_seconds())
-
+    # A push every 30 minutes for almost six hours: signals Smartcar does not push still
+    # need the safety poll, so pushes never move it.
+    for minute in range(11):
+        raw = encode(vehicle_state(event_id=f"evt-{minute}"))
+        await next_poll(hass, freezer, timedelta(minutes=30).total_seconds())
+        await deliver(hass_client_no_auth, raw, sign(raw))
     assert len(smartcar.calls("GET", SIGNALS)) == polls
 
-    await next_poll(hass, freezer, timedelta(hours=4).total_seconds())
+    await next_poll(hass, freezer, timedelta(minutes=30).total_seconds())
 
     assert len(smartcar.calls("GET", SIGNALS)) == polls + 1
 
@@ -734,8 +737,8 @@ async def test_webhooks_slow_polling_to_a_safety_poll(loaded: MockConfigEntry) -
     coordinator = loaded.runtime_data.vehicles[EV_ID]
 
     # The budget would allow a poll every 37 minutes; pushes bring the data instead.
-    assert loaded.runtime_data.policy.min_interval == timedelta(hours=6)
-    assert coordinator.update_interval == timedelta(hours=6)
+    assert loaded.runtime_data.policy.safety_interval == timedelta(hours=6)
+    assert coordinator.car.poll.next_at == NOW + timedelta(hours=6)
 
 
 async def test_safety_poll_never_exceeds_the_budget(
@@ -753,17 +756,21 @@ async def test_safety_poll_never_exceeds_the_budget(
     await setup_entry(hass, entry)
 
     # 18 requests for polls, 2 used: 16 polls spread over 11 days and 16 hours.
-    assert (
-        entry.runtime_data.vehicles[EV_ID].update_interval
-        == timedelta(days=11, hours=16) / 16
+    assert entry.runtime_data.vehicles[EV_ID].car.poll.next_at == NOW + (
+        timedelta(days=11, hours=16) / 16
     )
 
 
 async def test_refresh_button_still_polls_with_webhooks_on(
-    hass: HomeAssistant, smartcar: SmartcarMock, loaded: MockConfigEntry
+    hass: HomeAssistant,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+    loaded: MockConfigEntry,
 ) -> None:
     polls = len(smartcar.calls("GET", SIGNALS))
 
+    # The owner's floor (15 minutes) applies, not the six hours of the safety poll.
+    await next_poll(hass, freezer, timedelta(minutes=15).total_seconds())
     await hass.services.async_call(
         "button", "press", {"entity_id": "button.tesla_model_3_refresh"}, blocking=True
     )
@@ -1212,3 +1219,134 @@ async def test_removing_the_entry_unsubscribes_the_cars(
     deletes = smartcar.calls("DELETE", subscription_url(EV_ID))
     assert len(deletes) == 1
     assert deletes[0][3]["Authorization"] == f"Bearer {MANAGEMENT_TOKEN}"
+
+
+# --- pushes that must change nothing, or only what they own --------------------------------
+
+FRONT_TRUNK = "binary_sensor.tesla_model_3_front_trunk"
+REAR_TRUNK = "binary_sensor.tesla_model_3_trunk"
+
+
+def _push(*signals: dict[str, Any], event_id: str, delivered_ms: int) -> bytes:
+    payload = vehicle_state(event_id=event_id)
+    payload["data"]["signals"] = list(signals)
+    payload["meta"]["deliveredAt"] = delivered_ms
+    return encode(payload)
+
+
+async def test_a_push_of_the_rear_trunk_leaves_the_front_trunk_alone(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+) -> None:
+    front = hass.states.get(FRONT_TRUNK)
+    assert front is not None
+    assert (front.state, hass.states.get(REAR_TRUNK).state) == ("off", "off")
+    raw = _push(
+        _signal("closure-reartrunk", "RearTrunk", "Closure", {"isOpen": True}),
+        event_id="evt-rear",
+        delivered_ms=1792486800500,
+    )
+
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+
+    assert status == 200
+    assert hass.states.get(REAR_TRUNK).state == "on"
+    assert hass.states.get(FRONT_TRUNK).state == "off"
+
+
+async def test_a_push_older_than_what_is_shown_changes_nothing(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+) -> None:
+    before = states(hass)
+    old = _signal(
+        "odometer-traveleddistance",
+        "TraveledDistance",
+        "Odometer",
+        {"unit": "kilometers", "value": 17000.0},
+    )
+    old["meta"] = {"retrievedAt": 1792400000000, "oemUpdatedAt": 1792400000000}
+    raw = _push(old, event_id="evt-old", delivered_ms=1792486800500)
+
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+
+    assert status == 200
+    assert states(hass) == before
+
+
+async def test_a_push_without_signal_ages_delivered_before_the_shown_data_changes_nothing(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+) -> None:
+    before = states(hass)
+    ageless = _signal(
+        "odometer-traveleddistance",
+        "TraveledDistance",
+        "Odometer",
+        {"unit": "kilometers", "value": 17000.0},
+    )
+    del ageless["meta"]
+    # Delivered two days before the shown data was recorded: a replay of an old delivery.
+    raw = _push(ageless, event_id="evt-replayed", delivered_ms=1792310000000)
+
+    await deliver(hass_client_no_auth, raw, sign(raw))
+
+    assert states(hass) == before
+
+
+async def test_a_delivery_replayed_after_300_newer_events_and_a_restart_changes_nothing(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+) -> None:
+    captured = encode(vehicle_state(event_id="evt-captured", battery=42))
+    await deliver(hass_client_no_auth, captured, sign(captured))
+    for number in range(300):
+        raw = encode(vehicle_state(event_id=f"evt-{number}", battery=60))
+        await deliver(hass_client_no_auth, raw, sign(raw))
+    # The owner locked the car since (its newest state).
+    await hass.services.async_call("lock", "lock", {"entity_id": LOCK}, blocking=True)
+    before = states(hass)
+
+    status, _text = await deliver(hass_client_no_auth, captured, sign(captured))
+    assert status == 200
+    assert states(hass) == before
+
+    assert await hass.config_entries.async_reload(loaded.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await deliver(hass_client_no_auth, captured, sign(captured))
+    assert states(hass) == before
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"[" * 200_000 + b"]" * 200_000, 400),
+        (b'{"eventType":"VEHICLE_STATE","data":' + b"[" * 40 + b"]" * 40 + b"}", 400),
+        (b" " * (1024 * 1024 + 1), 413),
+    ],
+    ids=["200000-deep", "40-deep", "over-a-megabyte"],
+)
+async def test_a_signed_but_malformed_or_oversized_body_is_refused_cleanly(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    *,
+    raw: bytes,
+    status: int,
+) -> None:
+    before = states(hass)
+
+    answer, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+
+    assert answer == status
+    assert states(hass) == before
+    assert not [
+        record
+        for record in caplog.records
+        if record.name.startswith("custom_components.smartcar") and record.exc_info
+    ]

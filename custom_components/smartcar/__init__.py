@@ -2,10 +2,11 @@
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryNotReady,
@@ -25,8 +26,8 @@ from homeassistant.helpers.typing import ConfigType
 
 from .api.client import Origins, SmartcarClient
 from .api.errors import AuthenticationError, SmartcarError, describe_error
-from .auth import SmartcarTokens
-from .budget import BudgetPolicy, RequestLedger
+from .api.models import VehicleAttributes
+from .auth import SmartcarTokens, async_restore_token, token_store
 from .const import (
     CONF_MANAGEMENT_TOKEN,
     CONF_MIN_POLL_INTERVAL,
@@ -39,12 +40,19 @@ from .const import (
     LOGGER,
     PLATFORMS,
     VEHICLE_DISCOVERY_INTERVAL,
+    VEHICLE_MAKE,
+    VEHICLE_MODEL,
+    VEHICLE_UNSUPPORTED,
+    VEHICLE_YEAR,
     WEBHOOK_SAFETY_POLL_INTERVAL,
     ReadPath,
 )
-from .coordinator import SmartcarCoordinator, async_delete_entry_issues
+from .coordinator import SmartcarCoordinator
 from .entity import signal_new_vehicle
+from .issues import async_delete_entry_issues
+from .ledger import RequestLedger
 from .models import SmartcarConfigEntry, SmartcarData
+from .planner import BudgetPolicy
 from .services import async_setup_services
 from .subscriptions import (
     async_retain_subscriptions,
@@ -54,9 +62,12 @@ from .subscriptions import (
     subscribed_vehicles,
     webhooks_enabled,
 )
+from .vehicle_store import StoredVehicle, VehicleStore
 from .webhook import async_register_webhook
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+# Longest wait on Smartcar during setup (a new entry must learn its cars first).
+SETUP_TIMEOUT = 30
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -66,60 +77,47 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
-    """Set up every car of the account."""
+    """Set up every car of the account; cars known from the store show their values at once."""
     try:
         implementation = await async_get_config_entry_implementation(hass, entry)
     except ImplementationUnavailableError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="implementation_unavailable"
         ) from err
+    await async_restore_token(hass, entry)
     # One session per account: it serialises refreshes, so a rotating refresh token is never
     # used twice.
-    session = OAuth2Session(hass, entry, implementation)
-    try:
-        await session.async_ensure_token_valid()
-    except OAuth2TokenRequestReauthError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="authentication_failed"
-        ) from err
-    except OAuth2TokenRequestBaseError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="cannot_connect"
-        ) from err
-
-    tokens = SmartcarTokens(hass, entry, session)
+    tokens = SmartcarTokens(hass, entry, OAuth2Session(hass, entry, implementation))
     client = SmartcarClient(
         async_get_clientsession(hass),
         tokens.async_get_access_token,
         origins=Origins.from_environment(),
     )
-    vehicle_ids = await _async_list_vehicles(client, tokens)
     ledger = RequestLedger(hass, entry.entry_id)
-    await ledger.async_load()
-    # Saves are delayed; a reload (options, reauth) reads the file again at once.
-    entry.async_on_unload(ledger.async_flush)
+    store = VehicleStore(hass, entry.entry_id)
+    await asyncio.gather(ledger.async_load(), store.async_load())
+    entry.async_on_unload(store.async_flush)
+    _async_adopt_entry_rows(hass, entry, store)
+    known = tuple(store.vehicles)
+    vehicle_ids = await _async_first_vehicles(client, tokens, known)
     entry.runtime_data = SmartcarData(
         client=client,
         tokens=tokens,
         ledger=ledger,
+        store=store,
         policy=_policy(entry.options),
         read_path=ReadPath(entry.options.get(CONF_READ_PATH, ReadPath.SIGNALS)),
     )
-
-    coordinators = [
-        SmartcarCoordinator(hass, entry, vehicle_id) for vehicle_id in vehicle_ids
-    ]
-    # A car that cannot be read now stays set up and tries again on its own schedule (its
-    # entities appear with its data); only a failure of the whole account stops the setup.
-    await asyncio.gather(*(coordinator.async_refresh() for coordinator in coordinators))
-    for coordinator in coordinators:
-        _raise_if_account_failed(coordinator.last_exception)
-    entry.runtime_data.vehicles = {
-        coordinator.vehicle_id: coordinator for coordinator in coordinators
-    }
-    await _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
+    for vehicle_id in vehicle_ids:
+        _async_add_coordinator(hass, entry, vehicle_id)
+    if not known:
+        # Listed just now: devices of cars that left while Home Assistant was off go too.
+        await _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Polls run on each car's own schedule, in the background: the setup never waits for them.
+    for coordinator in entry.runtime_data.vehicles.values():
+        coordinator.async_start()
     if webhooks_enabled(entry.options):
         async_register_webhook(hass, entry)
         # In the background: Smartcar's answers never hold up the setup, nor fail it.
@@ -137,7 +135,52 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
             cancel_on_shutdown=True,
         )
     )
+    if known:
+        # The stored cars were set up without asking Smartcar; see who joined or left now.
+        entry.async_create_background_task(
+            hass, _async_update_vehicles(hass, entry), f"{DOMAIN} vehicle discovery"
+        )
     return True
+
+
+async def _async_first_vehicles(
+    client: SmartcarClient, tokens: SmartcarTokens, known: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Return the cars to set up: the stored ones at once, else Smartcar's list (bounded wait)."""
+    try:
+        async with asyncio.timeout(SETUP_TIMEOUT):
+            await tokens.async_get_access_token()
+            if known:
+                return known
+            return await tokens.async_authorized(client.get_vehicle_ids)
+    except (OAuth2TokenRequestReauthError, AuthenticationError) as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="authentication_failed"
+        ) from err
+    except (OAuth2TokenRequestBaseError, SmartcarError, TimeoutError) as err:
+        if known:
+            # The cars show their stored values and try again on their own schedule.
+            LOGGER.info(
+                "Smartcar cannot be reached (%s); starting from stored values",
+                type(err).__name__,
+            )
+            return known
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="cannot_connect"
+        ) from err
+
+
+@callback
+def _async_add_coordinator(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, vehicle_id: str
+) -> SmartcarCoordinator:
+    runtime = entry.runtime_data
+    coordinator = SmartcarCoordinator(
+        hass, entry, vehicle_id, runtime.store.vehicles.get(vehicle_id)
+    )
+    runtime.vehicles[vehicle_id] = coordinator
+    entry.async_on_unload(coordinator.async_shutdown)
+    return coordinator
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
@@ -155,6 +198,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
     )
     async_delete_entry_issues(hass, entry.entry_id)
     await RequestLedger(hass, entry.entry_id).async_remove()
+    await VehicleStore(hass, entry.entry_id).async_remove()
+    await token_store(hass, entry.entry_id).async_remove()
 
 
 async def async_remove_config_entry_device(
@@ -169,45 +214,16 @@ async def async_remove_config_entry_device(
 
 def _policy(options: Mapping[str, Any]) -> BudgetPolicy:
     """Return the request budget the owner chose in the options."""
-    min_interval = timedelta(
-        minutes=options.get(CONF_MIN_POLL_INTERVAL, DEFAULT_MIN_POLL_INTERVAL)
-    )
-    if webhooks_enabled(options):
-        # Pushes bring the data: polls are only a safety net (and still within the budget).
-        min_interval = max(min_interval, WEBHOOK_SAFETY_POLL_INTERVAL)
     return BudgetPolicy(
         monthly_limit=int(options.get(CONF_MONTHLY_LIMIT, DEFAULT_MONTHLY_LIMIT)),
-        min_interval=min_interval,
+        min_interval=timedelta(
+            minutes=options.get(CONF_MIN_POLL_INTERVAL, DEFAULT_MIN_POLL_INTERVAL)
+        ),
+        # Pushes bring the data: polls are only a safety net (and still within the budget).
+        safety_interval=WEBHOOK_SAFETY_POLL_INTERVAL
+        if webhooks_enabled(options)
+        else None,
     )
-
-
-async def _async_list_vehicles(
-    client: SmartcarClient, tokens: SmartcarTokens
-) -> tuple[str, ...]:
-    """List the account's cars (not billed)."""
-    try:
-        return await tokens.async_authorized(client.get_vehicle_ids)
-    except AuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="authentication_failed"
-        ) from err
-    except SmartcarError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="cannot_connect"
-        ) from err
-
-
-def _raise_if_account_failed(err: BaseException | None) -> None:
-    """Fail the setup when a car's first read failed for the whole account (its login)."""
-    if isinstance(err, ConfigEntryAuthFailed):
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="authentication_failed"
-        ) from err
-    # The token endpoint failed (OAuth2TokenRequestBaseError is a ConfigEntryNotReady).
-    if isinstance(err, ConfigEntryNotReady):
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="cannot_connect"
-        ) from err
 
 
 async def _async_update_vehicles(
@@ -228,11 +244,10 @@ async def _async_update_vehicles(
     for vehicle_id in vehicle_ids:
         if vehicle_id in runtime.vehicles:
             continue
-        # Kept even when its first read fails: it tries again on its own schedule.
-        coordinator = SmartcarCoordinator(hass, entry, vehicle_id)
-        await coordinator.async_refresh()
-        runtime.vehicles[vehicle_id] = coordinator
+        # Its entities come with its first read, which runs on its own schedule.
+        coordinator = _async_add_coordinator(hass, entry, vehicle_id)
         async_dispatcher_send(hass, signal_new_vehicle(entry.entry_id), vehicle_id)
+        coordinator.async_start()
     await _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
     # New cars, and any whose subscription failed, are subscribed (nothing to do otherwise).
     async_schedule_subscriptions(hass, entry)
@@ -253,7 +268,7 @@ async def _async_remove_departed_vehicles(
     for vehicle_id in set(runtime.vehicles) - vehicle_ids:
         coordinator = runtime.vehicles.pop(vehicle_id)
         await coordinator.async_shutdown()
-        coordinator.async_delete_issues()
+        coordinator.issues.delete_all()
     device_registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
         if not any(
@@ -261,18 +276,32 @@ async def _async_remove_departed_vehicles(
             for domain, identifier in device.identifiers
         ):
             device_registry.async_remove_device(device.id)
-    entry.runtime_data.ledger.retain(vehicle_ids)
+    await runtime.ledger.async_retain(vehicle_ids)
+    runtime.store.retain(vehicle_ids)
     async_retain_subscriptions(hass, entry, vehicle_ids)
-    cached = entry.data.get(CONF_VEHICLES, {})
-    if set(cached) - vehicle_ids:
-        hass.config_entries.async_update_entry(
-            entry,
-            data={
-                **entry.data,
-                CONF_VEHICLES: {
-                    vehicle_id: row
-                    for vehicle_id, row in cached.items()
-                    if vehicle_id in vehicle_ids
-                },
-            },
+
+
+@callback
+def _async_adopt_entry_rows(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, store: VehicleStore
+) -> None:
+    """Move what earlier versions kept per car in the entry into the store (once)."""
+    rows: dict[str, dict[str, Any]] = entry.data.get(CONF_VEHICLES, {})
+    for vehicle_id, row in rows.items():
+        stored = store.vehicles.get(vehicle_id, StoredVehicle())
+        if stored.profile.attributes is not None or VEHICLE_MAKE not in row:
+            continue
+        profile = replace(
+            stored.profile,
+            attributes=VehicleAttributes(
+                id=vehicle_id,
+                make=row[VEHICLE_MAKE],
+                model=row.get(VEHICLE_MODEL),
+                year=row.get(VEHICLE_YEAR),
+            ),
+            unsupported=frozenset(row.get(VEHICLE_UNSUPPORTED, ())),
         )
+        store.update(vehicle_id, replace(stored, profile=profile))
+    if CONF_VEHICLES in entry.data:
+        data = {key: value for key, value in entry.data.items() if key != CONF_VEHICLES}
+        hass.config_entries.async_update_entry(entry, data=data)

@@ -12,13 +12,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import VehicleState
-from .coordinator import position
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
     async_add_vehicle_entities,
 )
 from .models import SmartcarConfigEntry
+from .vehicle_data import position
 
 PARALLEL_UPDATES = 0
 

@@ -1,14 +1,17 @@
 """Diagnostics: what the integration knows, without secrets, webhook ids, VINs or coordinates."""
 
-from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from .budget import polls_left
+from .coordinator import SmartcarCoordinator
+from .failures import failure_name
 from .models import SmartcarConfigEntry
+from .planner import polls_left
 
 TO_REDACT = {
     "access_token",
@@ -24,51 +27,59 @@ TO_REDACT = {
     "longitude",
     "user_id",
     "unique_id",
+    "auth_implementation",
 }
 
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: SmartcarConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry, its budget and what each car reported."""
-    runtime = entry.runtime_data
-    now = dt_util.utcnow()
-    vehicles: dict[str, Any] = {}
-    for vehicle_id, coordinator in runtime.vehicles.items():
-        usage = runtime.ledger.usage(vehicle_id, now)
-        vehicles[vehicle_id] = {
-            "attributes": asdict(coordinator.attributes)
-            if coordinator.attributes
-            else None,
-            "permissions": sorted(coordinator.permissions or ()),
-            "read_path": coordinator.read_path,
-            "unsupported": sorted(coordinator.unsupported),
-            "last_update_success": coordinator.last_update_success,
-            "update_interval": str(coordinator.update_interval),
-            "budget": {
-                "period": usage.period,
-                "used": usage.used,
-                "billing_blocked": usage.billing_blocked,
-                "polls_left": polls_left(
-                    runtime.policy, usage.used, coordinator.poll_cost()
-                ),
-            },
-            "state": asdict(coordinator.data) if coordinator.data is not None else None,
-        }
-    return async_redact_data(
-        {
-            "entry": {
-                "title": entry.title,
-                "unique_id": entry.unique_id,
-                "data": dict(entry.data),
-                "options": dict(entry.options),
-            },
-            "policy": {
-                "monthly_limit": runtime.policy.monthly_limit,
-                "command_reserve": runtime.policy.command_reserve,
-                "min_interval": str(runtime.policy.min_interval),
-            },
-            "vehicles": vehicles,
+    """Return the entry, its budget and what each car reported, in any entry state."""
+    diagnostics: dict[str, Any] = {
+        "entry": {
+            "title": entry.title,
+            "state": entry.state.value,
+            "unique_id": entry.unique_id,
+            "data": dict(entry.data),
+            "options": dict(entry.options),
         },
-        TO_REDACT,
-    )
+    }
+    if entry.state is ConfigEntryState.LOADED:
+        runtime = entry.runtime_data
+        now = dt_util.utcnow()
+        diagnostics["policy"] = {
+            "monthly_limit": runtime.policy.monthly_limit,
+            "command_reserve": runtime.policy.command_reserve,
+            "min_interval": str(runtime.policy.min_interval),
+            "safety_interval": None
+            if runtime.policy.safety_interval is None
+            else str(runtime.policy.safety_interval),
+        }
+        diagnostics["vehicles"] = {
+            vehicle_id: _vehicle(coordinator, now)
+            for vehicle_id, coordinator in runtime.vehicles.items()
+        }
+    return async_redact_data(diagnostics, TO_REDACT)
+
+
+def _vehicle(coordinator: SmartcarCoordinator, now: datetime) -> dict[str, Any]:
+    runtime = coordinator.config_entry.runtime_data
+    usage = runtime.ledger.usage(coordinator.vehicle_id, now)
+    car = coordinator.car
+    return {
+        "profile": car.profile.to_json(),
+        "read_path": coordinator.read_path(now),
+        "poll": car.poll.to_json(),
+        "last_read_error": None
+        if coordinator.last_read_error is None
+        else failure_name(coordinator.last_read_error),
+        "budget": {
+            "period": usage.period,
+            "used": usage.used,
+            "billing_blocked": usage.billing_blocked,
+            "polls_left": polls_left(
+                runtime.policy, usage.used, max(coordinator.poll_cost(now), 1)
+            ),
+        },
+        "state": car.shown.to_json(),
+    }

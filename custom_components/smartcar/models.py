@@ -8,8 +8,10 @@ from homeassistant.config_entries import ConfigEntry
 
 from .api.client import SmartcarClient
 from .auth import SmartcarTokens
-from .budget import BudgetPolicy, RequestLedger
 from .const import ReadPath
+from .ledger import RequestLedger
+from .planner import BudgetPolicy
+from .vehicle_store import VehicleStore
 
 if TYPE_CHECKING:
     from .coordinator import SmartcarCoordinator
@@ -24,6 +26,7 @@ class SmartcarData:
     client: SmartcarClient
     tokens: SmartcarTokens
     ledger: RequestLedger
+    store: VehicleStore
     policy: BudgetPolicy
     read_path: ReadPath
     vehicles: dict[str, SmartcarCoordinator] = field(default_factory=dict)

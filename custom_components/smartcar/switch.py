@@ -9,7 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.client import SmartcarClient
-from .api.models import ChargeState, CommandResult, VehicleState
+from .api.models import CommandResult, VehicleState
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
@@ -40,10 +40,9 @@ _DESCRIPTIONS: tuple[SmartcarSwitchDescription, ...] = (
         value_fn=lambda state: state.is_charging,
         on_fn=SmartcarClient.start_charge,
         off_fn=SmartcarClient.stop_charge,
-        on_state=VehicleState(is_charging=True, charge_state=ChargeState.CHARGING),
-        off_state=VehicleState(
-            is_charging=False, charge_state=ChargeState.NOT_CHARGING
-        ),
+        # Only what the command confirms: the charging state sensor waits for the car.
+        on_state=VehicleState(is_charging=True),
+        off_state=VehicleState(is_charging=False),
     ),
 )
 

@@ -20,7 +20,6 @@ and subscribes its cars to it (`subscriptions.py`), since Smartcar only delivers
 subscribed cars. An unsigned VERIFY is answered but stores and subscribes nothing.
 """
 
-from collections import deque
 from http import HTTPStatus
 import re
 
@@ -29,9 +28,11 @@ from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.util import dt as dt_util
 
 from .api.errors import describe_error
 from .api.webhooks import (
+    MAX_WEBHOOK_BODY,
     VehicleErrorEvent,
     VehicleStateEvent,
     VerifyEvent,
@@ -46,8 +47,7 @@ from .models import SmartcarConfigEntry
 from .subscriptions import async_use_webhook_id
 
 SIGNATURE_HEADER = "SC-Signature"
-# Event ids remembered to skip redelivered events (Smartcar retries within a few minutes).
-RECENT_EVENT_IDS = 256
+_READ_CHUNK = 64 * 1024
 # An unsigned request is read only when it is small enough to be a verify challenge.
 MAX_UNSIGNED_BODY = 1024
 # Challenges answered without a signature: never a JSON object, so never a delivery body.
@@ -88,13 +88,17 @@ class SmartcarWebhookReceiver:
         """Receive for `entry`, checking signatures with the Application Management Token."""
         self._entry = entry
         self._management_token = management_token
-        self._recent_event_ids: deque[str] = deque(maxlen=RECENT_EVENT_IDS)
 
     async def async_handle(
         self, hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
         """Answer one delivery."""
-        raw_body = await request.read()
+        raw_body = await _async_read_bounded(request)
+        if raw_body is None:
+            LOGGER.debug(
+                "Smartcar webhook refused: larger than %s bytes", MAX_WEBHOOK_BODY
+            )
+            return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         signature = request.headers.get(SIGNATURE_HEADER)
         if not verify_signature(self._management_token, raw_body, signature):
             if (
@@ -128,14 +132,13 @@ class SmartcarWebhookReceiver:
 
     @callback
     def _async_route(self, event: VehicleStateEvent | VehicleErrorEvent) -> None:
-        """Hand one car's news to its coordinator, once per event id."""
-        if event.event_id is not None:
-            if event.event_id in self._recent_event_ids:
-                LOGGER.debug(
-                    "Smartcar webhook: event %s already handled", event.event_id
-                )
-                return
-            self._recent_event_ids.append(event.event_id)
+        """Hand one car's news to its coordinator, once per event id (kept across restarts)."""
+        store = self._entry.runtime_data.store
+        if event.event_id is not None and store.seen_event(
+            event.event_id, dt_util.utcnow()
+        ):
+            LOGGER.debug("Smartcar webhook: event %s already handled", event.event_id)
+            return
         coordinator = self._entry.runtime_data.vehicles.get(event.vehicle_id)
         if coordinator is None:
             # Acknowledged all the same: a refusal would only make Smartcar retry.
@@ -154,7 +157,19 @@ class SmartcarWebhookReceiver:
                 code,
                 describe_error(err),
             )
-        coordinator.async_push_state(event.state)
+        coordinator.async_push(event.facts, event.delivered_at)
+
+
+async def _async_read_bounded(request: web.Request) -> bytes | None:
+    """Read the body, or None as soon as it is larger than `MAX_WEBHOOK_BODY`."""
+    if (request.content_length or 0) > MAX_WEBHOOK_BODY:
+        return None
+    body = bytearray()
+    while chunk := await request.content.read(_READ_CHUNK):
+        body += chunk
+        if len(body) > MAX_WEBHOOK_BODY:
+            return None
+    return bytes(body)
 
 
 def _unsigned_challenge(raw_body: bytes) -> str | None:

@@ -24,6 +24,7 @@ from custom_components.smartcar.api.models import (
     SystemHealth,
     SystemStatus,
 )
+from custom_components.smartcar.api.parsers import read_path_responses
 
 from .conftest import Canned, FakeSmartcar
 
@@ -337,3 +338,27 @@ async def test_batch_answer_of_the_wrong_shape_is_a_response_error(
 
     with pytest.raises(SmartcarResponseError):
         await client.batch(VEHICLE_ID, ["/odometer"])
+
+
+def test_each_answered_path_is_a_fact_owning_its_fields_with_its_data_age() -> None:
+    result = read_path_responses(
+        [
+            {
+                "path": "/odometer",
+                "code": 200,
+                "body": {"distance": 1200.5},
+                "headers": {"sc-data-age": "2026-10-14T10:00:00.000Z"},
+            },
+            {"path": "/fuel", "code": 200, "body": {"percentRemaining": None}},
+            {"path": "/battery", "code": 409, "body": {"type": "VEHICLE_STATE"}},
+        ]
+    )
+
+    odometer, fuel = result.facts
+    assert (odometer.source, odometer.fields) == ("/odometer", {"odometer_km"})
+    assert odometer.values.odometer_km == 1200.5
+    assert odometer.age == datetime(2026, 10, 14, 10, 0, tzinfo=UTC)
+    assert fuel.fields == {"fuel_percent", "fuel_amount_l", "fuel_range_km"}
+    assert fuel.values.fuel_percent is None
+    assert fuel.age is None
+    assert set(result.errors) == {"/battery"}

@@ -15,10 +15,12 @@ from custom_components.smartcar.api import (
     VehicleStateError,
 )
 from custom_components.smartcar.api.models import (
+    ChargeState,
     DiagnosticTroubleCode,
     Opening,
     OpeningStatus,
     VehicleAttributes,
+    field_of,
 )
 from custom_components.smartcar.api.signals import combine_states, parse_signals
 
@@ -702,6 +704,12 @@ TABLE: list[tuple[str, dict[str, Any], VehicleState]] = [
         VehicleState(vin="5YJYGDEE1LF000000"),
     ),
     (
+        "charge-detailedchargingstatus",
+        {"value": "FULLY_CHARGED"},
+        VehicleState(charge_state=ChargeState.FULLY_CHARGED),
+    ),
+    ("charge-detailedchargingstatus", {"value": "BALANCING_CELLS"}, VehicleState()),
+    (
         "diagnostics-dtclist",
         {"values": [{"code": "P0300", "timestamp": "2023-10-15T08:00:00Z"}]},
         VehicleState(
@@ -727,7 +735,7 @@ def test_signal_table_maps_each_code_into_vehicle_state_units(
 
     assert result.errors == {}
     assert result.state == expected
-    assert expected.known_fields() <= SIGNALS[code].fields
+    assert expected.known_fields() <= {field_of(key) for key in SIGNALS[code].fields}
 
 
 def test_every_code_in_the_table_is_exercised() -> None:
@@ -769,6 +777,32 @@ def test_front_and_rear_trunk_both_land_in_storage() -> None:
         Opening(type="front", status=OpeningStatus.CLOSED),
         Opening(type="rear", status=OpeningStatus.CLOSED),
     )
+
+
+def test_each_signal_is_a_fact_owning_its_fields_with_its_own_age() -> None:
+    result = parse_signals(
+        [
+            {
+                "code": "closure-reartrunk",
+                "body": {"isOpen": True},
+                "meta": {"oemUpdatedAt": "2026-10-14T11:00:00Z"},
+            },
+            {
+                "code": "tractionbattery-stateofcharge",
+                "body": {"unit": "percent", "value": None},
+                "meta": {"retrievedAt": "2026-10-14T11:30:00Z"},
+            },
+        ]
+    )
+
+    rear, battery = result.facts
+    assert (rear.source, rear.fields) == ("closure-reartrunk", {"storage.rear"})
+    assert rear.values.storage == (Opening(type="rear", status=OpeningStatus.OPEN),)
+    assert rear.age == datetime(2026, 10, 14, 11, 0, tzinfo=UTC)
+    # Reported as null: the fact owns the field and says it is unknown now.
+    assert battery.fields == {"battery_percent"}
+    assert battery.values.battery_percent is None
+    assert battery.age == datetime(2026, 10, 14, 11, 30, tzinfo=UTC)
 
 
 def test_combining_keeps_openings_when_the_newer_state_has_none() -> None:

@@ -486,6 +486,15 @@ def test_v2_event_based_payload_with_one_car_in_the_payload() -> None:
 
 # --- Malformed payloads ---------------------------------------------------------------------------
 
+
+def _deep(levels: int) -> Any:
+    """A JSON value nested `levels` deep."""
+    value: Any = 0
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
 MALFORMED: list[tuple[str, bytes]] = [
     ("not-json", b"<html>hello</html>"),
     ("not-utf8", b"\xff\xfe{"),
@@ -556,6 +565,12 @@ MALFORMED: list[tuple[str, bytes]] = [
         "v2-vehicle-without-id",
         raw({"eventName": "scheduled", "payload": {"vehicles": [{"data": []}]}}),
     ),
+    ("nested-200000-deep", b"[" * 200_000 + b"]" * 200_000),
+    (
+        "nested-33-deep-inside-data",
+        raw({"eventType": "VEHICLE_STATE", "data": _deep(33)}),
+    ),
+    ("larger-than-a-megabyte", b" " * (1024 * 1024) + b"{}"),
     (
         "v2-data-item-without-path",
         raw(
@@ -578,3 +593,17 @@ def test_malformed_payload_raises_webhook_payload_error(body: bytes) -> None:
     assert isinstance(caught.value, SmartcarError)
     assert isinstance(caught.value, ValueError)
     assert caught.value.description
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    body = {
+        "eventType": "VERIFY",
+        "eventId": "e1",
+        "meta": {"version": "4.0"},
+        "data": {"challenge": "[" * 100 + '\\"{' * 50},
+    }
+
+    event = parse_webhook(raw(body))
+
+    assert isinstance(event, VerifyEvent)
+    assert event.challenge.startswith("[[[")

@@ -21,12 +21,47 @@ class ShapeError(ValueError):
     """Decoded JSON does not have the shape the Smartcar API documents."""
 
 
-def loads(raw: bytes | str) -> object:
-    """Decode JSON text; anything that is not JSON raises `ShapeError`."""
+# Bytes that matter for the nesting depth: everything else is dropped before counting.
+_DEPTH_BYTES = b'{}[]"\\'
+_DROP_FOR_DEPTH = bytes(byte for byte in range(256) if byte not in _DEPTH_BYTES)
+
+
+def loads(raw: bytes | str, *, max_depth: int | None = None) -> object:
+    """Decode JSON text; anything that is not JSON raises `ShapeError`.
+
+    With `max_depth`, text nested deeper than that is refused before it is decoded (the
+    decoder would recurse once per level).
+    """
+    if max_depth is not None:
+        data = raw.encode() if isinstance(raw, str) else raw
+        if nesting_depth(data) > max_depth:
+            raise ShapeError(f"nested deeper than {max_depth} levels")
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise ShapeError(f"not JSON: {err}") from err
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
+        raise ShapeError(f"not JSON: {type(err).__name__}") from err
+
+
+def nesting_depth(data: bytes) -> int:
+    """Return the deepest nesting of objects and arrays in JSON text (strings skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data.translate(None, _DROP_FOR_DEPTH):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in b"{[":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 def as_object(value: object, where: str) -> JsonObject:

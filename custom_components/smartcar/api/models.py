@@ -395,6 +395,27 @@ class VehicleState:
         )
 
 
+def field_of(key: str) -> str:
+    """Return the `VehicleState` field an ownership key names (`storage.front` -> `storage`)."""
+    return key.partition(".")[0]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fact:
+    """What one source (a v3 signal, a v2 path) said about the car, and when.
+
+    The source owns `fields`: each is a `VehicleState` field name, or `field.type` for the one
+    opening of that type in a tuple of openings (a trunk signal owns `storage.front`, not the
+    rear trunk). A field it owns but left `None` was reported as null: it is unknown now.
+    `age` is when the car recorded the values (`oemUpdatedAt`, `SC-Data-Age`), when known.
+    """
+
+    source: str
+    fields: frozenset[str]
+    values: VehicleState
+    age: datetime | None = None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StateResult:
     """A read of several things at once (v2 batch or v3 signals).
@@ -409,6 +430,8 @@ class StateResult:
     meta: ResponseMeta = EMPTY_META
     # What Smartcar may bill for this read: one per batch path, one per signals page.
     billed_requests: int = 1
+    # One per source that answered, in the order read: what each one owns and says.
+    facts: tuple[Fact, ...] = ()
 
 
 __all__ = [
@@ -424,6 +447,7 @@ __all__ = [
     "DiagnosticTroubleCode",
     "DiagnosticTroubleCodes",
     "EngineOil",
+    "Fact",
     "Fuel",
     "Location",
     "NominalCapacity",
@@ -447,4 +471,5 @@ __all__ = [
     "VehicleState",
     "Vin",
     "WebhookSubscription",
+    "field_of",
 ]

@@ -29,6 +29,7 @@ from .models import (
     DiagnosticTroubleCode,
     DiagnosticTroubleCodes,
     EngineOil,
+    Fact,
     Fuel,
     Location,
     NominalCapacity,
@@ -490,6 +491,7 @@ def read_path_responses(
     """
     state = VehicleState()
     errors: dict[str, Exception] = {}
+    facts: list[Fact] = []
     for item in items:
         obj = j.as_object(item, "responses[]")
         path = j.req_str(obj, "path")
@@ -509,12 +511,22 @@ def read_path_responses(
         if reader is None:
             continue
         try:
-            state = state.merge(reader.read(j.as_object(body, f"{path} body"), meta))
+            partial = reader.read(j.as_object(body, f"{path} body"), meta)
         except j.ShapeError as err:
             errors[path] = SmartcarResponseError(
                 f"{path}: {err}", status=code, request_id=meta.request_id
             )
-    return StateResult(state=state, errors=errors, meta=fallback)
+            continue
+        state = state.merge(partial)
+        facts.append(
+            Fact(
+                source=path,
+                fields=reader.fields,
+                values=replace(partial, data_age=None),
+                age=meta.data_age,
+            )
+        )
+    return StateResult(state=state, errors=errors, meta=fallback, facts=tuple(facts))
 
 
 def _path_error(

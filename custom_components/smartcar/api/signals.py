@@ -16,7 +16,9 @@ from . import _json as j
 from .errors import SmartcarResponseError, error_from_body
 from .models import (
     EMPTY_META,
+    ChargeState,
     DiagnosticTroubleCode,
+    Fact,
     Opening,
     OpeningStatus,
     ResponseMeta,
@@ -223,6 +225,14 @@ def _charge_limits(body: JsonObject) -> VehicleState:
     return VehicleState(charge_limit_percent=limit)
 
 
+def _charging_status(body: JsonObject) -> VehicleState:
+    """`{value: CHARGING | NOT_CHARGING | FULLY_CHARGED}`."""
+    value = j.opt_str(body, "value")
+    if value is None or value not in ChargeState:
+        return VehicleState()
+    return VehicleState(charge_state=ChargeState(value))
+
+
 def _trouble_codes(body: JsonObject) -> VehicleState:
     """`{values: [{code, timestamp}]}`."""
     codes: tuple[DiagnosticTroubleCode, ...] = tuple(
@@ -263,6 +273,9 @@ SIGNALS: Mapping[str, SignalSpec] = {
     "charge-ischarging": _spec(
         lambda b: VehicleState(is_charging=_flag(b)), "is_charging"
     ),
+    # The words of v2 /charge (signal reference); third parties saw an open string, so a word
+    # outside them reads as unknown.
+    "charge-detailedchargingstatus": _spec(_charging_status, "charge_state"),
     "charge-voltage": _spec(
         lambda b: VehicleState(charge_voltage_v=_measure(b, _VOLTAGE_V)),
         "charge_voltage_v",
@@ -314,11 +327,12 @@ SIGNALS: Mapping[str, SignalSpec] = {
         lambda b: VehicleState(windows=_openings(b) or None), "windows"
     ),
     "closure-sunroof": _spec(lambda b: VehicleState(sunroof=_sunroof(b)), "sunroof"),
+    # Each trunk signal owns its own opening of `storage`, never the other one.
     "closure-fronttrunk": _spec(
-        lambda b: VehicleState(storage=_front_trunk(b)), "storage"
+        lambda b: VehicleState(storage=_front_trunk(b)), "storage.front"
     ),
     "closure-reartrunk": _spec(
-        lambda b: VehicleState(storage=_rear_trunk(b)), "storage"
+        lambda b: VehicleState(storage=_rear_trunk(b)), "storage.rear"
     ),
     # Combustion engine (third-party catalogue only)
     "internalcombustionengine-fuellevel": _spec(
@@ -399,13 +413,22 @@ def parse_signals(
     """
     state = VehicleState()
     errors: dict[str, Exception] = {}
+    facts: list[Fact] = []
     for item in items:
         code, partial, error = read_signal(item)
         if error is not None:
             errors[code] = error
         elif partial is not None:
             state = combine_states(state, partial)
-    return StateResult(state=state, errors=errors, meta=meta)
+            facts.append(
+                Fact(
+                    source=code,
+                    fields=SIGNALS[code].fields,
+                    values=replace(partial, data_age=None),
+                    age=partial.data_age,
+                )
+            )
+    return StateResult(state=state, errors=errors, meta=meta, facts=tuple(facts))
 
 
 def read_signal(item: object) -> tuple[str, VehicleState | None, Exception | None]:

@@ -22,11 +22,15 @@ from .errors import (
     WebhookPayloadError,
     error_from_body,
 )
-from .models import ResponseMeta, VehicleAttributes, VehicleState
+from .models import Fact, ResponseMeta, VehicleAttributes, VehicleState
 from .parsers import parse_vehicle_attributes, read_path_responses
 from .signals import parse_signals
 
 type JsonObject = j.JsonObject
+
+# Limits of a delivery: far above what Smartcar sends, far below what could hurt.
+MAX_WEBHOOK_BODY = 1024 * 1024
+MAX_WEBHOOK_DEPTH = 32
 
 
 def _signature(management_token: str, message: bytes) -> str:
@@ -83,6 +87,8 @@ class VehicleStateEvent:
     triggers: tuple[str, ...] = ()
     delivered_at: datetime | None = None
     mode: str | None = None
+    # What each signal (v4) or path (v2) of the delivery says, with its own data age.
+    facts: tuple[Fact, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,9 +150,17 @@ def vehicle_events(
 
 
 def parse_webhook(raw_body: bytes) -> WebhookEvent:
-    """Parse a delivery's raw bytes (verify the signature first) into a typed event."""
+    """Parse a delivery's raw bytes (verify the signature first) into a typed event.
+
+    Bodies larger than `MAX_WEBHOOK_BODY` or nested deeper than `MAX_WEBHOOK_DEPTH` are
+    refused before they are decoded; Smartcar's deliveries are a few kilobytes, six levels deep.
+    """
+    if len(raw_body) > MAX_WEBHOOK_BODY:
+        raise WebhookPayloadError(f"body larger than {MAX_WEBHOOK_BODY} bytes")
     try:
-        envelope = j.as_object(j.loads(raw_body), "webhook")
+        envelope = j.as_object(
+            j.loads(raw_body, max_depth=MAX_WEBHOOK_DEPTH), "webhook"
+        )
         if "eventType" in envelope:
             return _parse_v4(envelope)
         if "eventName" in envelope:
@@ -204,6 +218,7 @@ def _parse_v4(envelope: JsonObject) -> WebhookEvent:
         state=state,
         version=version,
         errors=result.errors,
+        facts=result.facts,
         webhook_id=webhook_id,
         user_id=user_id,
         vehicle=(
@@ -307,6 +322,7 @@ def _v2_vehicle(
         state=result.state,
         version=version,
         errors=result.errors,
+        facts=result.facts,
         webhook_id=webhook_id,
         mode=mode,
     )

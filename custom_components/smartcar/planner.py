@@ -1,0 +1,231 @@
+"""When to read a car next: an absolute time and the reason for it.
+
+Pure functions of the clock, the car's usage this billing period and what it is doing; pushes,
+commands and refreshes never move the time they return (the coordinator only asks again after a
+poll). Smartcar bills each car a number of requests per calendar month (UTC); the poll allowance
+is that limit minus a reserve kept for commands.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+import math
+from typing import Any
+
+from .const import DEFAULT_MIN_POLL_INTERVAL, DEFAULT_MONTHLY_LIMIT
+
+# Polls leave this share of the month's requests for commands (lock, charge, ...).
+COMMAND_RESERVE = 0.10
+# While charging or moving, poll this many times more often than the even spread.
+ACTIVE_SPEEDUP = 3
+# Wait this long past midnight of the 1st before polling again in a new period.
+PERIOD_START_MARGIN = timedelta(minutes=1)
+# Without a Retry-After, the wait after each further 429 doubles, up to this.
+RATE_LIMIT_BACKOFF_MAX = timedelta(hours=6)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BudgetPolicy:
+    """How many requests a car may use and how fast polls may come."""
+
+    monthly_limit: int = DEFAULT_MONTHLY_LIMIT
+    command_reserve: float = COMMAND_RESERVE
+    min_interval: timedelta = timedelta(minutes=DEFAULT_MIN_POLL_INTERVAL)
+    active_speedup: int = ACTIVE_SPEEDUP
+    # With webhooks, pushes bring the data: a planned poll is only a safety net this far apart.
+    safety_interval: timedelta | None = None
+
+    @property
+    def poll_allowance(self) -> int:
+        """Requests polls may use in a month; the rest is kept for commands."""
+        return math.floor(self.monthly_limit * (1 - self.command_reserve))
+
+
+class PollReason(StrEnum):
+    """Why the next poll comes when it does (shown in diagnostics and logs)."""
+
+    SPREAD = "spread"
+    ACTIVE = "active"
+    FLOOR = "floor"
+    SAFETY = "safety"
+    RATE_LIMITED = "rate_limited"
+    BUDGET_EXHAUSTED = "budget_exhausted"
+    BILLING = "billing"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollPlan:
+    """The next poll: when, and why then."""
+
+    at: datetime
+    reason: PollReason
+
+
+def billing_period(now: datetime) -> str:
+    """Return the billing period (`YYYY-MM`, UTC calendar month) that `now` falls in."""
+    return now.astimezone(UTC).strftime("%Y-%m")
+
+
+def next_period_start(now: datetime) -> datetime:
+    """Return the first instant of the next billing period."""
+    current = now.astimezone(UTC)
+    if current.month == 12:
+        return datetime(current.year + 1, 1, 1, tzinfo=UTC)
+    return datetime(current.year, current.month + 1, 1, tzinfo=UTC)
+
+
+def polls_left(policy: BudgetPolicy, used: int, cost: int) -> int:
+    """Return how many polls of `cost` requests still fit in this month's poll allowance."""
+    return max(0, policy.poll_allowance - used) // max(cost, 1)
+
+
+def plan_next_poll(
+    policy: BudgetPolicy,
+    *,
+    now: datetime,
+    used: int,
+    cost: int,
+    active: bool = False,
+    billing_blocked: bool = False,
+) -> PollPlan:
+    """Return the next poll after one that ended at `now`.
+
+    What is left of the month's allowance is spread evenly over what is left of the month,
+    faster while the car charges or moves, never faster than the floor. Once nothing is left,
+    or Smartcar refused with BILLING, the next poll is at the start of the next period.
+    """
+    period_start = next_period_start(now) + PERIOD_START_MARGIN
+    if billing_blocked:
+        return PollPlan(at=period_start, reason=PollReason.BILLING)
+    remaining = polls_left(policy, used, cost)
+    if remaining == 0:
+        return PollPlan(at=period_start, reason=PollReason.BUDGET_EXHAUSTED)
+    spread = (next_period_start(now) - now) / remaining
+    reason = PollReason.SPREAD
+    if policy.safety_interval is not None:
+        if spread < policy.safety_interval:
+            return PollPlan(at=now + policy.safety_interval, reason=PollReason.SAFETY)
+        return PollPlan(at=now + spread, reason=reason)
+    if active:
+        spread /= policy.active_speedup
+        reason = PollReason.ACTIVE
+    if spread < policy.min_interval:
+        return PollPlan(at=now + policy.min_interval, reason=PollReason.FLOOR)
+    return PollPlan(at=now + spread, reason=reason)
+
+
+def back_off(
+    plan: PollPlan,
+    *,
+    now: datetime,
+    retry_after: float | None,
+    times: int,
+) -> PollPlan:
+    """Return the plan after the `times`-th 429 in a row; never sooner than `plan`.
+
+    Smartcar's `Retry-After` is honoured; without one the wait doubles from the planned one.
+    """
+    if retry_after is not None:
+        wait = timedelta(seconds=retry_after)
+    else:
+        wait = min((plan.at - now) * 2**times, RATE_LIMIT_BACKOFF_MAX)
+    if now + wait <= plan.at:
+        return plan
+    return PollPlan(at=now + wait, reason=PollReason.RATE_LIMITED)
+
+
+def refresh_refusal(
+    policy: BudgetPolicy,
+    *,
+    now: datetime,
+    last_poll: datetime | None,
+    backed_off_until: datetime | None,
+    used: int,
+    cost: int,
+    billing_blocked: bool,
+) -> tuple[PollReason, datetime] | None:
+    """Return why a poll asked for now must not happen, and until when; None if it may."""
+    if billing_blocked:
+        return PollReason.BILLING, next_period_start(now)
+    if polls_left(policy, used, cost) == 0:
+        return PollReason.BUDGET_EXHAUSTED, next_period_start(now)
+    if backed_off_until is not None and now < backed_off_until:
+        return PollReason.RATE_LIMITED, backed_off_until
+    if last_poll is not None and now < last_poll + policy.min_interval:
+        return PollReason.FLOOR, last_poll + policy.min_interval
+    return None
+
+
+def after_poll(
+    policy: BudgetPolicy,
+    previous: PollState,
+    *,
+    now: datetime,
+    used: int,
+    cost: int,
+    active: bool,
+    billing_blocked: bool,
+    rate_limited: bool = False,
+    retry_after: float | None = None,
+) -> PollState:
+    """Return the schedule after a poll that ended at `now` (429s in a row back off)."""
+    plan = plan_next_poll(
+        policy,
+        now=now,
+        used=used,
+        cost=cost,
+        active=active,
+        billing_blocked=billing_blocked,
+    )
+    times = previous.rate_limited_times
+    if rate_limited:
+        plan = back_off(plan, now=now, retry_after=retry_after, times=times)
+    return PollState(
+        next_at=plan.at,
+        reason=plan.reason,
+        last_poll=now,
+        rate_limited_times=times + 1 if rate_limited else 0,
+        backed_off_until=plan.at if rate_limited else None,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollState:
+    """Where a car's schedule stands: stored, so a restart keeps it."""
+
+    next_at: datetime | None = None
+    reason: PollReason | None = None
+    last_poll: datetime | None = None
+    rate_limited_times: int = 0
+    backed_off_until: datetime | None = None
+
+    def to_json(self) -> dict[str, str | int | None]:
+        """Return the state as JSON for the store."""
+        return {
+            "next_at": _iso(self.next_at),
+            "reason": self.reason,
+            "last_poll": _iso(self.last_poll),
+            "rate_limited_times": self.rate_limited_times,
+            "backed_off_until": _iso(self.backed_off_until),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PollState:
+        """Read a state written by `to_json`."""
+        reason = data.get("reason")
+        return cls(
+            next_at=_from_iso(data.get("next_at")),
+            reason=None if reason is None else PollReason(reason),
+            last_poll=_from_iso(data.get("last_poll")),
+            rate_limited_times=int(data.get("rate_limited_times", 0)),
+            backed_off_until=_from_iso(data.get("backed_off_until")),
+        )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _from_iso(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
