@@ -720,6 +720,22 @@ TABLE: list[tuple[str, dict[str, Any], VehicleState]] = [
             )
         ),
     ),
+    # Entities of issue 11 (bodies of SMARTCAR_V3.md §4.2).
+    (
+        "charge-energyadded",
+        {"unit": "kilowatt_hours", "value": 12.5},
+        VehicleState(charge_energy_added_kwh=12.5),
+    ),
+    (
+        "connectivitysoftware-currentfirmwareversion",
+        {"value": "2024.4.5"},
+        VehicleState(firmware_version="2024.4.5"),
+    ),
+    (
+        "diagnostics-tirepressure",
+        {"status": "ALERT", "description": "Low pressure"},
+        VehicleState(tire_pressure_alert=True),
+    ),
 ]
 
 
