@@ -121,7 +121,7 @@ async def test_charge_limit_out_of_range_is_refused_before_sending(
     before = ledger.usage(EV_ID, dt_util.utcnow()).used
 
     with pytest.raises(ServiceValidationError, match="refused the values") as raised:
-        await coordinator.async_command(
+        await coordinator.commands.async_send(
             lambda client, vehicle_id: client.set_charge_limit(vehicle_id, limit),
             VehicleState(charge_limit_percent=limit * 100),
         )

@@ -137,22 +137,20 @@ def _has_system_alert(state: VehicleState) -> bool | None:
     return any(system.status is SystemHealth.ALERT for system in state.system_statuses)
 
 
-# v2 names the tyre pressure monitoring system so in /diagnostics/system_status.
-_TPMS_SYSTEM = "SYSTEM_TPMS"
+# The car's own tyre pressure warning: v2 /diagnostics/system_status names it SYSTEM_TPMS,
+# v3 sends it as the `diagnostics-tirepressure` system signal (SMARTCAR_V3.md §4.2).
+# (`diagnostics-tirepressuremonitoring` is the health of the monitoring itself, not a warning.)
+_TIRE_PRESSURE_SYSTEMS = frozenset({"SYSTEM_TPMS", "diagnostics-tirepressure"})
 
 
 def _tire_pressure_warning(state: VehicleState) -> bool | None:
     """Whether the car's own tyre pressure monitoring warns (no threshold of ours)."""
-    if state.tire_pressure_alert is not None:
-        return state.tire_pressure_alert
-    return next(
-        (
-            system.status is SystemHealth.ALERT
-            for system in state.system_statuses or ()
-            if system.system_id == _TPMS_SYSTEM
-        ),
-        None,
-    )
+    warnings = [
+        system.status is SystemHealth.ALERT
+        for system in state.system_statuses or ()
+        if system.system_id in _TIRE_PRESSURE_SYSTEMS
+    ]
+    return any(warnings) if warnings else None
 
 
 def _system_alerts(state: VehicleState) -> Mapping[str, Any]:

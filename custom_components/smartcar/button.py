@@ -53,4 +53,4 @@ class SmartcarButton(SmartcarEntity, ButtonEntity):
     @override
     async def async_press(self) -> None:
         """Poll the car."""
-        await self.coordinator.async_refresh_now()
+        await self.coordinator.commands.async_refresh_now()

@@ -6,6 +6,7 @@ stop of polling blocks them. One command at a time per car; a failure is a trans
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from .api.errors import SmartcarError
 from .api.models import CommandResult, Fact, ServiceHistory, VehicleState
 from .const import DOMAIN
 from .failures import translate
-from .planner import PollReason, refresh_refusal
+from .planner import PollReason
 from .reader import async_billed
 
 if TYPE_CHECKING:
@@ -39,7 +40,9 @@ class VehicleCommands:
         self._coordinator = coordinator
         self._lock = asyncio.Lock()
 
-    async def async_send(self, command: Command, applied: VehicleState | None) -> None:
+    async def async_send(
+        self, command: Command, applied: VehicleState | None = None
+    ) -> None:
         """Send a command; on success show what it did at once (no poll)."""
         coordinator = self._coordinator
         client = coordinator.config_entry.runtime_data.client
@@ -71,28 +74,20 @@ class VehicleCommands:
         tokens = coordinator.config_entry.runtime_data.tokens
         try:
             return await tokens.async_authorized(
-                lambda: async_billed(coordinator.async_record, request())
+                lambda: async_billed(coordinator.budget.async_record, request())
             )
         except (SmartcarError, OAuth2TokenRequestBaseError) as err:
-            await coordinator.async_failed(dt_util.utcnow(), err)
+            await coordinator.issues.async_failed(
+                coordinator.vehicle_name, err, coordinator.budget, dt_util.utcnow()
+            )
             raise translate(err) from err
 
     async def async_refresh_now(self) -> None:
         """Poll now if the plan allows it, without moving the planned poll; else say why."""
         coordinator = self._coordinator
-        runtime = coordinator.config_entry.runtime_data
         now = dt_util.utcnow()
-        usage = runtime.ledger.usage(coordinator.vehicle_id, now)
         planned = coordinator.car.poll
-        refusal = refresh_refusal(
-            runtime.policy,
-            now=now,
-            last_poll=planned.last_poll,
-            backed_off_until=planned.backed_off_until,
-            used=usage.used,
-            cost=max(coordinator.poll_cost(now), 1),
-            billing_blocked=usage.billing_blocked,
-        )
+        refusal = coordinator.budget.refusal(planned, now, coordinator.poll_cost(now))
         if refusal is not None:
             reason, until = refusal
             raise HomeAssistantError(
@@ -104,6 +99,11 @@ class VehicleCommands:
             )
         await coordinator.async_refresh()
         if planned.next_at is not None and coordinator.car.poll.reason not in _BLOCKING:
-            coordinator.async_keep_planned(planned.next_at, planned.reason)
+            # A refresh never moves the planned poll.
+            coordinator.async_set_poll(
+                replace(
+                    coordinator.car.poll, next_at=planned.next_at, reason=planned.reason
+                )
+            )
         if coordinator.last_read_error is not None:
             raise translate(coordinator.last_read_error, "update_failed")

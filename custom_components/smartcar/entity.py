@@ -70,7 +70,7 @@ def vehicle_device_info(coordinator: SmartcarCoordinator) -> DeviceInfo:
         manufacturer=make,
         model=f"{model} ({year})" if model and year else model,
         name=name or coordinator.vehicle_name,
-        sw_version=state.firmware_version if state is not None else None,
+        sw_version=state.software_version if state is not None else None,
     )
 
 

@@ -6,10 +6,17 @@ Each issue of a car is marked with its config entry, so removing the entry remov
 from datetime import datetime
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import OAuth2TokenRequestReauthError
 from homeassistant.helpers import issue_registry as ir
 
-from .api.errors import ConnectedServicesAccountError
-from .const import DOMAIN, SMARTCAR_DASHBOARD_URL
+from .api.errors import (
+    AuthenticationError,
+    BillingError,
+    ConnectedServicesAccountError,
+    SmartcarError,
+)
+from .budget import VehicleBudget
+from .const import DOMAIN, LOGGER, SMARTCAR_DASHBOARD_URL
 from .planner import next_period_start
 
 ISSUE_BILLING = "billing_limit"
@@ -104,6 +111,42 @@ class VehicleIssues:
             {**placeholders, "url": url},
             learn_more_url=url,
         )
+
+    async def async_failed(
+        self, vehicle: str, err: Exception, budget: VehicleBudget, now: datetime
+    ) -> None:
+        """Tell the owner what a failure needs of them (billing, the account, a login)."""
+        if isinstance(err, BillingError):
+            await self.async_billing_refused(vehicle, budget, now)
+        elif isinstance(err, ConnectedServicesAccountError):
+            self.account(vehicle, err)
+        elif isinstance(err, AuthenticationError | OAuth2TokenRequestReauthError):
+            entry = self._hass.config_entries.async_get_entry(self._entry_id)
+            if entry is not None:
+                entry.async_start_reauth(self._hass)
+
+    async def async_billing_refused(
+        self, vehicle: str, budget: VehicleBudget, now: datetime
+    ) -> None:
+        """Stop polling until the next period, and say why."""
+        await budget.async_block(now)
+        self.sync_period(vehicle, now, billing=True, budget=False)
+
+    @callback
+    def pushed(self, vehicle: str, err: SmartcarError, *, resolved: bool) -> None:
+        """Raise or clear what Smartcar pushed as a VEHICLE_ERROR (or its end)."""
+        if not isinstance(err, ConnectedServicesAccountError):
+            # What the next poll would meet: the car keeps its values.
+            LOGGER.debug(
+                "Smartcar reports %s for %s%s",
+                err.kind or type(err).__name__,
+                self._vehicle_id,
+                " (resolved)" if resolved else "",
+            )
+        elif resolved:
+            self.delete(ISSUE_ACCOUNT)
+        else:
+            self.account(vehicle, err)
 
     @callback
     def signals_unavailable(self, vehicle: str, reason: str) -> None:

@@ -64,13 +64,13 @@ class SmartcarLock(SmartcarEntity, LockEntity):
     @override
     async def async_lock(self, **kwargs: Any) -> None:
         """Lock the car."""
-        await self.coordinator.async_command(
+        await self.coordinator.commands.async_send(
             SmartcarClient.lock, VehicleState(is_locked=True)
         )
 
     @override
     async def async_unlock(self, **kwargs: Any) -> None:
         """Unlock the car."""
-        await self.coordinator.async_command(
+        await self.coordinator.commands.async_send(
             SmartcarClient.unlock, VehicleState(is_locked=False)
         )

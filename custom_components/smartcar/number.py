@@ -73,7 +73,7 @@ class SmartcarNumber(SmartcarEntity, NumberEntity):
     @override
     async def async_set_native_value(self, value: float) -> None:
         """Send the new limit (Smartcar takes a fraction)."""
-        await self.coordinator.async_command(
+        await self.coordinator.commands.async_send(
             lambda client, vehicle_id: client.set_charge_limit(vehicle_id, value / 100),
             VehicleState(charge_limit_percent=value),
         )

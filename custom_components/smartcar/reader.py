@@ -27,7 +27,7 @@ from .api.errors import (
 from .api.models import Fact, StateResult
 from .api.parsers import PATH_READERS
 from .api.signals import SIGNALS
-from .const import SIGNALS_ENDPOINT
+from .const import SIGNALS_ENDPOINT, ReadPath
 from .profile import ProfileChange, VehicleProfile
 
 _LOGGER = logging.getLogger(__package__)
@@ -215,3 +215,44 @@ async def async_learn(
 def fact_ages_or(facts: tuple[Fact, ...], fallback: datetime) -> tuple[Fact, ...]:
     """Give facts without a data age `fallback` (when the request was sent)."""
     return tuple(fact if fact.age else replace(fact, age=fallback) for fact in facts)
+
+
+class CarReader:
+    """Reads one car the way its profile says: learns it once, falls back to v2 for good."""
+
+    def __init__(self, client: SmartcarClient, vehicle_id: str) -> None:
+        """Read `vehicle_id` through `client`."""
+        self._client = client
+        self._vehicle_id = vehicle_id
+        self._readers: dict[ReadPath, Reader] = {
+            ReadPath.SIGNALS: SignalsReader(client, vehicle_id),
+            ReadPath.BATCH: BatchReader(client, vehicle_id),
+        }
+
+    async def async_read(
+        self,
+        profile: VehicleProfile,
+        *,
+        preferred: ReadPath,
+        granted: Collection[str],
+        needed: Collection[str],
+        record: Record,
+        affordable: Callable[[VehicleProfile], bool],
+        now: datetime,
+    ) -> tuple[VehicleProfile, ReadOutcome | None]:
+        """Return what was learned, and the read (None when learning used the budget up)."""
+        profile = await async_learn(
+            self._client, self._vehicle_id, profile, granted, record
+        )
+        if not affordable(profile):
+            return profile, None
+        read_path = profile.read_path(preferred, now)
+        outcome = await self._readers[read_path].async_read(profile, needed, record)
+        profile = outcome.change.applied_to(profile, now)
+        if not outcome.fall_back:
+            return profile, outcome
+        _LOGGER.info("%s cannot be read with v3 signals; using v2", self._vehicle_id)
+        outcome = await self._readers[ReadPath.BATCH].async_read(
+            profile, needed, record
+        )
+        return outcome.change.applied_to(profile, now), outcome

@@ -151,7 +151,7 @@ async def _async_send_destination(call: ServiceCall) -> None:
     """Send a destination to the car's navigation system."""
     latitude, longitude = _destination(call.data)
     coordinator = _async_vehicle(call, "control_navigation")
-    await coordinator.async_command(
+    await coordinator.commands.async_send(
         lambda client, vehicle_id: client.send_destination(
             vehicle_id, latitude, longitude
         )
@@ -176,7 +176,7 @@ async def _async_get_service_history(call: ServiceCall) -> ServiceResponse:
     if start_date is not None and end_date is not None and start_date > end_date:
         raise _invalid("invalid_date_range")
     coordinator = _async_vehicle(call, "read_service_history")
-    history = await coordinator.async_get_service_history(start_date, end_date)
+    history = await coordinator.commands.async_service_history(start_date, end_date)
     return {"records": _records(history)}
 
 

@@ -73,10 +73,14 @@ class SmartcarSwitch(SmartcarEntity, SwitchEntity):
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Start charging."""
         description = self.entity_description
-        await self.coordinator.async_command(description.on_fn, description.on_state)
+        await self.coordinator.commands.async_send(
+            description.on_fn, description.on_state
+        )
 
     @override
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Stop charging."""
         description = self.entity_description
-        await self.coordinator.async_command(description.off_fn, description.off_state)
+        await self.coordinator.commands.async_send(
+            description.off_fn, description.off_state
+        )

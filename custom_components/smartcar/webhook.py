@@ -148,7 +148,9 @@ class SmartcarWebhookReceiver:
             return
         if isinstance(event, VehicleErrorEvent):
             for error in event.errors:
-                coordinator.async_push_error(error.error, resolved=error.resolved)
+                coordinator.issues.pushed(
+                    coordinator.vehicle_name, error.error, resolved=error.resolved
+                )
             return
         for code, err in event.errors.items():
             LOGGER.debug(

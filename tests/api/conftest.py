@@ -1,7 +1,7 @@
 """A real local HTTP server that plays Smartcar with canned, Smartcar-shaped answers.
 
 Every request is recorded (method, path, query, headers, body) so tests can check exactly what the
-client sent, including that nothing was sent at all. All five origins point at the same server under
+client sent, including that nothing was sent at all. All seven origins point at the same server under
 different path prefixes, so a request sent to the wrong origin finds no route.
 """
 
@@ -25,6 +25,8 @@ PREFIXES = {
     "auth": "/auth",
     "connect": "/connect",
     "management": "/mgmt",
+    "iam": "/iam",
+    "management_v3": "/mgmt3",
 }
 
 
@@ -63,6 +65,8 @@ class FakeSmartcar:
         self.requests: list[Recorded] = []
         self._routes: dict[tuple[str, str], list[Canned] | Handler] = {}
         self.release = asyncio.Event()
+        # Set when the first request arrives (tests that hold an answer wait for it).
+        self.arrived = asyncio.Event()
         self.origins = Origins()
 
     def reply(self, method: str, path: str, *answers: Canned) -> None:
@@ -87,6 +91,7 @@ class FakeSmartcar:
             body=await request.read(),
         )
         self.requests.append(recorded)
+        self.arrived.set()
         route = self._routes.get((request.method, request.path))
         if route is None:
             return web.Response(

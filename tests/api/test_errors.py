@@ -50,7 +50,7 @@ ERROR_TABLE: list[tuple[str, int, list[str | None], type[SmartcarError]]] = [
     ("AUTHENTICATION", 401, [None], AuthenticationError),
     ("PERMISSION", 403, [None], SmartcarPermissionError),
     ("VALIDATION", 400, [None, "PARAMETER"], ValidationError),
-    ("RESOURCE_NOT_FOUND", 404, ["PATH", "VERSION"], ResourceNotFoundError),
+    ("RESOURCE_NOT_FOUND", 404, ["PATH"], ResourceNotFoundError),
     (
         "CONNECTED_SERVICES_ACCOUNT",
         400,

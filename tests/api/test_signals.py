@@ -17,12 +17,20 @@ from custom_components.smartcar.api import (
 from custom_components.smartcar.api.models import (
     ChargeState,
     DiagnosticTroubleCode,
+    GearState,
+    LowVoltageBatteryStatus,
     Opening,
     OpeningStatus,
+    SystemHealth,
+    SystemStatus,
     VehicleAttributes,
     field_of,
 )
-from custom_components.smartcar.api.signals import combine_states, parse_signals
+from custom_components.smartcar.api.signals import (
+    DIAGNOSTIC_SYSTEMS,
+    combine_states,
+    parse_signals,
+)
 
 from .conftest import Canned, FakeSmartcar, Recorded
 
@@ -285,7 +293,7 @@ async def test_signal_errors_are_kept_by_code_and_unknown_codes_ignored(
                             "detail": "The vehicle is asleep.",
                         },
                     ),
-                    signal("location-isathome", {"value": True}),
+                    signal("charge-chargerecords", {"value": True}),
                     signal("tractionbattery-range", {"unit": "parsecs", "value": 1}),
                 ]
             }
@@ -542,8 +550,14 @@ TABLE: list[tuple[str, dict[str, Any], VehicleState]] = [
             "direction": "E",
             "locationType": "CURRENT",
         },
-        VehicleState(latitude=48.8584, longitude=2.2945),
+        VehicleState(
+            latitude=48.8584,
+            longitude=2.2945,
+            heading_degrees=90.0,
+            location_type="CURRENT",
+        ),
     ),
+    ("location-isathome", {"value": True}, VehicleState(is_at_home=True)),
     (
         "odometer-traveleddistance",
         {"unit": "kilometers", "value": 5012.2},
@@ -703,11 +717,6 @@ TABLE: list[tuple[str, dict[str, Any], VehicleState]] = [
         {"value": "5YJYGDEE1LF000000"},
         VehicleState(vin="5YJYGDEE1LF000000"),
     ),
-    (
-        "charge-detailedchargingstatus",
-        {"value": "FULLY_CHARGED"},
-        VehicleState(charge_state=ChargeState.FULLY_CHARGED),
-    ),
     ("charge-detailedchargingstatus", {"value": "BALANCING_CELLS"}, VehicleState()),
     (
         "diagnostics-dtclist",
@@ -720,21 +729,223 @@ TABLE: list[tuple[str, dict[str, Any], VehicleState]] = [
             )
         ),
     ),
-    # Entities of issue 11 (bodies of SMARTCAR_V3.md §4.2).
+    # --- the rest of the SMARTCAR_V3.md §4 catalogue, bodies as [S28] shows them ---
+    (
+        "tractionbattery-isheateractive",
+        {"value": True},
+        VehicleState(is_battery_heater_active=True),
+    ),
+    (
+        "tractionbattery-maxrangechargecounter",
+        {"unit": "count", "value": 3},
+        VehicleState(max_range_charge_count=3),
+    ),
+    # Alone (no charge-ischarging in the read), it also tells is_charging by v2's rule.
+    (
+        "charge-detailedchargingstatus",
+        {"value": "FULLY_CHARGED"},
+        VehicleState(charge_state=ChargeState.FULLY_CHARGED, is_charging=False),
+    ),
+    (
+        "charge-detailedchargingstatus",
+        {"value": "CHARGING"},
+        VehicleState(charge_state=ChargeState.CHARGING, is_charging=True),
+    ),
+    (
+        "charge-ischargingcablelatched",
+        {"value": True},
+        VehicleState(is_charging_cable_latched=True),
+    ),
+    (
+        "charge-ischargingportflapopen",
+        {"value": True},
+        VehicleState(
+            charging_port=(Opening(type="chargingPort", status=OpeningStatus.OPEN),)
+        ),
+    ),
+    (
+        "charge-isfastchargerpresent",
+        {"value": False},
+        VehicleState(is_fast_charger_present=False),
+    ),
+    (
+        "charge-amperagemax",
+        {"unit": "amps", "value": 32},
+        VehicleState(charge_current_max_a=32.0),
+    ),
+    (
+        "charge-amperagerequested",
+        {"unit": "ampere", "value": 16},
+        VehicleState(charge_current_requested_a=16.0),
+    ),
+    (
+        "charge-chargerate",
+        {"unit": "km/h", "value": 50},
+        VehicleState(charge_rate_km_per_h=50.0),
+    ),
+    (
+        "charge-chargerate",
+        {"unit": "miles_per_hour", "value": 10},
+        VehicleState(charge_rate_km_per_h=16.09344),
+    ),
     (
         "charge-energyadded",
         {"unit": "kilowatt_hours", "value": 12.5},
-        VehicleState(charge_energy_added_kwh=12.5),
+        VehicleState(energy_added_kwh=12.5),
+    ),
+    (
+        "charge-chargerphases",
+        {"unit": "count", "value": 3},
+        VehicleState(charger_phases=3),
+    ),
+    (
+        "charge-chargingconnectortype",
+        {"value": "J1772"},
+        VehicleState(charging_connector_type="J1772"),
+    ),
+    ("charge-fastchargertype", {"value": "CCS"}, VehicleState(fast_charger_type="CCS")),
+    (
+        "charge-chargeportstatuscolor",
+        {"value": "GREEN"},
+        VehicleState(charge_port_status_color="GREEN"),
+    ),
+    (
+        "motion-currentspeed",
+        {"unit": "kph", "value": 42},
+        VehicleState(speed_km_per_h=42.0),
+    ),
+    ("transmission-gearstate", {"value": "PARK"}, VehicleState(gear=GearState.PARK)),
+    ("transmission-gearstate", {"value": "SPORT"}, VehicleState()),
+    (
+        "transmission-drivemode",
+        {"canonical": "ECO", "oemDisplayName": "Eco Pro"},
+        VehicleState(drive_mode="ECO"),
+    ),
+    (
+        "lowvoltagebattery-status",
+        {"value": "WARN"},
+        VehicleState(low_voltage_battery_status=LowVoltageBatteryStatus.WARN),
+    ),
+    (
+        "closure-tailgate",
+        {"isOpen": True, "isLocked": False},
+        VehicleState(
+            storage=(
+                Opening(type="tailgate", status=OpeningStatus.OPEN, is_locked=False),
+            )
+        ),
+    ),
+    (
+        "closure-enginecover",
+        {"isOpen": False},
+        VehicleState(is_engine_cover_open=False),
+    ),
+    (
+        "connectivitystatus-isdigitalkeypaired",
+        {"value": True},
+        VehicleState(is_digital_key_paired=True),
     ),
     (
         "connectivitysoftware-currentfirmwareversion",
         {"value": "2024.4.5"},
-        VehicleState(firmware_version="2024.4.5"),
+        VehicleState(software_version="2024.4.5"),
     ),
     (
-        "diagnostics-tirepressure",
-        {"status": "ALERT", "description": "Low pressure"},
-        VehicleState(tire_pressure_alert=True),
+        "climate-externaltemperature",
+        {"unit": "celsius", "value": 21.5},
+        VehicleState(exterior_temperature_c=21.5),
+    ),
+    (
+        "climate-internaltemperature",
+        {"unit": "degrees-celsius", "value": 19},
+        VehicleState(interior_temperature_c=19.0),
+    ),
+    (
+        "climate-internaltemperature",
+        {"unit": "fahrenheit", "value": 212},
+        VehicleState(interior_temperature_c=100.0),
+    ),
+    (
+        "hvac-cabintargettemperature",
+        {"unit": "celsius", "value": 22},
+        VehicleState(cabin_target_temperature_c=22.0),
+    ),
+    (
+        "hvac-iscabinhvacactive",
+        {"value": True},
+        VehicleState(is_cabin_hvac_active=True),
+    ),
+    (
+        "hvac-isfrontdefrosteractive",
+        {"value": False},
+        VehicleState(is_front_defroster_active=False),
+    ),
+    (
+        "hvac-isreardefrosteractive",
+        {"value": True},
+        VehicleState(is_rear_defroster_active=True),
+    ),
+    (
+        "hvac-issteeringheateractive",
+        {"value": False},
+        VehicleState(is_steering_heater_active=False),
+    ),
+    (
+        "vehicleidentification-nickname",
+        {"value": "QueenLiz"},
+        VehicleState(nickname="QueenLiz"),
+    ),
+    (
+        "vehicleidentification-exteriorcolor",
+        {"value": "Pearl White"},
+        VehicleState(exterior_color="Pearl White"),
+    ),
+    (
+        "vehicleidentification-trim",
+        {"value": "Long Range"},
+        VehicleState(trim="Long Range"),
+    ),
+    (
+        "vehicleuseraccount-role",
+        {"value": "Driver"},
+        VehicleState(account_role="Driver"),
+    ),
+    (
+        "vehicleuseraccount-permissions",
+        {"values": ["vehicle_cmds", "vehicle_device_data"]},
+        VehicleState(account_permissions=("vehicle_cmds", "vehicle_device_data")),
+    ),
+    (
+        "surveillance-isenabled",
+        {"value": True},
+        VehicleState(is_surveillance_enabled=True),
+    ),
+    (
+        "surveillance-brand",
+        {"value": "Sentry Mode"},
+        VehicleState(surveillance_brand="Sentry Mode"),
+    ),
+    (
+        "diagnostics-dtccount",
+        {"unit": "count", "value": 2},
+        VehicleState(trouble_code_count=2),
+    ),
+    ("service-isinservice", {"value": False}, VehicleState(is_in_service=False)),
+    *(
+        (
+            code,
+            {"status": "ALERT", "description": "Check the system"},
+            VehicleState(
+                system_statuses=(
+                    SystemStatus(
+                        system_id=code,
+                        status=SystemHealth.ALERT,
+                        description="Check the system",
+                    ),
+                )
+            ),
+        )
+        for code in DIAGNOSTIC_SYSTEMS
     ),
 ]
 
@@ -751,7 +962,10 @@ def test_signal_table_maps_each_code_into_vehicle_state_units(
 
     assert result.errors == {}
     assert result.state == expected
-    assert expected.known_fields() <= {field_of(key) for key in SIGNALS[code].fields}
+    # The signal's fact owns at least its table fields, and everything it filled.
+    (fact,) = result.facts
+    assert fact.fields >= SIGNALS[code].fields
+    assert expected.known_fields() <= {field_of(key) for key in fact.fields}
 
 
 def test_every_code_in_the_table_is_exercised() -> None:
@@ -855,3 +1069,21 @@ def test_signal_with_an_unreadable_timestamp_is_an_error_for_that_code() -> None
     )
 
     assert isinstance(result.errors["charge-voltage"], SmartcarResponseError)
+
+
+@pytest.mark.parametrize(
+    ("code", "body", "expected"),
+    [row for row in TABLE if any("." in key for key in SIGNALS[row[0]].fields)],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_each_dotted_ownership_key_names_the_items_of_its_type(
+    code: str, body: dict[str, Any], expected: VehicleState
+) -> None:
+    (fact,) = parse_signals([signal(code, body, meta={})]).facts
+
+    for key in fact.fields:
+        name, _, item_type = key.partition(".")
+        items = getattr(fact.values, name) or ()
+        # Whatever the signal filled under a dotted key is exactly the item of that type.
+        assert all(item.type == item_type for item in items), (key, items)
+        assert items == (getattr(expected, name) or ())

@@ -171,6 +171,20 @@ async def connect_smartcar(
     entries = await api.get("/api/config/config_entries/entry?domain=smartcar")
     assert [entry["state"] for entry in entries] == ["loaded"]
     entry: dict[str, Any] = entries[0]
+    # The cars' first polls run after the setup: wait until each car has its refresh button.
+    fleet = (await stack.sim("GET", "/sim/vehicles"))["vehicles"]
+
+    async def cars_with_entities() -> int:
+        entities = await api.websocket_command({"type": "config/entity_registry/list"})
+        return sum(
+            entity["platform"] == "smartcar"
+            and entity["unique_id"].endswith("_refresh")
+            for entity in entities
+        )
+
+    await devstack.wait_for(
+        cars_with_entities, len(fleet), within=60, log=stack.home_assistant
+    )
     return entry
 
 

@@ -5,8 +5,6 @@ uses, follows the authorize URL to the simulator's Connect page, approves, and l
 redirect the browser back to Home Assistant's OAuth callback.
 """
 
-from typing import Any
-
 import pytest
 
 from simulator import devstack
@@ -22,20 +20,20 @@ async def test_owner_connects_three_cars_locks_one_and_survives_restart_with_exp
     api = await stack.start_home_assistant()
     await connect_smartcar(stack, api)
 
-    # Three cars, each a device with entities. The setup does not wait for the cars' first
-    # reads (they run in the background), so the devices come with them.
-    async def cars() -> list[dict[str, Any]]:
+    # Three cars, each a device with entities (the first polls run after the setup).
+    async def car_devices() -> int:
         devices = await api.websocket_command({"type": "config/device_registry/list"})
-        return [
-            device
+        return sum(
+            any(identifier[0] == "smartcar" for identifier in device["identifiers"])
             for device in devices
-            if any(identifier[0] == "smartcar" for identifier in device["identifiers"])
-        ]
+        )
 
-    async def car_count() -> int:
-        return len(await cars())
+    await devstack.wait_for(car_devices, 3, within=60, log=stack.home_assistant)
 
-    await devstack.wait_for(car_count, 3, within=60, log=stack.home_assistant)
+    async def locks() -> int:
+        return len((await states_by_domain(api)).get("lock", []))
+
+    await devstack.wait_for(locks, 3, within=60, log=stack.home_assistant)
     states = await states_by_domain(api)
     assert len(states["lock"]) == 3
     assert len(states["device_tracker"]) == 3

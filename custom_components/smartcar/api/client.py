@@ -4,27 +4,38 @@ Knows nothing of Home Assistant: it gets an `aiohttp.ClientSession` and an async
 a valid access token, and always asks for metric units.
 """
 
+import asyncio
 import base64
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 import logging
 import math
 import os
-from typing import Final
+import time
+from typing import Final, Protocol, runtime_checkable
 from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
 
 from . import _json as j
+from .commands import (
+    CommandExecution,
+    CommandOutcome,
+    V3Command,
+    follow_link,
+    parse_command_execution,
+)
 from .errors import (
+    AuthenticationError,
     SmartcarConnectionError,
     SmartcarInvalidInputError,
     SmartcarResponseError,
     SmartcarTimeoutError,
     error_from_response,
+    parse_retry_after,
 )
 from .models import (
     Battery,
@@ -61,6 +72,7 @@ from .parsers import (
     parse_charge_limit,
     parse_command,
     parse_connection,
+    parse_connection_v3,
     parse_engine_oil,
     parse_fuel,
     parse_location,
@@ -84,9 +96,25 @@ _LOGGER = logging.getLogger(__name__)
 
 type TokenProvider = Callable[[], Awaitable[str]]
 
+
+@runtime_checkable
+class RejectableTokenProvider(Protocol):
+    """A token provider that can be told a token was refused (`ApplicationTokenSource`)."""
+
+    async def __call__(self) -> str:
+        """Return a valid access token."""
+        ...
+
+    def invalidate(self, rejected_token: str) -> None:
+        """Forget `rejected_token` so the next call gets a new one."""
+        ...
+
+
 API_VERSION: Final = "v2.0"
 API_V3_VERSION: Final = "v3"
 UNIT_SYSTEM: Final = "metric"
+# The header naming the Smartcar user on v3 signals and commands (an application token has none).
+USER_ID_HEADER: Final = "sc-user-id"
 # Smartcar's page size limit for /vehicles (and the one we use for /permissions).
 PAGE_SIZE: Final = 50
 # The largest v3 page (`pageSize`): every page is a request the quota may be billed for.
@@ -103,6 +131,22 @@ MANAGEMENT_PARAMS: Final = {
 }
 # Limits Smartcar documents for POST /charge/limit (fractions).
 CHARGE_LIMIT_RANGE: Final = (0.5, 1.0)
+# v3 `charge/set-limit` takes a whole percent, 50-100 (3P spec reading, SMARTCAR_V3.md §3.4).
+CHARGE_LIMIT_PERCENT_RANGE: Final = (50, 100)
+# How long a 202 command is followed: about the 175 s after which 3P says Smartcar answers 202.
+COMMAND_WAIT_SECONDS: Final = 180.0
+# Between two reads of a running command, unless Smartcar sends Retry-After.
+COMMAND_POLL_SECONDS: Final = 5.0
+# The largest JSON:API page of /connections (3P: 100), and its query names.
+CONNECTIONS_PAGE_SIZE: Final = 100
+CONNECTION_FILTERS: Final = {
+    "user_id": "filter[userId]",
+    "vehicle_id": "filter[vehicleId]",
+    "mode": "filter[vehicle.mode]",
+    "external_user_id": "filter[user.externalId]",
+}
+
+type Sleep = Callable[[float], Awaitable[None]]
 
 
 def basic_auth_header(username: str, password: str) -> str:
@@ -120,6 +164,9 @@ class Origins:
     auth: str = "https://auth.smartcar.com"
     connect: str = "https://connect.smartcar.com"
     management: str = "https://management.smartcar.com"
+    # V3 (SMARTCAR_V3.md §2.1, §3): the application-token endpoint and the v3 Management API.
+    iam: str = "https://iam.smartcar.com"
+    management_v3: str = "https://management.api.smartcar.com"
 
     @classmethod
     def from_environment(
@@ -128,8 +175,9 @@ class Origins:
         """Read the origins from the environment (the SDKs' variable names).
 
         SMARTCAR_API_ORIGIN, SMARTCAR_API_V3_ORIGIN, SMARTCAR_AUTH_ORIGIN, SMARTCAR_CONNECT_ORIGIN
-        and SMARTCAR_MANAGEMENT_API_ORIGIN; trailing slashes are dropped, unset or empty means the
-        default.
+        and SMARTCAR_MANAGEMENT_API_ORIGIN; the SDKs predate V3, so SMARTCAR_IAM_ORIGIN and
+        SMARTCAR_MANAGEMENT_API_V3_ORIGIN are this client's own names. Trailing slashes are
+        dropped, unset or empty means the default.
         """
         source: Mapping[str, str] = os.environ if environ is None else environ
         defaults = cls()
@@ -144,6 +192,10 @@ class Origins:
             auth=pick("SMARTCAR_AUTH_ORIGIN", defaults.auth),
             connect=pick("SMARTCAR_CONNECT_ORIGIN", defaults.connect),
             management=pick("SMARTCAR_MANAGEMENT_API_ORIGIN", defaults.management),
+            iam=pick("SMARTCAR_IAM_ORIGIN", defaults.iam),
+            management_v3=pick(
+                "SMARTCAR_MANAGEMENT_API_V3_ORIGIN", defaults.management_v3
+            ),
         )
 
     @property
@@ -155,6 +207,11 @@ class Origins:
     def token_url(self) -> str:
         """The OAuth token endpoint."""
         return f"{self.auth}/oauth/token"
+
+    @property
+    def application_token_url(self) -> str:
+        """The V3 client-credentials endpoint (application tokens, 1 h, no refresh)."""
+        return f"{self.iam}/oauth2/token"
 
 
 # v2 batch paths, one per readable endpoint; the coordinator asks only for what it needs.
@@ -185,6 +242,7 @@ class _Answer:
     status: int
     body: object
     meta: ResponseMeta
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class _Transport:
@@ -239,7 +297,7 @@ class _Transport:
             raise error_from_response(status, error_body, response_headers, text=text)
         if not raw.strip():
             if allow_empty:
-                return _Answer(status, None, meta)
+                return _Answer(status, None, meta, response_headers)
             raise SmartcarResponseError(
                 f"{method} {url.path} answered {status} with an empty body",
                 status=status,
@@ -253,7 +311,37 @@ class _Transport:
                 status=status,
                 request_id=meta.request_id,
             ) from err
-        return _Answer(status, body, meta)
+        return _Answer(status, body, meta, response_headers)
+
+
+async def send_authorized(
+    transport: _Transport,
+    get_access_token: TokenProvider,
+    method: str,
+    url: URL,
+    *,
+    headers: Mapping[str, str],
+    json_body: object = None,
+    allow_empty: bool = False,
+) -> _Answer:
+    """Send with `Authorization: Bearer <token>`; a 401 tells the provider its token failed.
+
+    A provider that can `invalidate` (an `ApplicationTokenSource`) then renews on the next
+    call; the request itself is not repeated (a command must never run twice).
+    """
+    token = _required("the access token", await get_access_token())
+    try:
+        return await transport.send(
+            method,
+            url,
+            headers={**headers, "Authorization": f"Bearer {token}"},
+            json_body=json_body,
+            allow_empty=allow_empty,
+        )
+    except AuthenticationError:
+        if isinstance(get_access_token, RejectableTokenProvider):
+            get_access_token.invalidate(token)
+        raise
 
 
 @contextmanager
@@ -322,7 +410,14 @@ def _next_offset(
 
 
 class SmartcarClient:
-    """Smartcar Vehicle API client for one user (one access token)."""
+    """Smartcar Vehicle API client for one user or one application (one token source).
+
+    v2 calls use a per-user Connect token. v3 calls (signals, commands) also name the
+    Smartcar user in the `sc-user-id` header: the user this client is bound to (`user_id=`,
+    `for_user`), or a per-call `user_id=` that takes precedence. Without either the header is
+    left out (a per-user Connect token carries its user; an application token then gets
+    `400 VALIDATION:MISSING_PARAMETER`).
+    """
 
     def __init__(
         self,
@@ -331,17 +426,52 @@ class SmartcarClient:
         *,
         origins: Origins | None = None,
         timeout: float = 310,
+        user_id: str | None = None,
+        command_wait: float = COMMAND_WAIT_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
-        """Use `session` for every request and `get_access_token()` before each one."""
+        """Use `session` for every request and `get_access_token()` before each one.
+
+        `command_wait` bounds how long a 202 command is followed; `clock` (monotonic seconds)
+        and `sleep` measure and spend that time (tests inject both).
+        """
+        self._session = session
+        self._timeout_seconds = timeout
         self._transport = _Transport(session, timeout)
         self._get_access_token = get_access_token
         self.origins = origins or Origins.from_environment()
+        self.user_id = None if user_id is None else _required("user_id", user_id)
+        self._command_wait = command_wait
+        self._clock = clock
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        """Name the origin and the bound user (an id, not a secret); never a token."""
+        return (
+            f"SmartcarClient(api_v3={self.origins.api_v3!r}, user_id={self.user_id!r})"
+        )
+
+    def for_user(self, user_id: str) -> SmartcarClient:
+        """Return the same client (session, token source, origins) bound to one user."""
+        return SmartcarClient(
+            self._session,
+            self._get_access_token,
+            origins=self.origins,
+            timeout=self._timeout_seconds,
+            user_id=user_id,
+            command_wait=self._command_wait,
+            clock=self._clock,
+            sleep=self._sleep,
+        )
+
+    def _user(self, user_id: str | None) -> str | None:
+        """Pick the `sc-user-id`: the per-call user, else the bound one, else none."""
+        if user_id is not None:
+            return _required("user_id", user_id)
+        return self.user_id
 
     # --- plumbing ---
-
-    async def _bearer(self) -> str:
-        token = await self._get_access_token()
-        return "Bearer " + _required("the access token", token)
 
     async def _v2(
         self,
@@ -351,18 +481,39 @@ class SmartcarClient:
         json_body: object = None,
         allow_empty: bool = False,
     ) -> _Answer:
-        headers = {
-            "Authorization": await self._bearer(),
-            "sc-unit-system": UNIT_SYSTEM,
-            "Accept": "application/json",
-        }
-        return await self._transport.send(
-            method, url, headers=headers, json_body=json_body, allow_empty=allow_empty
+        headers = {"sc-unit-system": UNIT_SYSTEM, "Accept": "application/json"}
+        return await send_authorized(
+            self._transport,
+            self._get_access_token,
+            method,
+            url,
+            headers=headers,
+            json_body=json_body,
+            allow_empty=allow_empty,
         )
 
-    async def _v3(self, url: URL) -> _Answer:
-        headers = {"Authorization": await self._bearer(), "Accept": "application/json"}
-        return await self._transport.send("GET", url, headers=headers)
+    async def _v3(
+        self,
+        url: URL,
+        *,
+        method: str = "GET",
+        user_id: str | None = None,
+        json_body: object = None,
+        allow_empty: bool = False,
+    ) -> _Answer:
+        """One v3 request; `user_id` (already resolved) goes in `sc-user-id`."""
+        headers = {"Accept": "application/json"}
+        if user_id is not None:
+            headers[USER_ID_HEADER] = user_id
+        return await send_authorized(
+            self._transport,
+            self._get_access_token,
+            method,
+            url,
+            headers=headers,
+            json_body=json_body,
+            allow_empty=allow_empty,
+        )
 
     def _v2_url(self, *segments: str) -> URL:
         return _url(self.origins.api, API_VERSION, *segments)
@@ -567,42 +718,49 @@ class SmartcarClient:
         )
 
     async def get_vehicle_v3(self, vehicle_id: str) -> VehicleAttributes:
-        """GET v3 /vehicles/{id}: make, model, year."""
+        """GET v3 /vehicles/{id}: make, model, year, powertrainType, mode (no `sc-user-id`)."""
         answer = await self._v3(self._v3_vehicle_url(vehicle_id))
         return _parse(answer, "vehicle", parse_vehicle_attributes)
 
-    async def get_signals(self, vehicle_id: str) -> StateResult:
+    async def get_signals(
+        self, vehicle_id: str, *, user_id: str | None = None
+    ) -> StateResult:
         """GET v3 /vehicles/{id}/signals, every page, mapped through signals.SIGNALS.
 
         Asks for the largest page Smartcar allows: every page is a request the car's monthly
-        quota may be billed for, and a car's signals fit in one page of 100.
+        quota may be billed for, and a car's signals fit in one page of 100. Sends
+        `sc-user-id` (see the class).
         """
+        user = self._user(user_id)
         url = self._v3_vehicle_url(vehicle_id, "signals").with_query(
             pageSize=SIGNALS_PAGE_SIZE
         )
-        first, items, next_url = await self._signals_page(url)
+        first, items, next_url = await self._signals_page(url, user)
         seen = {url}
         while next_url is not None and next_url not in seen and len(seen) < MAX_PAGES:
             seen.add(next_url)
-            _answer, more, next_url = await self._signals_page(next_url)
+            _answer, more, next_url = await self._signals_page(next_url, user)
             items += more
         return replace(self._signals_result(items, first), billed_requests=len(seen))
 
     async def _signals_page(
-        self, url: URL
+        self, url: URL, user_id: str | None
     ) -> tuple[_Answer, tuple[object, ...], URL | None]:
         """One page of signals and the URL of the next page (None after the last)."""
-        answer = await self._v3(url)
+        answer = await self._v3(url, user_id=user_id)
         with _shape_checked(answer, "signals"):
             body = j.as_object(answer.body, "signals")
             page = tuple(j.as_list(body.get("data"), "data"))
-            next_url = self._next_signals_page(url, body) if page else None
+            next_url = self._next_page(url, body) if page else None
         return answer, page, next_url
 
-    async def get_signal(self, vehicle_id: str, code: str) -> StateResult:
+    async def get_signal(
+        self, vehicle_id: str, code: str, *, user_id: str | None = None
+    ) -> StateResult:
         """GET v3 /vehicles/{id}/signals/{code}: one signal (an error signal lands in `errors`)."""
         answer = await self._v3(
-            self._v3_vehicle_url(vehicle_id, "signals", _segment("code", code))
+            self._v3_vehicle_url(vehicle_id, "signals", _segment("code", code)),
+            user_id=self._user(user_id),
         )
         with _shape_checked(answer, "signal"):
             body = j.as_object(answer.body, "signal")
@@ -617,34 +775,199 @@ class SmartcarClient:
             )
         return result
 
-    def _next_signals_page(self, current: URL, body: j.JsonObject) -> URL | None:
+    def _next_page(self, current: URL, body: j.JsonObject) -> URL | None:
         """`links.next` when it stays on the v3 origin, else the next page by `meta` counts."""
-        links = j.opt_object(body, "links")
-        next_link = j.opt_str(links, "next") if links else None
-        if next_link:
-            target = URL(next_link, encoded=True)
-            if not target.absolute:
-                # Smartcar's links are relative to the API base: `/vehicles/{id}/signals?page=2`.
-                versioned = f"/{API_V3_VERSION}/"
-                path = (
-                    next_link
-                    if next_link.startswith(versioned)
-                    else versioned + next_link.lstrip("/")
-                )
-                return URL(self.origins.api_v3.rstrip("/") + path, encoded=True)
-            if target.origin() == URL(self.origins.api_v3).origin():
-                return target
-            # A link elsewhere would receive our token: fall back to counting pages.
-            _LOGGER.debug("ignoring links.next outside the v3 origin")
-        meta = j.opt_object(body, "meta")
-        if meta is None:
-            return None
-        page = j.opt_int(meta, "page")
-        size = j.opt_int(meta, "pageSize")
-        total = j.opt_int(meta, "totalCount")
-        if page is None or not size or total is None or page * size >= total:
-            return None
-        return current.update_query(page=page + 1, pageSize=size)
+        return next_page(current, body, self.origins.api_v3)
+
+    def _v3_link(self, link: str) -> URL | None:
+        """Resolve a link of a v3 answer on the v3 origin; None when it points elsewhere."""
+        return link_on(self.origins.api_v3, link)
+
+    # --- v3 connections (application token) ---
+    async def list_connections_v3(
+        self,
+        *,
+        user_id: str | None = None,
+        vehicle_id: str | None = None,
+        mode: str | None = None,
+        external_user_id: str | None = None,
+    ) -> tuple[Connection, ...]:
+        """GET v3 /connections, every page, filtered as documented (`filter[userId]`, ...).
+
+        Smartcar's default mode filter is `live`: pass `mode="simulated"` for simulated cars.
+        """
+        filters = {
+            CONNECTION_FILTERS[name]: _required(name, value)
+            for name, value in (
+                ("user_id", user_id),
+                ("vehicle_id", vehicle_id),
+                ("mode", mode),
+                ("external_user_id", external_user_id),
+            )
+            if value is not None
+        }
+        url = _url(self.origins.api_v3, API_V3_VERSION, "connections").update_query(
+            {**filters, "page[number]": 1, "page[size]": CONNECTIONS_PAGE_SIZE}
+        )
+        connections: list[Connection] = []
+        seen: set[URL] = set()
+        next_url: URL | None = url
+        while next_url is not None and next_url not in seen and len(seen) < MAX_PAGES:
+            seen.add(next_url)
+            answer = await self._v3(next_url)
+            with _shape_checked(answer, "connections"):
+                body = j.as_object(answer.body, "connections")
+                items = j.as_list(body.get("data"), "data")
+                connections.extend(parse_connection_v3(item) for item in items)
+                next_url = self._next_page(next_url, body) if items else None
+        return tuple(connections)
+
+    async def get_connection_v3(self, connection_id: str) -> Connection:
+        """GET v3 /connections/{connectionId} (the connection's id, not the vehicle's)."""
+        url = _url(
+            self.origins.api_v3,
+            API_V3_VERSION,
+            "connections",
+            _segment("connection_id", connection_id),
+        )
+        answer = await self._v3(url)
+        with _shape_checked(answer, "connection"):
+            body = j.as_object(answer.body, "connection")
+            return parse_connection_v3(j.opt_object(body, "data") or body)
+
+    # --- v3 commands (sc-user-id) ---
+    async def run_command_v3(
+        self,
+        vehicle_id: str,
+        command: V3Command,
+        *,
+        attributes: Mapping[str, object] | None = None,
+        user_id: str | None = None,
+    ) -> CommandExecution:
+        """POST v3 /vehicles/{id}/commands/<group>/<action> and follow it to its outcome.
+
+        200 is done; a 202 is read for its outcome and, while it says the command still runs,
+        read again where its `Location` header or `links.self` points (on the v3 origin only),
+        every `Retry-After` seconds (else 5 s), until `command_wait` has passed: then PENDING.
+        A 202 that gives nowhere to look is PENDING at once. HTTP errors raise as always
+        (a car's refusal is a `VehicleStateError` with its code and description).
+        """
+        command = V3Command(command)
+        user = self._user(user_id)
+        url = self._v3_vehicle_url(vehicle_id, "commands", *command.value.split("/"))
+        body = {"data": {"attributes": dict(attributes)}} if attributes else None
+        started = self._clock()
+        answer = await self._v3(
+            url, method="POST", user_id=user, json_body=body, allow_empty=True
+        )
+        result = self._command_result(answer, command)
+        while result.outcome is CommandOutcome.PENDING:
+            target = self._command_follow_url(answer)
+            if target is None:
+                return result
+            pause = _retry_after(answer.headers) or COMMAND_POLL_SECONDS
+            if self._clock() + pause - started > self._command_wait:
+                return result
+            await self._sleep(pause)
+            answer = await self._v3(target, user_id=user, allow_empty=True)
+            result = self._command_result(answer, command)
+        return result
+
+    def _command_result(self, answer: _Answer, command: V3Command) -> CommandExecution:
+        with _shape_checked(answer, "command"):
+            return parse_command_execution(
+                answer.body,
+                http_status=answer.status,
+                meta=answer.meta,
+                command=command,
+            )
+
+    def _command_follow_url(self, answer: _Answer) -> URL | None:
+        location = answer.headers.get("Location") if answer.headers else None
+        with _shape_checked(answer, "command"):
+            link = location or follow_link(answer.body)
+        return self._v3_link(link) if link else None
+
+    async def lock_v3(
+        self, vehicle_id: str, *, user_id: str | None = None
+    ) -> CommandExecution:
+        """POST v3 …/commands/security/lock."""
+        return await self.run_command_v3(vehicle_id, V3Command.LOCK, user_id=user_id)
+
+    async def unlock_v3(
+        self, vehicle_id: str, *, user_id: str | None = None
+    ) -> CommandExecution:
+        """POST v3 …/commands/security/unlock."""
+        return await self.run_command_v3(vehicle_id, V3Command.UNLOCK, user_id=user_id)
+
+    async def start_charge_v3(
+        self, vehicle_id: str, *, user_id: str | None = None
+    ) -> CommandExecution:
+        """POST v3 …/commands/charge/start."""
+        return await self.run_command_v3(
+            vehicle_id, V3Command.START_CHARGE, user_id=user_id
+        )
+
+    async def stop_charge_v3(
+        self, vehicle_id: str, *, user_id: str | None = None
+    ) -> CommandExecution:
+        """POST v3 …/commands/charge/stop."""
+        return await self.run_command_v3(
+            vehicle_id, V3Command.STOP_CHARGE, user_id=user_id
+        )
+
+    async def set_charge_limit_v3(
+        self, vehicle_id: str, percent: float, *, user_id: str | None = None
+    ) -> CommandExecution:
+        """POST v3 …/commands/charge/set-limit `{percent}`: a whole 50-100, checked first."""
+        _segment("vehicle_id", vehicle_id)
+        low, high = CHARGE_LIMIT_PERCENT_RANGE
+        value = _in_range("percent", percent, low, high)
+        if not value.is_integer():
+            raise SmartcarInvalidInputError("percent must be a whole number")
+        return await self.run_command_v3(
+            vehicle_id,
+            V3Command.SET_CHARGE_LIMIT,
+            attributes={"percent": int(value)},
+            user_id=user_id,
+        )
+
+    async def send_destination_v3(
+        self,
+        vehicle_id: str,
+        latitude: float,
+        longitude: float,
+        *,
+        user_id: str | None = None,
+    ) -> CommandExecution:
+        """POST v3 …/commands/navigation/set-destination (degrees, checked first)."""
+        _segment("vehicle_id", vehicle_id)
+        attributes = {
+            "latitude": _in_range("latitude", latitude, -90, 90),
+            "longitude": _in_range("longitude", longitude, -180, 180),
+        }
+        return await self.run_command_v3(
+            vehicle_id,
+            V3Command.SET_DESTINATION,
+            attributes=attributes,
+            user_id=user_id,
+        )
+
+    async def open_charge_port_v3(
+        self, vehicle_id: str, *, user_id: str | None = None
+    ) -> CommandExecution:
+        """POST v3 …/commands/charge-port/open."""
+        return await self.run_command_v3(
+            vehicle_id, V3Command.OPEN_CHARGE_PORT, user_id=user_id
+        )
+
+    async def close_charge_port_v3(
+        self, vehicle_id: str, *, user_id: str | None = None
+    ) -> CommandExecution:
+        """POST v3 …/commands/charge-port/close."""
+        return await self.run_command_v3(
+            vehicle_id, V3Command.CLOSE_CHARGE_PORT, user_id=user_id
+        )
 
     # --- commands (v2) ---
     async def lock(self, vehicle_id: str) -> CommandResult:
@@ -695,6 +1018,55 @@ class SmartcarClient:
         )
         answer = await self._v2("POST", url)
         return _parse(answer, "webhooks", parse_webhook_subscription)
+
+
+def link_on(origin: str, link: str) -> URL | None:
+    """Resolve a link of a v3 answer on `origin`; None when it points elsewhere.
+
+    Smartcar's links are absolute or relative to the versioned base (`/vehicles/{id}/signals
+    ?page=2`); a link to another origin would receive our token, so it is never followed.
+    """
+    target = URL(link, encoded=True)
+    if not target.absolute:
+        versioned = f"/{API_V3_VERSION}/"
+        path = link if link.startswith(versioned) else versioned + link.lstrip("/")
+        return URL(origin.rstrip("/") + path, encoded=True)
+    if target.origin() == URL(origin).origin():
+        return target
+    _LOGGER.debug("ignoring a link outside %s", URL(origin).host)
+    return None
+
+
+def next_page(current: URL, body: j.JsonObject, origin: str) -> URL | None:
+    """Find the next page of a v3 list: `links.next` on `origin`, else by `meta` counts.
+
+    `meta.page` goes with `?page=&pageSize=` [S15-net], JSON:API `meta.pageNumber` with
+    `?page[number]=&page[size]=` [S19], [T4]: the next page is asked the way this one was.
+    None after the last page.
+    """
+    links = j.opt_object(body, "links")
+    next_link = j.opt_str(links, "next") if links else None
+    if next_link and (target := link_on(origin, next_link)) is not None:
+        return target
+    meta = j.opt_object(body, "meta")
+    if meta is None:
+        return None
+    number_key, size_key = "page", "pageSize"
+    page = j.opt_int(meta, "page")
+    if page is None:
+        number_key, size_key = "page[number]", "page[size]"
+        page = j.opt_int(meta, "pageNumber")
+    size = j.opt_int(meta, "pageSize")
+    total = j.opt_int(meta, "totalCount")
+    if page is None or not size or total is None or page * size >= total:
+        return None
+    return current.update_query({number_key: page + 1, size_key: size})
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """`Retry-After` seconds of an answer, if it sent one."""
+    value = headers.get("Retry-After") if headers else None
+    return parse_retry_after(value) if value else None
 
 
 def _day(value: date) -> date:

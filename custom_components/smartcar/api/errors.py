@@ -39,8 +39,12 @@ class SmartcarError(Exception):
         retry_after: float | None = None,
         suggested_user_message: str | None = None,
         doc_url: str | None = None,
+        details: tuple[Mapping[str, str | None], ...] = (),
     ) -> None:
-        """Keep every field Smartcar sent; `description` is the message."""
+        """Keep every field Smartcar sent; `description` is the message.
+
+        `details` is v2's `detail[]` (e.g. which parameter was invalid), each item as text.
+        """
         super().__init__(description)
         self.description = description
         self.status = status
@@ -51,6 +55,7 @@ class SmartcarError(Exception):
         self.retry_after = retry_after
         self.suggested_user_message = suggested_user_message
         self.doc_url = doc_url
+        self.details = details
 
     @property
     def kind(self) -> str:
@@ -99,6 +104,15 @@ class SmartcarPermissionError(SmartcarError):
 
 class ResourceNotFoundError(SmartcarError):
     """404 RESOURCE_NOT_FOUND: the path or version does not exist."""
+
+
+class VersionRetiredError(ResourceNotFoundError):
+    """The API version is gone: `RESOURCE_NOT_FOUND:VERSION`, or HTTP 410.
+
+    v2.0 is deprecated on a date the sources disagree on (SMARTCAR_V3.md §1.1); no source says
+    what a v2 call answers afterwards, so both plausible answers are this one error: move the
+    entry to V3 (a repair issue), never retry.
+    """
 
 
 class VehicleStateError(SmartcarError):
@@ -180,8 +194,34 @@ ERROR_STATUSES: dict[int, type[SmartcarError]] = {
 }
 
 
-def error_class(error_type: str | None, status: int | None) -> type[SmartcarError]:
+# v1-era bodies `{error: "vehicle_state_error", message, code}` (the seed SDK still reads them):
+# the `error` name -> the v2 type it became.
+LEGACY_ERROR_NAMES: dict[str, str] = {
+    "authentication_error": "AUTHENTICATION",
+    "validation_error": "VALIDATION",
+    "permission_error": "PERMISSION",
+    "resource_not_found_error": "RESOURCE_NOT_FOUND",
+    "version_not_found_error": "RESOURCE_NOT_FOUND",
+    "vehicle_state_error": "VEHICLE_STATE",
+    "rate_limit_error": "RATE_LIMIT",
+    "monthly_limit_exceeded_error": "BILLING",
+    "billing_error": "BILLING",
+    "server_error": "SERVER",
+    "not_capable_error": "COMPATIBILITY",
+    "vehicle_not_capable_error": "COMPATIBILITY",
+    "smartcar_not_capable_error": "COMPATIBILITY",
+    "compatibility_error": "COMPATIBILITY",
+    "upstream_error": "UPSTREAM",
+    "connected_services_account_error": "CONNECTED_SERVICES_ACCOUNT",
+}
+
+
+def error_class(
+    error_type: str | None, status: int | None, code: str | None = None
+) -> type[SmartcarError]:
     """Pick the class for a Smartcar error: by type, else by status, else the base class."""
+    if (error_type == "RESOURCE_NOT_FOUND" and code == "VERSION") or status == 410:
+        return VersionRetiredError
     if error_type is not None and error_type in ERROR_TYPES:
         return ERROR_TYPES[error_type]
     if status is not None and status in ERROR_STATUSES:
@@ -232,6 +272,19 @@ def error_from_response(
                 errors[0], status=status, request_id=request_id, retry_after=retry_after
             )
         oauth_code = body.get("error")
+        if (
+            isinstance(oauth_code, str)
+            and "type" not in body
+            and "message" in body
+            and "error_description" not in body
+        ):
+            return _legacy_error(
+                body,
+                oauth_code,
+                status=status,
+                request_id=request_id,
+                retry_after=retry_after,
+            )
         if isinstance(oauth_code, str) and "type" not in body:
             description = _text(body, "error_description") or oauth_code
             return OAuthError(
@@ -282,7 +335,7 @@ def error_from_body(
     doc_url = _text(body, "docURL") or (
         _text(links, "about") if isinstance(links, Mapping) else None
     )
-    return error_class(error_type, status)(
+    return error_class(error_type, status, code)(
         description,
         status=status,
         type=error_type,
@@ -292,7 +345,53 @@ def error_from_body(
         retry_after=retry_after,
         suggested_user_message=_text(body, "suggestedUserMessage"),
         doc_url=doc_url,
+        details=_details(body.get("detail")),
     )
+
+
+def _legacy_error(
+    body: Mapping[str, object],
+    name: str,
+    *,
+    status: int,
+    request_id: str | None,
+    retry_after: float | None,
+) -> SmartcarError:
+    """Build from a v1-era body `{error, message, code}` the error a v2 body would give."""
+    error_type = LEGACY_ERROR_NAMES.get(name.lower())
+    code = _text(body, "code")
+    if name.lower() == "version_not_found_error":
+        code = code or "VERSION"
+    return error_from_body(
+        {
+            **body,
+            "type": error_type,
+            "code": code,
+            "description": _text(body, "message"),
+        },
+        status=status,
+        request_id=request_id,
+        retry_after=retry_after,
+    )
+
+
+def _details(value: object) -> tuple[Mapping[str, str | None], ...]:
+    """v2 `detail[]` items as text (v3's `detail` is a string: the description instead)."""
+    if not isinstance(value, list):
+        return ()
+    items: list[Mapping[str, str | None]] = []
+    for item in value:
+        if isinstance(item, Mapping):
+            items.append({str(key): _as_text(text) for key, text in item.items()})
+        elif (text := _as_text(item)) is not None:
+            items.append({"message": text})
+    return tuple(items)
+
+
+def _as_text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
 
 
 def parse_resolution(value: object) -> Resolution | None:

@@ -48,6 +48,23 @@ class SystemHealth(StrEnum):
     ALERT = "ALERT"
 
 
+class GearState(StrEnum):
+    """The gear the transmission is in (v3 `transmission-gearstate`)."""
+
+    PARK = "PARK"
+    DRIVE = "DRIVE"
+    REVERSE = "REVERSE"
+    NEUTRAL = "NEUTRAL"
+
+
+class LowVoltageBatteryStatus(StrEnum):
+    """Health of the 12 V battery (v3 `lowvoltagebattery-status`)."""
+
+    GOOD = "GOOD"
+    WARN = "WARN"
+    BAD = "BAD"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Opening:
     """One door, window, sunroof, storage (trunk/frunk) or charging port.
@@ -57,6 +74,8 @@ class Opening:
 
     type: str
     status: OpeningStatus
+    # v3 doors and trunks also say whether they are locked; None when not reported.
+    is_locked: bool | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +94,14 @@ class SystemStatus:
     status: SystemHealth
     description: str | None = None
 
+    @property
+    def type(self) -> str:
+        """The item's name inside `system_statuses`, like `Opening.type` (ownership keys).
+
+        A v3 diagnostics signal owns `system_statuses.<system_id>`: one entry, not the tuple.
+        """
+        return self.system_id
+
 
 # --- v2 endpoint results -------------------------------------------------------------------------
 
@@ -88,6 +115,9 @@ class VehicleAttributes:
     model: str | None
     year: int | None
     meta: ResponseMeta = EMPTY_META
+    # v3 only: `BEV`, `PHEV`, `HEV`, `ICE`...; `live` or `simulated`.
+    powertrain_type: str | None = None
+    mode: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -296,6 +326,14 @@ class Connection:
     vehicle_id: str
     connected_at: datetime | None
     mode: str | None
+    # v3 `GET /connections` also names the connection and what it grants.
+    connection_id: str | None = None
+    permissions: tuple[str, ...] = ()
+    make: str | None = None
+    model: str | None = None
+    year: int | None = None
+    powertrain_type: str | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -335,6 +373,18 @@ class VehicleState:
     charge_current_a: float | None = None
     charge_power_kw: float | None = None
     charge_time_to_complete_min: float | None = None
+    charge_current_max_a: float | None = None
+    charge_current_requested_a: float | None = None
+    charge_rate_km_per_h: float | None = None
+    energy_added_kwh: float | None = None
+    charger_phases: int | None = None
+    is_charging_cable_latched: bool | None = None
+    is_fast_charger_present: bool | None = None
+    fast_charger_type: str | None = None
+    charging_connector_type: str | None = None
+    charge_port_status_color: str | None = None
+    is_battery_heater_active: bool | None = None
+    max_range_charge_count: int | None = None
     # Fuel (ICE, PHEV)
     fuel_percent: float | None = None
     fuel_amount_l: float | None = None
@@ -343,6 +393,13 @@ class VehicleState:
     odometer_km: float | None = None
     latitude: float | None = None
     longitude: float | None = None
+    heading_degrees: float | None = None
+    location_type: str | None = None
+    is_at_home: bool | None = None
+    # Motion and transmission
+    speed_km_per_h: float | None = None
+    gear: GearState | None = None
+    drive_mode: str | None = None
     # Security
     is_locked: bool | None = None
     doors: tuple[Opening, ...] | None = None
@@ -350,6 +407,8 @@ class VehicleState:
     sunroof: tuple[Opening, ...] | None = None
     storage: tuple[Opening, ...] | None = None
     charging_port: tuple[Opening, ...] | None = None
+    is_engine_cover_open: bool | None = None
+    is_surveillance_enabled: bool | None = None
     # Tyres (kPa), engine oil
     tire_front_left_kpa: float | None = None
     tire_front_right_kpa: float | None = None
@@ -358,18 +417,32 @@ class VehicleState:
     oil_life_percent: float | None = None
     # 12 V battery, connectivity
     low_voltage_battery_percent: float | None = None
+    low_voltage_battery_status: LowVoltageBatteryStatus | None = None
     is_online: bool | None = None
     is_asleep: bool | None = None
-    # Identity and diagnostics
+    is_digital_key_paired: bool | None = None
+    software_version: str | None = None
+    # Climate (degrees Celsius)
+    exterior_temperature_c: float | None = None
+    interior_temperature_c: float | None = None
+    cabin_target_temperature_c: float | None = None
+    is_cabin_hvac_active: bool | None = None
+    is_front_defroster_active: bool | None = None
+    is_rear_defroster_active: bool | None = None
+    is_steering_heater_active: bool | None = None
+    # Identity and account
     vin: str | None = None
+    nickname: str | None = None
+    exterior_color: str | None = None
+    trim: str | None = None
+    surveillance_brand: str | None = None
+    account_role: str | None = None
+    account_permissions: tuple[str, ...] | None = None
+    # Diagnostics and service
     trouble_codes: tuple[DiagnosticTroubleCode, ...] | None = None
+    trouble_code_count: int | None = None
     system_statuses: tuple[SystemStatus, ...] | None = None
-    # Energy the current or last charging session added (kWh); resets with each session
-    charge_energy_added_kwh: float | None = None
-    # The car's software version as the carmaker writes it (e.g. "2024.4.5")
-    firmware_version: str | None = None
-    # The tyre pressure warning (v3 `diagnostics-tirepressure`): True while it alerts
-    tire_pressure_alert: bool | None = None
+    is_in_service: bool | None = None
     # When the car recorded the newest of these values (SC-Data-Age / oemUpdatedAt)
     data_age: datetime | None = None
 
@@ -405,8 +478,9 @@ class Fact:
     """What one source (a v3 signal, a v2 path) said about the car, and when.
 
     The source owns `fields`: each is a `VehicleState` field name, or `field.type` for the one
-    opening of that type in a tuple of openings (a trunk signal owns `storage.front`, not the
-    rear trunk). A field it owns but left `None` was reported as null: it is unknown now.
+    item of that `type` in a tuple (a trunk signal owns `storage.front`, not the rear trunk; a
+    diagnostics signal owns `system_statuses.diagnostics-abs`, `SystemStatus.type` being its
+    `system_id`). A field it owns but left `None` was reported as null: it is unknown now.
     `age` is when the car recorded the values (`oemUpdatedAt`, `SC-Data-Age`), when known.
     """
 
@@ -449,7 +523,9 @@ __all__ = [
     "EngineOil",
     "Fact",
     "Fuel",
+    "GearState",
     "Location",
+    "LowVoltageBatteryStatus",
     "NominalCapacity",
     "Odometer",
     "Opening",

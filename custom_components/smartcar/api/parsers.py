@@ -94,16 +94,29 @@ def parse_user(body: JsonObject, meta: ResponseMeta) -> User:
 
 
 def parse_vehicle_attributes(body: JsonObject, meta: ResponseMeta) -> VehicleAttributes:
-    """GET /vehicles/{id} (v2: flat) or the v3 vehicle resource (`attributes`, maybe in `data`)."""
+    """GET /vehicles/{id} (v2: flat) or the v3 vehicle resource (`attributes`, maybe in `data`).
+
+    v3 adds `powertrainType` and `mode` [S18]; the pre-launch SDK fixture sends `year` as text.
+    """
     resource = j.opt_object(body, "data") or body
     attributes = j.opt_object(resource, "attributes") or resource
     return VehicleAttributes(
         id=j.req_str(resource, "id"),
         make=j.opt_str(attributes, "make"),
         model=j.opt_str(attributes, "model"),
-        year=j.opt_int(attributes, "year"),
+        year=_year(attributes),
         meta=meta,
+        powertrain_type=j.opt_str(attributes, "powertrainType"),
+        mode=j.opt_str(attributes, "mode"),
     )
+
+
+def _year(obj: JsonObject) -> int | None:
+    """`year` as a number or as digits (`"2021"` in the Java SDK's v3 fixtures)."""
+    value = obj.get("year")
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return j.opt_int(obj, "year")
 
 
 def parse_command(body: JsonObject, meta: ResponseMeta) -> CommandResult:
@@ -146,6 +159,52 @@ def parse_connection(item: object) -> Connection:
         connected_at=j.opt_datetime(obj, "connectedAt"),
         mode=j.opt_str(obj, "mode"),
     )
+
+
+def parse_connection_v3(item: object) -> Connection:
+    """One v3 connection resource (`GET /v3/connections[/{id}]`, SMARTCAR_V3.md §3.1).
+
+    The user is `relationships.user.data.id` [S17] (the 3P capture also has `attributes.user.id`
+    [T4]); the vehicle `relationships.vehicle.data.id`; connected at `meta.createdAt`.
+    """
+    obj = j.as_object(item, "data[]")
+    attributes = j.opt_object(obj, "attributes") or {}
+    relationships = j.opt_object(obj, "relationships") or {}
+    vehicle = j.opt_object(attributes, "vehicle") or {}
+    meta = j.opt_object(obj, "meta") or {}
+    user_id = _related_id(relationships, "user") or _nested_id(attributes, "user")
+    vehicle_id = _related_id(relationships, "vehicle") or _nested_id(
+        attributes, "vehicle"
+    )
+    if user_id is None or vehicle_id is None:
+        raise j.ShapeError("connection: a user id and a vehicle id are required")
+    return Connection(
+        user_id=user_id,
+        vehicle_id=vehicle_id,
+        connected_at=j.opt_datetime(meta, "createdAt"),
+        mode=j.opt_str(vehicle, "mode"),
+        connection_id=j.opt_id(obj, "id"),
+        permissions=tuple(
+            j.as_str(value, "permissions[]")
+            for value in j.opt_list(attributes, "permissions") or ()
+        ),
+        make=j.opt_str(vehicle, "make"),
+        model=j.opt_str(vehicle, "model"),
+        year=_year(vehicle),
+        powertrain_type=j.opt_str(vehicle, "powertrainType"),
+        updated_at=j.opt_datetime(meta, "updatedAt"),
+    )
+
+
+def _related_id(relationships: JsonObject, name: str) -> str | None:
+    relation = j.opt_object(relationships, name)
+    data = j.opt_object(relation, "data") if relation else None
+    return j.opt_id(data, "id") if data else None
+
+
+def _nested_id(attributes: JsonObject, name: str) -> str | None:
+    nested = j.opt_object(attributes, name)
+    return j.opt_id(nested, "id") if nested else None
 
 
 # --- Vehicle reads ------------------------------------------------------------------------------
@@ -328,7 +387,7 @@ def parse_service_history(body: object, meta: ResponseMeta) -> ServiceHistory:
                     j.opt_list(obj, "serviceTasks"), "serviceTasks"
                 ),
                 service_details=_text_items(
-                    j.opt_list(obj, "serviceDetails"), "serviceDetails"
+                    _list_or_object(obj, "serviceDetails"), "serviceDetails"
                 ),
                 service_cost=(
                     ServiceCost(
@@ -546,12 +605,27 @@ def _path_error(
 
 
 def _string_headers(headers: JsonObject | None) -> dict[str, str]:
-    """Per-path headers with lower-case names; non-string values are dropped."""
+    """Per-path headers with lower-case names; numbers (`retry-after: 30`) become text.
+
+    Other values (objects, arrays, booleans, null) are dropped.
+    """
     if not headers:
         return {}
-    return {
-        key.lower(): value for key, value in headers.items() if isinstance(value, str)
-    }
+    kept: dict[str, str] = {}
+    for key, value in headers.items():
+        if isinstance(value, str):
+            kept[key.lower()] = value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            kept[key.lower()] = j.scalar_text(value) or ""
+    return kept
+
+
+def _list_or_object(obj: JsonObject, key: str) -> Sequence[object] | None:
+    """`obj[key]` as an array; one object is an array of one (`serviceDetails` comes as both)."""
+    value = obj.get(key)
+    if isinstance(value, Mapping):
+        return (value,)
+    return j.opt_list(obj, key)
 
 
 def _text_items(

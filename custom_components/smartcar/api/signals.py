@@ -10,7 +10,8 @@ code.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import StrEnum
 
 from . import _json as j
 from .errors import SmartcarResponseError, error_from_body
@@ -19,17 +20,23 @@ from .models import (
     ChargeState,
     DiagnosticTroubleCode,
     Fact,
+    GearState,
+    LowVoltageBatteryStatus,
     Opening,
     OpeningStatus,
     ResponseMeta,
     StateResult,
+    SystemHealth,
+    SystemStatus,
     VehicleState,
 )
 from .parsers import parse_trouble_code
 
 type JsonObject = j.JsonObject
 
-# --- Units: each dimension maps Smartcar's unit words (lower case) to the factor to our unit ------
+# --- Units: each dimension maps Smartcar's unit words to the factor to our unit -------------------
+# Unit words are compared folded (`_fold`): lower case without `-`, `_` or spaces, so
+# `kilowatt-hours`, `kilowatt_hours` and `kilowatthours` are one word.
 
 _NO_UNIT = ""
 _DISTANCE_KM = {
@@ -42,6 +49,15 @@ _DISTANCE_KM = {
     "meters": 0.001,
     "metres": 0.001,
     "m": 0.001,
+}
+_SPEED_KM_PER_H = {
+    _NO_UNIT: 1.0,
+    "km/h": 1.0,
+    "kph": 1.0,
+    "kmh": 1.0,
+    "kilometersperhour": 1.0,
+    "mph": 1.609344,
+    "milesperhour": 1.609344,
 }
 _PRESSURE_KPA = {
     _NO_UNIT: 1.0,
@@ -57,7 +73,8 @@ _VOLUME_L = {
     "l": 1.0,
     "gallons": 3.785411784,
 }
-# Smartcar's signal reference writes "kWhr" for the nominal capacity.
+# Smartcar's signal reference writes "kWhr" for the nominal capacity and `kilowatt-hours` in the
+# OpenAPI enum; the charge page writes `kilowatt_hours`.
 _ENERGY_KWH = {
     _NO_UNIT: 1.0,
     "kilowatthours": 1.0,
@@ -66,8 +83,16 @@ _ENERGY_KWH = {
     "watthours": 0.001,
     "wh": 0.001,
 }
-_POWER_KW = {_NO_UNIT: 1.0, "kilowatts": 1.0, "kw": 1.0, "watts": 0.001, "w": 0.001}
-_VOLTAGE_V = {_NO_UNIT: 1.0, "volts": 1.0, "v": 1.0}
+_POWER_KW = {
+    _NO_UNIT: 1.0,
+    "kilowatts": 1.0,
+    "kilowatt": 1.0,
+    "kw": 1.0,
+    "watts": 0.001,
+    "watt": 0.001,
+    "w": 0.001,
+}
+_VOLTAGE_V = {_NO_UNIT: 1.0, "volts": 1.0, "volt": 1.0, "v": 1.0}
 _CURRENT_A = {
     _NO_UNIT: 1.0,
     "amps": 1.0,
@@ -79,32 +104,100 @@ _CURRENT_A = {
 _DURATION_MIN = {
     _NO_UNIT: 1.0,
     "minutes": 1.0,
+    "minute": 1.0,
     "min": 1.0,
     "hours": 60.0,
+    "hour": 60.0,
     "h": 60.0,
     "seconds": 1 / 60,
+    "second": 1 / 60,
     "s": 1 / 60,
 }
-# v3 sends percentages as 0-100 ("percent"); a "fraction" unit would be 0-1.
-_PERCENT = {_NO_UNIT: 1.0, "percent": 1.0, "%": 1.0, "fraction": 100.0, "ratio": 100.0}
+_COUNT = {_NO_UNIT: 1.0, "count": 1.0}
+_ANGLE_DEGREES = {_NO_UNIT: 1.0, "degrees": 1.0, "degree": 1.0, "deg": 1.0}
+# v3 sends percentages as 0-100 (`percent` in examples, `percentage` in the OpenAPI enum); a
+# "fraction" unit would be 0-1.
+_PERCENT = {
+    _NO_UNIT: 1.0,
+    "percent": 1.0,
+    "percentage": 1.0,
+    "%": 1.0,
+    "fraction": 100.0,
+    "ratio": 100.0,
+}
+_CELSIUS = frozenset({_NO_UNIT, "celsius", "degreescelsius", "c", "°c"})
+_FAHRENHEIT = frozenset({"fahrenheit", "degreesfahrenheit", "f", "°f"})
 
 # Digits kept after a unit conversion (drops float noise).
 _DIGITS = 6
 
 
-def _measure(body: JsonObject, units: Mapping[str, float], *keys: str) -> float | None:
-    """Read the first of `keys` (default `value`) holding a number, converted by `unit`."""
-    value: float | None = None
+def _fold(unit: str | None) -> str:
+    """Fold a unit word for comparison: lower case, no `-`, `_` or spaces."""
+    if unit is None:
+        return _NO_UNIT
+    return "".join(char for char in unit.lower() if char not in "-_ ")
+
+
+def _number(body: JsonObject, keys: Sequence[str]) -> float | None:
     for key in keys or ("value",):
         if (value := j.opt_float(body, key)) is not None:
-            break
+            return value
+    return None
+
+
+def _measure(body: JsonObject, units: Mapping[str, float], *keys: str) -> float | None:
+    """Read the first of `keys` (default `value`) holding a number, converted by `unit`."""
+    value = _number(body, keys)
     if value is None:
         return None
-    unit = (j.opt_str(body, "unit") or _NO_UNIT).strip().lower()
+    unit = _fold(j.opt_str(body, "unit"))
     if unit not in units:
         raise j.ShapeError(f"unit {unit!r} is not one this client converts")
     factor = units[unit]
     return value if factor == 1.0 else round(value * factor, _DIGITS)
+
+
+def _whole(body: JsonObject, units: Mapping[str, float]) -> int | None:
+    """Read a count (`{unit: "count", value}`) as an integer."""
+    value = _measure(body, units)
+    if value is None:
+        return None
+    if not value.is_integer():
+        raise j.ShapeError(f"value: expected a whole number, got {value}")
+    return int(value)
+
+
+def _temperature(body: JsonObject) -> float | None:
+    """Read `{unit, value}` in degrees Celsius (Fahrenheit converted)."""
+    value = _number(body, ("value",))
+    if value is None:
+        return None
+    unit = _fold(j.opt_str(body, "unit"))
+    if unit in _CELSIUS:
+        return value
+    if unit in _FAHRENHEIT:
+        return round((value - 32) * 5 / 9, _DIGITS)
+    raise j.ShapeError(f"unit {unit!r} is not one this client converts")
+
+
+def _text(body: JsonObject, *keys: str) -> str | None:
+    """Read the first of `keys` (default `value`) holding text."""
+    for key in keys or ("value",):
+        if value := j.opt_str(body, key):
+            return value
+    return None
+
+
+def _word[E: StrEnum](kind: type[E], body: JsonObject) -> E | None:
+    """`value` as one of an enum's words; a word this client does not know reads as None."""
+    value = j.opt_str(body, "value")
+    if value is None:
+        return None
+    try:
+        return kind(value.strip().upper())
+    except ValueError:
+        return None
 
 
 def _flag(body: JsonObject, *keys: str) -> bool | None:
@@ -145,12 +238,25 @@ def _openings(body: JsonObject) -> tuple[Opening, ...]:
     """Read a grid `{values: [{row, column, isOpen}], rowCount, columnCount}` as openings."""
     rows = j.opt_int(body, "rowCount")
     openings: list[Opening] = []
-    for index, item in enumerate(j.opt_list(body, "values") or ()):
+    # `values` in the schema and captures; the spec's example says `doors`/`windows` [T3].
+    items = (
+        j.opt_list(body, "values")
+        or j.opt_list(body, "doors")
+        or j.opt_list(body, "windows")
+        or ()
+    )
+    for index, item in enumerate(items):
         obj = j.as_object(item, "values[]")
         name = j.opt_str(obj, "type") or _position(
             j.opt_int(obj, "row"), j.opt_int(obj, "column"), rows, index
         )
-        openings.append(Opening(type=name, status=_opening_status(obj)))
+        openings.append(
+            Opening(
+                type=name,
+                status=_opening_status(obj),
+                is_locked=j.opt_bool(obj, "isLocked"),
+            )
+        )
     return tuple(openings)
 
 
@@ -160,16 +266,24 @@ def _single_opening(name: str) -> Callable[[JsonObject], tuple[Opening, ...] | N
     def read(body: JsonObject) -> tuple[Opening, ...] | None:
         if "values" in body:
             return _openings(body) or None
-        if _flag(body, "isOpen", "value") is None and "status" not in body:
+        is_locked = j.opt_bool(body, "isLocked")
+        if (
+            _flag(body, "isOpen", "value") is None
+            and "status" not in body
+            and is_locked is None
+        ):
             return None
-        return (Opening(type=name, status=_opening_status(body)),)
+        return (Opening(type=name, status=_opening_status(body), is_locked=is_locked),)
 
     return read
 
 
 _front_trunk = _single_opening("front")
 _rear_trunk = _single_opening("rear")
+_tailgate = _single_opening("tailgate")
 _sunroof = _single_opening("sunroof")
+# v2's `/security` names its one charging-port opening `chargingPort`.
+_charge_port_flap = _single_opening("chargingPort")
 
 
 # --- Composite bodies ---------------------------------------------------------------------------
@@ -225,12 +339,50 @@ def _charge_limits(body: JsonObject) -> VehicleState:
     return VehicleState(charge_limit_percent=limit)
 
 
-def _charging_status(body: JsonObject) -> VehicleState:
-    """`{value: CHARGING | NOT_CHARGING | FULLY_CHARGED}`."""
-    value = j.opt_str(body, "value")
-    if value is None or value not in ChargeState:
-        return VehicleState()
-    return VehicleState(charge_state=ChargeState(value))
+def _detailed_charging_status(body: JsonObject) -> VehicleState:
+    """`{value: CHARGING|NOT_CHARGING|FULLY_CHARGED}`: v2 `/charge`'s `state` words.
+
+    A word this client does not know (3P: "open string, no enum published") reads as unknown.
+    `is_charging` is `charge-ischarging`'s; see `_with_derived_is_charging`.
+    """
+    return VehicleState(charge_state=_word(ChargeState, body))
+
+
+def _precise_location(body: JsonObject) -> VehicleState:
+    """`{latitude, longitude, heading, direction, locationType}`."""
+    return VehicleState(
+        latitude=j.opt_float(body, "latitude"),
+        longitude=j.opt_float(body, "longitude"),
+        heading_degrees=j.opt_float(body, "heading"),
+        location_type=j.opt_str(body, "locationType"),
+    )
+
+
+def _system(code: str) -> Callable[[JsonObject], VehicleState]:
+    """One `diagnostics-<system>` signal `{status: OK|ALERT, description}` as one system."""
+
+    def read(body: JsonObject) -> VehicleState:
+        status = j.opt_str(body, "status") or j.opt_str(body, "value")
+        if status is None:
+            return VehicleState()
+        try:
+            health = SystemHealth(status.strip().upper())
+        except ValueError as err:
+            raise j.ShapeError(f"status: OK or ALERT expected, got {status!r}") from err
+        system = SystemStatus(
+            system_id=code, status=health, description=j.opt_str(body, "description")
+        )
+        return VehicleState(system_statuses=(system,))
+
+    return read
+
+
+def _texts(body: JsonObject) -> tuple[str, ...] | None:
+    """`{values: ["a", "b"]}` as text."""
+    values = j.opt_list(body, "values")
+    if values is None:
+        return None
+    return tuple(j.as_str(item, "values[]") for item in values)
 
 
 def _trouble_codes(body: JsonObject) -> VehicleState:
@@ -239,6 +391,35 @@ def _trouble_codes(body: JsonObject) -> VehicleState:
         parse_trouble_code(item) for item in j.opt_list(body, "values") or ()
     )
     return VehicleState(trouble_codes=codes)
+
+
+# The system signals of the Diagnostics group (`{status: OK|ALERT, description}` each).
+DIAGNOSTIC_SYSTEMS: tuple[str, ...] = tuple(
+    f"diagnostics-{name}"
+    for name in (
+        "abs",
+        "activesafety",
+        "airbag",
+        "brakefluid",
+        "driverassistance",
+        "evbatteryconditioning",
+        "evcharging",
+        "evdriveunit",
+        "evhvbattery",
+        "emissions",
+        "lighting",
+        "mil",
+        "oillife",
+        "oilpressure",
+        "oiltemperature",
+        "telematics",
+        "tirepressure",
+        "tirepressuremonitoring",
+        "transmission",
+        "washerfluid",
+        "waterinfuel",
+    )
+)
 
 
 # --- THE TABLE ----------------------------------------------------------------------------------
@@ -269,13 +450,18 @@ SIGNALS: Mapping[str, SignalSpec] = {
         "battery_range_km",
     ),
     "tractionbattery-nominalcapacity": _spec(_nominal_capacity, "battery_capacity_kwh"),
+    "tractionbattery-isheateractive": _spec(
+        lambda b: VehicleState(is_battery_heater_active=_flag(b)),
+        "is_battery_heater_active",
+    ),
+    "tractionbattery-maxrangechargecounter": _spec(
+        lambda b: VehicleState(max_range_charge_count=_whole(b, _COUNT)),
+        "max_range_charge_count",
+    ),
     # Charging (confirmed: ischarging, voltage, amperage, activelimit)
     "charge-ischarging": _spec(
         lambda b: VehicleState(is_charging=_flag(b)), "is_charging"
     ),
-    # The words of v2 /charge (signal reference); third parties saw an open string, so a word
-    # outside them reads as unknown.
-    "charge-detailedchargingstatus": _spec(_charging_status, "charge_state"),
     "charge-voltage": _spec(
         lambda b: VehicleState(charge_voltage_v=_measure(b, _VOLTAGE_V)),
         "charge_voltage_v",
@@ -300,16 +486,73 @@ SIGNALS: Mapping[str, SignalSpec] = {
         lambda b: VehicleState(charge_time_to_complete_min=_measure(b, _DURATION_MIN)),
         "charge_time_to_complete_min",
     ),
+    "charge-detailedchargingstatus": _spec(_detailed_charging_status, "charge_state"),
+    "charge-ischargingcablelatched": _spec(
+        lambda b: VehicleState(is_charging_cable_latched=_flag(b)),
+        "is_charging_cable_latched",
+    ),
+    "charge-ischargingportflapopen": _spec(
+        lambda b: VehicleState(charging_port=_charge_port_flap(b)), "charging_port"
+    ),
+    "charge-isfastchargerpresent": _spec(
+        lambda b: VehicleState(is_fast_charger_present=_flag(b)),
+        "is_fast_charger_present",
+    ),
+    "charge-amperagemax": _spec(
+        lambda b: VehicleState(charge_current_max_a=_measure(b, _CURRENT_A)),
+        "charge_current_max_a",
+    ),
+    "charge-amperagerequested": _spec(
+        lambda b: VehicleState(charge_current_requested_a=_measure(b, _CURRENT_A)),
+        "charge_current_requested_a",
+    ),
+    "charge-chargerate": _spec(
+        lambda b: VehicleState(charge_rate_km_per_h=_measure(b, _SPEED_KM_PER_H)),
+        "charge_rate_km_per_h",
+    ),
+    "charge-energyadded": _spec(
+        lambda b: VehicleState(energy_added_kwh=_measure(b, _ENERGY_KWH)),
+        "energy_added_kwh",
+    ),
+    "charge-chargerphases": _spec(
+        lambda b: VehicleState(charger_phases=_whole(b, _COUNT)), "charger_phases"
+    ),
+    "charge-chargingconnectortype": _spec(
+        lambda b: VehicleState(charging_connector_type=_text(b)),
+        "charging_connector_type",
+    ),
+    "charge-fastchargertype": _spec(
+        lambda b: VehicleState(fast_charger_type=_text(b)), "fast_charger_type"
+    ),
+    "charge-chargeportstatuscolor": _spec(
+        lambda b: VehicleState(charge_port_status_color=_text(b)),
+        "charge_port_status_color",
+    ),
     # Location and odometer (confirmed)
     "location-preciselocation": _spec(
-        lambda b: VehicleState(
-            latitude=j.opt_float(b, "latitude"), longitude=j.opt_float(b, "longitude")
-        ),
+        _precise_location,
         "latitude",
         "longitude",
+        "heading_degrees",
+        "location_type",
+    ),
+    "location-isathome": _spec(
+        lambda b: VehicleState(is_at_home=_flag(b)), "is_at_home"
     ),
     "odometer-traveleddistance": _spec(
         lambda b: VehicleState(odometer_km=_measure(b, _DISTANCE_KM)), "odometer_km"
+    ),
+    # Motion and transmission
+    "motion-currentspeed": _spec(
+        lambda b: VehicleState(speed_km_per_h=_measure(b, _SPEED_KM_PER_H)),
+        "speed_km_per_h",
+    ),
+    "transmission-gearstate": _spec(
+        lambda b: VehicleState(gear=_word(GearState, b)), "gear"
+    ),
+    "transmission-drivemode": _spec(
+        lambda b: VehicleState(drive_mode=_text(b, "canonical", "value")),
+        "drive_mode",
     ),
     # 12 V battery (confirmed)
     "lowvoltagebattery-stateofcharge": _spec(
@@ -317,6 +560,12 @@ SIGNALS: Mapping[str, SignalSpec] = {
             low_voltage_battery_percent=_measure(b, _PERCENT, "value", "percentage")
         ),
         "low_voltage_battery_percent",
+    ),
+    "lowvoltagebattery-status": _spec(
+        lambda b: VehicleState(
+            low_voltage_battery_status=_word(LowVoltageBatteryStatus, b)
+        ),
+        "low_voltage_battery_status",
     ),
     # Closures (third-party catalogue only)
     "closure-islocked": _spec(
@@ -333,6 +582,13 @@ SIGNALS: Mapping[str, SignalSpec] = {
     ),
     "closure-reartrunk": _spec(
         lambda b: VehicleState(storage=_rear_trunk(b)), "storage.rear"
+    ),
+    "closure-tailgate": _spec(
+        lambda b: VehicleState(storage=_tailgate(b)), "storage.tailgate"
+    ),
+    "closure-enginecover": _spec(
+        lambda b: VehicleState(is_engine_cover_open=_flag(b, "isOpen", "value")),
+        "is_engine_cover_open",
     ),
     # Combustion engine (third-party catalogue only)
     "internalcombustionengine-fuellevel": _spec(
@@ -367,36 +623,86 @@ SIGNALS: Mapping[str, SignalSpec] = {
     "connectivitystatus-isasleep": _spec(
         lambda b: VehicleState(is_asleep=_flag(b)), "is_asleep"
     ),
-    "vehicleidentification-vin": _spec(
-        lambda b: VehicleState(vin=j.opt_str(b, "value") or j.opt_str(b, "vin")), "vin"
+    "connectivitystatus-isdigitalkeypaired": _spec(
+        lambda b: VehicleState(is_digital_key_paired=_flag(b)),
+        "is_digital_key_paired",
     ),
-    "diagnostics-dtclist": _spec(_trouble_codes, "trouble_codes"),
-    # Signal reference (SMARTCAR_V3.md §4.2): `{unit: "kilowatt_hours", value}`.
-    "charge-energyadded": _spec(
-        lambda b: VehicleState(
-            charge_energy_added_kwh=_measure(
-                b, {**_ENERGY_KWH, "kilowatt_hours": 1.0, "kilowatt-hours": 1.0}
-            )
-        ),
-        "charge_energy_added_kwh",
-    ),
-    # `{value: "2024.4.5"}`.
     "connectivitysoftware-currentfirmwareversion": _spec(
-        lambda b: VehicleState(firmware_version=j.opt_str(b, "value")),
-        "firmware_version",
+        lambda b: VehicleState(software_version=_text(b)), "software_version"
     ),
-    # A diagnostics system signal: `{status: ALERT|OK, description}`.
-    "diagnostics-tirepressure": _spec(
-        lambda b: VehicleState(
-            tire_pressure_alert=(
-                None
-                if (status := j.opt_str(b, "status")) not in ("ALERT", "OK")
-                else status == "ALERT"
-            )
-        ),
-        "tire_pressure_alert",
+    # Climate and HVAC
+    "climate-externaltemperature": _spec(
+        lambda b: VehicleState(exterior_temperature_c=_temperature(b)),
+        "exterior_temperature_c",
+    ),
+    "climate-internaltemperature": _spec(
+        lambda b: VehicleState(interior_temperature_c=_temperature(b)),
+        "interior_temperature_c",
+    ),
+    "hvac-cabintargettemperature": _spec(
+        lambda b: VehicleState(cabin_target_temperature_c=_temperature(b)),
+        "cabin_target_temperature_c",
+    ),
+    "hvac-iscabinhvacactive": _spec(
+        lambda b: VehicleState(is_cabin_hvac_active=_flag(b)), "is_cabin_hvac_active"
+    ),
+    "hvac-isfrontdefrosteractive": _spec(
+        lambda b: VehicleState(is_front_defroster_active=_flag(b)),
+        "is_front_defroster_active",
+    ),
+    "hvac-isreardefrosteractive": _spec(
+        lambda b: VehicleState(is_rear_defroster_active=_flag(b)),
+        "is_rear_defroster_active",
+    ),
+    "hvac-issteeringheateractive": _spec(
+        lambda b: VehicleState(is_steering_heater_active=_flag(b)),
+        "is_steering_heater_active",
+    ),
+    # Identity, account, surveillance
+    "vehicleidentification-vin": _spec(
+        lambda b: VehicleState(vin=_text(b, "value", "vin")), "vin"
+    ),
+    "vehicleidentification-nickname": _spec(
+        lambda b: VehicleState(nickname=_text(b)), "nickname"
+    ),
+    "vehicleidentification-exteriorcolor": _spec(
+        lambda b: VehicleState(exterior_color=_text(b)), "exterior_color"
+    ),
+    "vehicleidentification-trim": _spec(lambda b: VehicleState(trim=_text(b)), "trim"),
+    "vehicleuseraccount-role": _spec(
+        lambda b: VehicleState(account_role=_text(b)), "account_role"
+    ),
+    "vehicleuseraccount-permissions": _spec(
+        lambda b: VehicleState(account_permissions=_texts(b)), "account_permissions"
+    ),
+    "surveillance-isenabled": _spec(
+        lambda b: VehicleState(is_surveillance_enabled=_flag(b)),
+        "is_surveillance_enabled",
+    ),
+    "surveillance-brand": _spec(
+        lambda b: VehicleState(surveillance_brand=_text(b)), "surveillance_brand"
+    ),
+    # Diagnostics and service
+    "diagnostics-dtclist": _spec(_trouble_codes, "trouble_codes"),
+    "diagnostics-dtccount": _spec(
+        lambda b: VehicleState(trouble_code_count=_whole(b, _COUNT)),
+        "trouble_code_count",
+    ),
+    # Each system signal owns its own entry of `system_statuses` (keyed by its code).
+    **{
+        code: _spec(_system(code), f"system_statuses.{code}")
+        for code in DIAGNOSTIC_SYSTEMS
+    },
+    "service-isinservice": _spec(
+        lambda b: VehicleState(is_in_service=_flag(b)), "is_in_service"
     ),
 }
+
+
+# A signal whose `status.value` is UNAVAILABLE (listed beside SUCCESS and ERROR in the OpenAPI
+# enum, never described) reads as "owned, value unknown now". False would instead keep the last
+# value (the signal then says nothing). See docs/api-v3.md.
+UNAVAILABLE_IS_UNKNOWN = True
 
 
 # --- Reading signals ----------------------------------------------------------------------------
@@ -428,23 +734,68 @@ def parse_signals(
                     age=partial.data_age,
                 )
             )
+    facts, state = _with_derived_is_charging(facts, state)
     return StateResult(state=state, errors=errors, meta=meta, facts=tuple(facts))
 
 
+_IS_CHARGING = "charge-ischarging"
+_DETAILED_STATUS = "charge-detailedchargingstatus"
+
+
+def _with_derived_is_charging(
+    facts: list[Fact], state: VehicleState
+) -> tuple[list[Fact], VehicleState]:
+    """Give `is_charging` from the detailed status when `charge-ischarging` did not answer.
+
+    The same rule as v2 `/charge`: only CHARGING is charging. When the car sends both signals,
+    each keeps its own field (a car may report them apart), so nothing is derived.
+    """
+    if any(fact.source == _IS_CHARGING for fact in facts):
+        return facts, state
+    derived: list[Fact] = []
+    for fact in facts:
+        charge_state = fact.values.charge_state
+        if fact.source != _DETAILED_STATUS or charge_state is None:
+            derived.append(fact)
+            continue
+        is_charging = charge_state is ChargeState.CHARGING
+        derived.append(
+            replace(
+                fact,
+                fields=fact.fields | {"is_charging"},
+                values=replace(fact.values, is_charging=is_charging),
+            )
+        )
+        state = replace(state, is_charging=is_charging)
+    return derived, state
+
+
 def read_signal(item: object) -> tuple[str, VehicleState | None, Exception | None]:
-    """One signal as `(code, state or None, error or None)`; raises `ShapeError` without a code."""
+    """One signal as `(code, state or None, error or None)`; raises `ShapeError` without a code.
+
+    `status.value`: `ERROR` is an error keyed by the code (its body, often `{value: null}`, is
+    not read); `UNAVAILABLE` is a state with no value: the signal still owns its fields, and
+    they are unknown now (`UNAVAILABLE_IS_UNKNOWN`); anything else (`SUCCESS`, none) is read.
+    """
     obj = j.as_object(item, "signal")
     attributes = j.opt_object(obj, "attributes") or obj
     code = j.req_str(attributes, "code")
     status = j.opt_object(attributes, "status")
-    if status is not None and j.opt_str(status, "value") == "ERROR":
+    status_value = (j.opt_str(status, "value") or "").upper() if status else ""
+    if status is not None and status_value == "ERROR":
         return code, None, error_from_body(j.opt_object(status, "error") or {})
     spec = SIGNALS.get(code)
     if spec is None:
         return code, None, None
     try:
-        partial = spec.read(j.opt_object(attributes, "body") or {})
         age = _signal_age(j.opt_object(obj, "meta") or j.opt_object(attributes, "meta"))
+        if status_value == "UNAVAILABLE":
+            return (
+                code,
+                (VehicleState(data_age=age) if UNAVAILABLE_IS_UNKNOWN else None),
+                None,
+            )
+        partial = spec.read(j.opt_object(attributes, "body") or {})
     except j.ShapeError as err:
         return code, None, SmartcarResponseError(f"{code}: {err}")
     return code, replace(partial, data_age=age), None
@@ -461,7 +812,20 @@ def combine_states(state: VehicleState, partial: VehicleState) -> VehicleState:
         storage=_unite(state.storage, partial.storage) or merged.storage,
         charging_port=_unite(state.charging_port, partial.charging_port)
         or merged.charging_port,
+        system_statuses=_unite_systems(state.system_statuses, partial.system_statuses)
+        or merged.system_statuses,
     )
+
+
+def _unite_systems(
+    old: tuple[SystemStatus, ...] | None, new: tuple[SystemStatus, ...] | None
+) -> tuple[SystemStatus, ...] | None:
+    """Unite two sets of systems by `system_id` (the newer wins); None unless both are known."""
+    if not old or not new:
+        return None
+    by_id = {system.system_id: system for system in old}
+    by_id.update((system.system_id, system) for system in new)
+    return tuple(by_id.values())
 
 
 def _unite(
@@ -479,7 +843,25 @@ def _signal_age(meta: JsonObject | None) -> datetime | None:
     """When the car recorded the value (`oemUpdatedAt`), else when Smartcar fetched it."""
     if meta is None:
         return None
-    return j.opt_datetime(meta, "oemUpdatedAt") or j.opt_datetime(meta, "retrievedAt")
+    return _known_time(j.opt_datetime(meta, "oemUpdatedAt")) or _known_time(
+        j.opt_datetime(meta, "retrievedAt")
+    )
 
 
-__all__ = ["SIGNALS", "SignalSpec", "combine_states", "parse_signals", "read_signal"]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _known_time(value: datetime | None) -> datetime | None:
+    """Drop epoch 0: the dashboard sample sends `oemUpdatedAt: 0` for "unknown"."""
+    return None if value is None or value == _EPOCH else value
+
+
+__all__ = [
+    "DIAGNOSTIC_SYSTEMS",
+    "SIGNALS",
+    "UNAVAILABLE_IS_UNKNOWN",
+    "SignalSpec",
+    "combine_states",
+    "parse_signals",
+    "read_signal",
+]

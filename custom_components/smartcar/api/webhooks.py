@@ -89,6 +89,19 @@ class VehicleStateEvent:
     mode: str | None = None
     # What each signal (v4) or path (v2) of the delivery says, with its own data age.
     facts: tuple[Fact, ...] = ()
+    # Trigger types (`SIGNAL_UPDATED`, `FIRST_DELIVERY`, ...), in delivery order.
+    trigger_types: tuple[str, ...] = ()
+    user_external_id: str | None = None
+
+    @property
+    def is_test(self) -> bool:
+        """True for the Dashboard's "test webhook" deliveries (`meta.mode: TEST`)."""
+        return (self.mode or "").upper() == "TEST"
+
+    @property
+    def is_first_delivery(self) -> bool:
+        """True for the first delivery after the car was subscribed (`FIRST_DELIVERY`)."""
+        return "FIRST_DELIVERY" in self.trigger_types
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +130,11 @@ class VehicleErrorEvent:
     user_id: str | None = None
     delivered_at: datetime | None = None
     mode: str | None = None
+
+    @property
+    def is_test(self) -> bool:
+        """True for the Dashboard's "test webhook" deliveries (`meta.mode: TEST`)."""
+        return (self.mode or "").upper() == "TEST"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -208,6 +226,8 @@ def _parse_v4(envelope: JsonObject) -> WebhookEvent:
             mode=mode,
         )
     result = parse_signals(j.opt_list(data, "signals") or ())
+    # Every Smartcar example puts `triggers` beside `data`; a 3P prose example inside it.
+    triggers = j.opt_list(envelope, "triggers") or j.opt_list(data, "triggers") or ()
     state = result.state
     vin = j.opt_str(vehicle, "vin") if vehicle else None
     if vin and state.vin is None:
@@ -226,24 +246,37 @@ def _parse_v4(envelope: JsonObject) -> WebhookEvent:
             if vehicle and "id" in vehicle
             else None
         ),
-        # The docs put `triggers` beside `data`; accept it inside `data` too.
-        triggers=_trigger_codes(
-            j.opt_list(envelope, "triggers") or j.opt_list(data, "triggers") or ()
-        ),
+        triggers=_trigger_codes(triggers),
+        trigger_types=_trigger_types(triggers),
         delivered_at=delivered_at,
         mode=mode,
+        user_external_id=j.opt_str(user, "externalId") if user else None,
     )
 
 
 def _trigger_codes(triggers: Sequence[object]) -> tuple[str, ...]:
-    """Codes of the signals whose change caused the delivery."""
+    """Codes of the signals whose change caused the delivery, in any documented shape.
+
+    `{type, signal: {code}}` [S21], `{code, name, group}` [S22] and
+    `{type, signal: {name, code, group}}` [T4].
+    """
     codes: list[str] = []
     for item in triggers:
         trigger = j.as_object(item, "triggers[]")
         signal = j.opt_object(trigger, "signal")
-        if signal is not None and (code := j.opt_str(signal, "code")):
+        code = j.opt_str(signal, "code") if signal is not None else None
+        if code := code or j.opt_str(trigger, "code"):
             codes.append(code)
     return tuple(codes)
+
+
+def _trigger_types(triggers: Sequence[object]) -> tuple[str, ...]:
+    """`type` of each trigger (`SIGNAL_UPDATED`, `FIRST_DELIVERY`), once each, in order."""
+    types: dict[str, None] = {}
+    for item in triggers:
+        if isinstance(item, Mapping) and (kind := j.opt_str(item, "type")):
+            types[kind] = None
+    return tuple(types)
 
 
 def _vehicle_errors(data: JsonObject) -> tuple[WebhookVehicleError, ...]:
