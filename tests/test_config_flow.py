@@ -15,7 +15,7 @@ from homeassistant.components.cloud import CloudNotAvailable
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import config_entry_oauth2_flow, device_registry as dr
+from homeassistant.helpers import config_entry_oauth2_flow
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -33,14 +33,12 @@ from .conftest import (
     CLIENT_SECRET,
     DOMAIN,
     EV_ID,
-    PETROL_ID,
     TOKEN_URL,
     USER_ID,
     Reply,
     SmartcarMock,
     make_entry,
     setup_entry,
-    v2_error,
 )
 
 REDIRECT_URI = "https://example.com/auth/external/callback"
@@ -123,7 +121,7 @@ async def test_full_flow_asks_connect_for_the_chosen_scopes_and_mode(
     result = await _finish(hass, hass_client_no_auth, result)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Smartcar (simulated): Model 3"
+    assert result["title"] == "Smartcar (simulated)"
     entry = result["result"]
     assert entry.unique_id == USER_ID
     assert entry.data["permissions"] == ["battery", "security", "control_security"]
@@ -303,7 +301,7 @@ async def test_two_credentials_are_picked_before_the_permissions(
     ]
 
 
-async def test_entry_is_titled_by_the_cars_and_keeps_what_it_read_of_them(
+async def test_flow_reads_nothing_billed_from_the_cars(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     aioclient_mock: AiohttpClientMocker,
@@ -312,36 +310,19 @@ async def test_entry_is_titled_by_the_cars_and_keeps_what_it_read_of_them(
     smartcar.add_vehicle("ev")
     smartcar.add_vehicle("petrol")
 
-    result = await _finish(hass, hass_client_no_auth, await _start(hass))
+    # The entry is not set up here: every request below is the flow's own.
+    with patch("custom_components.smartcar.async_setup_entry", return_value=True):
+        result = await _finish(hass, hass_client_no_auth, await _start(hass))
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Smartcar: Model 3, Golf"
-    await hass.async_block_till_done()
-    # Read once, in the flow: the setup that follows does not read them again (billed).
-    for vehicle_id in (EV_ID, PETROL_ID):
-        assert len(smartcar.calls("GET", f"{API}/vehicles/{vehicle_id}")) == 1
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, EV_ID), result["result"].entry_id
-    )
-    assert device is not None
-    assert device.model == "Model 3 (2022)"
-
-
-async def test_entry_title_leaves_out_a_car_that_could_not_be_read(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
-    smartcar: SmartcarMock,
-) -> None:
-    smartcar.add_vehicle("ev")
-    smartcar.routes["GET", f"{API}/vehicles/{EV_ID}"] = v2_error(
-        409, "VEHICLE_STATE", "ASLEEP"
-    )
-
-    result = await _finish(hass, hass_client_no_auth, await _start(hass))
-
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # Named after its cars once the setup knows their models; until then "Smartcar".
     assert result["title"] == "Smartcar"
+    # Only the token and the unbilled account checks (/user, /vehicles): every billed request
+    # is made by the setup, whose ledger counts it.
+    assert sorted(
+        (call[0].upper(), str(call[1].with_query(None)))
+        for call in aioclient_mock.mock_calls
+    ) == [("GET", f"{API}/user"), ("GET", f"{API}/vehicles"), ("POST", TOKEN_URL)]
 
 
 @pytest.mark.parametrize(

@@ -48,10 +48,7 @@ from .const import (
     MIN_POLL_INTERVAL_FLOOR,
     SMARTCAR_DASHBOARD_URL,
     SMARTCAR_PERMISSIONS_DOCS_URL,
-    VEHICLE_MAKE,
-    VEHICLE_MODEL,
     VEHICLE_UNSUPPORTED,
-    VEHICLE_YEAR,
     WEBHOOK_SAFETY_POLL_INTERVAL,
     ConnectMode,
     PermissionGroup,
@@ -126,30 +123,6 @@ def _forget_unsupported(entry: SmartcarConfigEntry) -> dict[str, dict[str, Any]]
         }
         for vehicle_id, row in entry.data.get(CONF_VEHICLES, {}).items()
     }
-
-
-async def _async_read_vehicles(
-    client: SmartcarClient, vehicle_ids: tuple[str, ...]
-) -> dict[str, dict[str, Any]]:
-    """Read each car's make, model and year for the entry's title.
-
-    Kept in the entry, so the integration does not read them again: the request moves from the
-    first poll to here (it is not in the request ledger, which does not exist yet). A car that
-    cannot be read now is read by its first poll instead.
-    """
-    vehicles: dict[str, dict[str, Any]] = {}
-    for vehicle_id in vehicle_ids:
-        try:
-            attributes = await client.get_attributes(vehicle_id)
-        except SmartcarError as err:
-            LOGGER.debug("Could not read a car's model: %s", describe_error(err))
-            continue
-        vehicles[vehicle_id] = {
-            VEHICLE_MAKE: attributes.make,
-            VEHICLE_MODEL: attributes.model,
-            VEHICLE_YEAR: attributes.year,
-        }
-    return vehicles
 
 
 class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
@@ -349,13 +322,12 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
                 data_updates={**entry_data, CONF_VEHICLES: _forget_unsupported(entry)},
             )
         self._abort_if_unique_id_configured()
-        vehicles = await _async_read_vehicles(client, vehicle_ids)
+        # The models are not known yet: reading them is billed, and a request made before the
+        # entry (and its request ledger) exists would go uncounted. The setup names the entry
+        # after its cars (naming.entry_title) once their first reads know the models.
         return self.async_create_entry(
-            title=entry_title(
-                (row[VEHICLE_MODEL] for row in vehicles.values()),
-                simulated=self._mode is ConnectMode.SIMULATED,
-            ),
-            data={**entry_data, CONF_VEHICLES: vehicles},
+            title=entry_title((), simulated=self._mode is ConnectMode.SIMULATED),
+            data=entry_data,
             options=DEFAULT_OPTIONS,
         )
 
