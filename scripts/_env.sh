@@ -168,6 +168,14 @@ _smartcar_chroot_exec() {
       mount -t tmpfs -o size=4g tmpfs "$root/tmp"
       mkdir -p "$root$project"
       mount --bind "$project" "$root$project"
+      # The shared facts beside the project (../shared: the V3 example payloads tests read),
+      # read-only, at the same path.
+      shared=$(dirname "$project")/shared
+      if [ -d "$shared" ]; then
+        mkdir -p "$root$shared"
+        mount --bind "$shared" "$root$shared"
+        mount -o remount,bind,ro "$root$shared"
+      fi
       # Run the command as a child (not exec) so the namespace holds until it ends.
       chroot "$root" /bin/sh -c "cd \"\$0\" && exec \"\$@\"" "$project" "$@"
     ' smartcar-chroot "$root" "$project" "$@"

@@ -1,5 +1,9 @@
 """A faithful Smartcar simulator (Connect, token endpoint, v2, batch, v3, webhooks, management).
 
+V3 too (``SMARTCAR_V3.md``): the IAM token endpoint, ``sc-user-id``, Connections, v3 commands,
+v3 subscriptions; ``SimulatorConfig().v3_profile()`` or ``python -m simulator --v3``. The guide
+is ``docs/simulator.md``.
+
 One aiohttp server serves every Smartcar origin; see ``app.py``. Build it in-process::
 
     from simulator import ManualClock, Simulator, SimulatorConfig, create_app

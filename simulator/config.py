@@ -10,6 +10,7 @@ Defaults (documented in the package docstring and printed by ``python -m simulat
 """
 
 from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass, field
 import os
 
@@ -17,6 +18,19 @@ DEFAULT_CLIENT_ID = "sim-client-id"
 DEFAULT_CLIENT_SECRET = "sim-client-secret"
 DEFAULT_MANAGEMENT_TOKEN = "sim-management-token"
 DEFAULT_USER_ID = "5e1b9a4c-7d2f-4c3e-9b8a-1f0e2d3c4b5a"
+# V3 API credentials (Dashboard -> API Credentials): distinct from the Connect client id, which
+# is the Application ID (SMARTCAR_V3.md section 2.2).
+DEFAULT_API_CLIENT_ID = "client_sim-api-client"
+DEFAULT_API_CLIENT_SECRET = "sec_sim-api-secret"
+
+# Where sources disagree, one switch per conflict picks the variant (SMARTCAR_V3.md section 6).
+IAM_CREDENTIALS = ("any", "form", "json", "basic")
+CONNECT_REDIRECTS = ("code+user_id", "user_id", "code")
+V3_USER_TOKENS = ("accept", "reject")
+V2_RETIRED = ("off", "version", "gone")
+VEHICLE_ENVELOPES = ("auto", "data", "bare")
+SIGNAL_TIMESTAMPS = ("epoch_ms", "iso")
+SIGNALS_PAGE_META = ("page", "pageNumber")
 
 ENV_PREFIX = "SMARTCAR_SIM_"
 
@@ -42,6 +56,61 @@ class SimulatorConfig:
     # Seed mixed into generated tokens, codes and ids so runs are reproducible.
     seed: str = "smartcar-simulator"
     webhook_ids: tuple[str, ...] = field(default=("sim-webhook",))
+    # --- V3 (SMARTCAR_V3.md) ---
+    api_client_id: str = DEFAULT_API_CLIENT_ID
+    api_client_secret: str = DEFAULT_API_CLIENT_SECRET
+    # Application tokens from POST /oauth2/token: 1 h, no refresh token.
+    application_token_lifetime: float = 3600.0
+    # How the token request may carry the API credentials: every documented variant, or one.
+    iam_credentials: str = "any"
+    # What Connect's redirect carries on approval.
+    connect_redirect: str = "code+user_id"
+    # Whether per-user Connect tokens still work on /v3 (section 1.2: disputed).
+    v3_user_tokens: str = "accept"
+    # v2 switched off: 404 RESOURCE_NOT_FOUND:VERSION ("version") or 410 Gone ("gone").
+    v2_retired: str = "off"
+    # GET /v3/vehicles/{id}: {data:{...}} (docs), bare resource (pre-launch SDK), or
+    # "auto" = data for application tokens, bare for per-user tokens.
+    vehicle_envelope: str = "auto"
+    signal_timestamps: str = "epoch_ms"
+    signals_page_meta: str = "page"
+    # The v3 signal store refreshes from the car this often unless the car is subscribed to a
+    # webhook ("typically updated once every 24 hours"); None = every read sees the car now.
+    signal_refresh_seconds: float | None = None
+    # 3P reading: the store is empty until the car was subscribed to a webhook.
+    signal_store_needs_subscription: bool = False
+    # The application's request bucket (RATE_LIMIT:SMARTCAR_API, 120 refilling 2/min);
+    # None = no limit (the default: benchmarks replay months in an instant; ``--v3`` sets 120).
+    app_rate_limit: int | None = None
+    app_rate_refill_per_minute: float = 2.0
+    # How long a v3 command takes in the car; above long_running_after it answers 202.
+    command_duration_seconds: float = 2.0
+    long_running_after: float = 175.0
+    # JSON file the state is kept in across restarts (None = memory only).
+    state_file: str | None = None
+
+    def v3_profile(self) -> SimulatorConfig:
+        """The V3 platform as the newest Smartcar docs describe it (``--v3``)."""
+        return dataclasses.replace(
+            self,
+            v3_user_tokens="reject",
+            vehicle_envelope="data",
+            signal_refresh_seconds=86400.0,
+            app_rate_limit=120,
+        )
+
+    def __post_init__(self) -> None:
+        for name, allowed in (
+            ("iam_credentials", IAM_CREDENTIALS),
+            ("connect_redirect", CONNECT_REDIRECTS),
+            ("v3_user_tokens", V3_USER_TOKENS),
+            ("v2_retired", V2_RETIRED),
+            ("vehicle_envelope", VEHICLE_ENVELOPES),
+            ("signal_timestamps", SIGNAL_TIMESTAMPS),
+            ("signals_page_meta", SIGNALS_PAGE_META),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> SimulatorConfig:
@@ -64,6 +133,14 @@ def _optional_int(raw: str) -> int | None:
     return None if raw.lower() in {"none", "off"} else int(raw)
 
 
+def _optional_float(raw: str) -> float | None:
+    return None if raw.lower() in {"none", "off", "live"} else float(raw)
+
+
+def _flag(raw: str) -> bool:
+    return raw.lower() in {"1", "true", "yes", "on"}
+
+
 _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "client_id": str,
     "client_secret": str,
@@ -78,4 +155,21 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "vehicle_request_limit": _optional_int,
     "seed": str,
     "webhook_ids": split_list,
+    "api_client_id": str,
+    "api_client_secret": str,
+    "application_token_lifetime": float,
+    "iam_credentials": str,
+    "connect_redirect": str,
+    "v3_user_tokens": str,
+    "v2_retired": str,
+    "vehicle_envelope": str,
+    "signal_timestamps": str,
+    "signals_page_meta": str,
+    "signal_refresh_seconds": _optional_float,
+    "signal_store_needs_subscription": _flag,
+    "app_rate_limit": _optional_int,
+    "app_rate_refill_per_minute": float,
+    "command_duration_seconds": float,
+    "long_running_after": float,
+    "state_file": str,
 }

@@ -30,29 +30,50 @@ JSON in and out, snake_case keys (the Smartcar-shaped payloads it returns stay c
                                                ``{"error", "description"?, "count"?}``
 ``GET|POST|DELETE /sim/oauth/token-fault``     force token endpoint failures:
                                                ``{"status", "count"?, "retry_after"?}``
-``GET|POST /sim/webhooks``                     list / register ``{"webhook_id", "name"?}``
-``POST /sim/webhooks/deliver``                 send one signed delivery: ``{"url", "event_type":
-                                               "VERIFY"|"VEHICLE_STATE", "version": "4.0"|"2.0",
-                                               "webhook_id"?, "vehicle_id"?, "signals"?: [codes],
-                                               "paths"?: [v2 paths]}``
+``GET|POST /sim/webhooks``                     list / register (the Dashboard's job)
+                                               ``{"webhook_id", "name"?, "url"?, "signals"?:
+                                               [codes], "verified"?: bool}``
+``POST /sim/webhooks/{id}/verify``             send VERIFY to its url; verified when answered right
+``POST /sim/webhooks/deliver``                 send one signed delivery: ``{"url"? (default: the
+                                               webhook's), "event_type": "VERIFY"|"VEHICLE_STATE"|
+                                               "VEHICLE_ERROR", "version": "4.0"|"2.0",
+                                               "meta_version"?: "4.0"|"3.0", "triggers"?:
+                                               "signal"|"signal_code"|"flat", "triggers_in"?:
+                                               "top"|"data", "mode"?: "LIVE"|"TEST", "trigger"?:
+                                               "SIGNAL_UPDATED"|"FIRST_DELIVERY", "webhook_id"?,
+                                               "vehicle_id"?, "signals"?: [codes], "paths"?: [v2
+                                               paths], "error"?: {"type", "code"}, "state"?:
+                                               "ERROR"|"RESOLVED"}``
 ``GET /sim/webhooks/deliveries``               every delivery made and its outcome
+``GET|PATCH /sim/settings``                    the switches (``SimulatorConfig`` fields, e.g.
+                                               ``{"v2_retired": "gone", "iam_credentials":
+                                               "basic", "signal_refresh_seconds": 86400}``)
+``POST /sim/vehicles/{id}/signals/refresh``    the signal store fetches the car now
 =============================================  =====================================================
 """
 
+import copy
+import dataclasses
 import json
 from typing import Any
 
 from aiohttp import web
 
 from .clock import iso
+from .config import SimulatorConfig
+from .errors import make_error
 from .fleet import Vehicle, apply_changes, describe
 from .keys import SIMULATOR
 from .state import CONNECT_ERRORS, ConnectFault, Simulator, TokenEndpointFault
 from .webhooks import (
+    DeliveryOptions,
     challenge_answer,
     known_codes,
     post_signed,
+    push_changes,
     scheduled_payload,
+    signal_bodies,
+    vehicle_error_payload,
     vehicle_state_payload,
     verify_payload,
 )
@@ -120,6 +141,8 @@ async def get_state(request: web.Request) -> web.Response:
                 "refresh_token_lifetime": config.refresh_token_lifetime,
                 "refresh_token_grace": config.refresh_token_grace,
                 "vehicle_request_limit": config.vehicle_request_limit,
+                "api_client_id": config.api_client_id,
+                "api_client_secret": config.api_client_secret,
             },
             "vehicles": list(sim.fleet),
             "connections": [
@@ -176,12 +199,18 @@ async def get_vehicle(request: web.Request) -> web.Response:
 
 
 async def patch_vehicle(request: web.Request) -> web.Response:
+    """Change the car; a subscribed car pushes the change to its verified webhooks."""
+    sim = _sim(request)
     vehicle = _vehicle(request)
     data = await _body(request)
+    subscribed = sim.webhooks.is_subscribed(vehicle.vehicle_id)
+    before = signal_bodies(sim, vehicle) if subscribed else {}
     try:
-        apply_changes(vehicle, data, _sim(request).now())
+        apply_changes(vehicle, data, sim.now())
     except ValueError as error:
         raise ControlError(str(error)) from None
+    if subscribed:
+        push_changes(sim, vehicle, before)
     return web.json_response(describe(vehicle))
 
 
@@ -233,6 +262,10 @@ async def get_tokens(request: web.Request) -> web.Response:
             "code_exchanges": tokens.code_exchanges,
             "refreshes": tokens.refreshes,
             "grants": len(tokens.grants),
+            "application_tokens": tokens.application_token_grants,
+            "active_application_tokens": sum(
+                1 for expiry in tokens.application_tokens.values() if expiry > now
+            ),
         }
     )
 
@@ -351,6 +384,9 @@ async def list_webhooks(request: web.Request) -> web.Response:
                     "vehicle_ids": sorted(
                         webhooks.subscriptions.get(webhook_id, set())
                     ),
+                    "url": webhooks.urls.get(webhook_id),
+                    "verified": webhook_id in webhooks.verified,
+                    "signals": webhooks.signals.get(webhook_id),
                 }
                 for webhook_id, name in webhooks.names.items()
             ]
@@ -363,8 +399,48 @@ async def register_webhook(request: web.Request) -> web.Response:
     webhook_id = data.get("webhook_id")
     if not isinstance(webhook_id, str) or not webhook_id:
         raise ControlError("webhook_id is required")
-    _sim(request).webhooks.names[webhook_id] = str(data.get("name") or webhook_id)
+    webhooks = _sim(request).webhooks
+    webhooks.names[webhook_id] = str(data.get("name") or webhook_id)
+    url = data.get("url")
+    if url is not None:
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ControlError("url must be an http(s) URL")
+        webhooks.urls[webhook_id] = url
+    if "signals" in data:
+        try:
+            codes = known_codes(data["signals"])
+        except ValueError as error:
+            raise ControlError(str(error)) from None
+        if codes is None:
+            webhooks.signals.pop(webhook_id, None)
+        else:
+            webhooks.signals[webhook_id] = codes
+    if data.get("verified") is True:
+        webhooks.verified.add(webhook_id)
+    elif data.get("verified") is False:
+        webhooks.verified.discard(webhook_id)
     return await list_webhooks(request)
+
+
+async def verify_webhook(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    webhook_id = request.match_info["webhook_id"]
+    url = sim.webhooks.urls.get(webhook_id)
+    if url is None:
+        raise ControlError("the webhook has no url", 404)
+    payload, challenge = verify_payload(sim, webhook_id, "4.0")
+    result = await post_signed(url, payload, sim.config.management_token)
+    try:
+        answered = json_field(result.get("body"), "challenge")
+    except ValueError:
+        answered = None
+    expected = challenge_answer(sim.config.management_token, challenge)
+    verified = result.get("status") == 200 and answered == expected
+    if verified:
+        sim.webhooks.verified.add(webhook_id)
+    outcome = {"url": url, "payload": payload, **result, "verified": verified}
+    sim.webhooks.deliveries.append(outcome)
+    return web.json_response(outcome)
 
 
 def _payload_for(
@@ -380,8 +456,18 @@ def _payload_for(
         raise ControlError("webhook_id must be a string")
     if event_type == "VERIFY":
         return verify_payload(sim, webhook_id, version)
-    if event_type != "VEHICLE_STATE":
-        raise ControlError("event_type must be VERIFY or VEHICLE_STATE")
+    if event_type not in {"VEHICLE_STATE", "VEHICLE_ERROR"}:
+        raise ControlError("event_type must be VERIFY, VEHICLE_STATE or VEHICLE_ERROR")
+    try:
+        options = DeliveryOptions(
+            meta_version=str(data.get("meta_version", "4.0")),
+            triggers=str(data.get("triggers", "signal")),
+            triggers_in=str(data.get("triggers_in", "top")),
+            mode=str(data.get("mode", "LIVE")),
+            trigger=str(data.get("trigger", "SIGNAL_UPDATED")),
+        )
+    except ValueError as error:
+        raise ControlError(str(error)) from None
     vehicle = sim.fleet.get(str(data.get("vehicle_id")))
     if vehicle is None:
         raise ControlError("vehicle_id must name a simulated vehicle")
@@ -391,16 +477,37 @@ def _payload_for(
             raise ControlError("paths must be a list of v2 paths")
         return scheduled_payload(sim, vehicle, webhook_id, paths), None
     try:
-        codes = known_codes(data.get("signals"))
+        codes = known_codes(data.get("signals", sim.webhooks.signals.get(webhook_id)))
     except ValueError as error:
         raise ControlError(str(error)) from None
-    return vehicle_state_payload(sim, vehicle, webhook_id, codes), None
+    if event_type == "VEHICLE_ERROR":
+        failure = data.get("error") or {}
+        if not isinstance(failure, dict):
+            raise ControlError("error must be {type, code?}")
+        try:
+            error = make_error(
+                str(failure.get("type", "COMPATIBILITY")), failure.get("code")
+            )
+            payload = vehicle_error_payload(
+                sim,
+                vehicle,
+                webhook_id,
+                error,
+                state=str(data.get("state", "ERROR")),
+                codes=codes,
+                options=options,
+            )
+        except ValueError as failed:
+            raise ControlError(str(failed)) from None
+        return payload, None
+    return vehicle_state_payload(sim, vehicle, webhook_id, codes, options), None
 
 
 async def deliver(request: web.Request) -> web.Response:
     sim = _sim(request)
     data = await _body(request)
-    url = data.get("url")
+    webhook_id = data.get("webhook_id", next(iter(sim.webhooks.names), None))
+    url = data.get("url", sim.webhooks.urls.get(str(webhook_id)))
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise ControlError("url must be an http(s) URL")
     payload, challenge = _payload_for(sim, data)
@@ -427,6 +534,47 @@ def json_field(raw: Any, name: str) -> Any:
 
 async def list_deliveries(request: web.Request) -> web.Response:
     return web.json_response({"deliveries": _sim(request).webhooks.deliveries})
+
+
+# Fields of SimulatorConfig the control API may not change at run time.
+_FIXED_SETTINGS = frozenset({"seed", "state_file", "webhook_ids"})
+
+
+def _settings(config: SimulatorConfig) -> dict[str, Any]:
+    return {
+        field.name: getattr(config, field.name)
+        for field in dataclasses.fields(config)
+        if field.name not in _FIXED_SETTINGS
+    }
+
+
+async def get_settings(request: web.Request) -> web.Response:
+    return web.json_response(_settings(_sim(request).config))
+
+
+async def patch_settings(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    data = await _body(request)
+    allowed = set(_settings(sim.config))
+    unknown = set(data) - allowed
+    if unknown:
+        raise ControlError("unknown settings: " + ", ".join(sorted(unknown)))
+    if "redirect_uris" in data:
+        data["redirect_uris"] = tuple(data["redirect_uris"])
+    try:
+        config = dataclasses.replace(sim.config, **data)
+    except (ValueError, TypeError) as error:
+        raise ControlError(str(error)) from None
+    sim.reconfigure(config)
+    return web.json_response(_settings(config))
+
+
+async def refresh_signals(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    vehicle = _vehicle(request)
+    now = sim.now()
+    sim.signal_store[vehicle.vehicle_id] = (now, copy.deepcopy(vehicle))
+    return web.json_response({"vehicle_id": vehicle.vehicle_id, "at": iso(now)})
 
 
 def add_routes(app: web.Application) -> None:
@@ -457,3 +605,7 @@ def add_routes(app: web.Application) -> None:
     router.add_post("/sim/webhooks", register_webhook)
     router.add_post("/sim/webhooks/deliver", deliver)
     router.add_get("/sim/webhooks/deliveries", list_deliveries)
+    router.add_post("/sim/webhooks/{webhook_id}/verify", verify_webhook)
+    router.add_get("/sim/settings", get_settings)
+    router.add_patch("/sim/settings", patch_settings)
+    router.add_post("/sim/vehicles/{vehicle_id}/signals/refresh", refresh_signals)

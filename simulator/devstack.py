@@ -25,7 +25,13 @@ from typing import Any
 
 import aiohttp
 
-from .config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from .config import (
+    DEFAULT_API_CLIENT_ID,
+    DEFAULT_API_CLIENT_SECRET,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_MANAGEMENT_TOKEN,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ORIGIN_VARIABLES = (
@@ -57,8 +63,26 @@ logger:
   logs:
     custom_components.smartcar: debug
 """
-# The web UI for people (scripts/develop); the end-to-end tests drive the same APIs without it.
-UI_COMPONENTS = "frontend:\nconfig:\n"
+# The web UI for people (scripts/develop): what `default_config:` brings that works here, so
+# recorder, history, logbook and energy work; the end-to-end tests drive the same APIs without
+# them. Not `default_config:` itself: its `my` makes every OAuth redirect go through
+# my.home-assistant.io (unreachable offline, and not this machine), and bluetooth, dhcp, ssdp,
+# stream, usb and go2rtc cannot load without their packages (--skip-pip).
+DEFAULT_CONFIG_PARTS = (
+    "frontend",
+    "config",
+    "recorder",
+    "history",
+    "logbook",
+    "energy",
+    "assist_pipeline",
+    "conversation",
+    "media_source",
+    "mobile_app",
+    "sun",
+    "webhook",
+)
+UI_COMPONENTS = "".join(f"{part}:\n" for part in DEFAULT_CONFIG_PARTS)
 
 
 def free_port() -> int:
@@ -140,9 +164,12 @@ def _spawn(command: list[str], log_path: Path, env: Mapping[str, str]) -> Proces
 
 
 def start_simulator(
-    port: int, log_path: Path, env: Mapping[str, str] | None = None
+    port: int,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    arguments: tuple[str, ...] = (),
 ) -> Process:
-    """`python -m simulator` on 127.0.0.1:port."""
+    """`python -m simulator` on 127.0.0.1:port (extra command-line `arguments`)."""
     command = [
         sys.executable,
         "-m",
@@ -151,6 +178,7 @@ def start_simulator(
         "127.0.0.1",
         "--port",
         str(port),
+        *arguments,
     ]
     return _spawn(command, log_path, {"PYTHONPATH": str(PROJECT_ROOT), **(env or {})})
 
@@ -387,14 +415,40 @@ DEV_USERNAME = "dev"
 DEV_PASSWORD = "dev-password"  # a local development instance on 127.0.0.1 only
 
 
+APPLICATIONS = ("legacy", "v3")
+
+
+def simulator_state_file(config_dir: Path) -> Path:
+    """Where `scripts/develop` keeps the simulator's state: beside the Home Assistant config."""
+    return config_dir.parent / "simulator.json"
+
+
+def reset(config_dir: Path) -> None:
+    """Forget everything: the simulator's state and Home Assistant's (entries, tokens, billing
+    blocks, history), so the next start is a first start."""
+    simulator_state_file(config_dir).unlink(missing_ok=True)
+    if config_dir.exists():
+        shutil.rmtree(config_dir)
+
+
 async def _develop(
-    config_dir: Path, port: int, simulator_port: int, *, check: bool
+    config_dir: Path,
+    port: int,
+    simulator_port: int,
+    *,
+    check: bool,
+    application: str = "legacy",
 ) -> None:
     simulator_url = f"http://127.0.0.1:{simulator_port}"
     url = f"http://127.0.0.1:{port}"
     logs = config_dir.parent
     write_config(config_dir, port, with_ui=True)
-    simulator = start_simulator(simulator_port, logs / "simulator.log")
+    arguments = ("--state-file", str(simulator_state_file(config_dir)))
+    if application == "v3":
+        arguments += ("--v3",)
+    simulator = start_simulator(
+        simulator_port, logs / "simulator.log", arguments=arguments
+    )
     home_assistant: Process | None = None
     try:
         async with aiohttp.ClientSession() as session:
@@ -414,10 +468,14 @@ Home Assistant with the Smartcar integration:  {url}
   log in as {DEV_USERNAME!r} / {DEV_PASSWORD!r}
   Settings -> Devices & services -> Add integration -> Smartcar,
   choose what to grant, approve on the simulator's Connect page: three cars appear.
-Smartcar simulator:                              {simulator_url}
+Smartcar simulator ({application} application):  {simulator_url}
+  Connect client id (Application ID) {DEFAULT_CLIENT_ID}, secret {DEFAULT_CLIENT_SECRET}
+  V3 API credentials {DEFAULT_API_CLIENT_ID} / {DEFAULT_API_CLIENT_SECRET}
+  management token (webhook signatures) {DEFAULT_MANAGEMENT_TOKEN}
   billed requests per car: {simulator_url}/sim/ledger
-Config: {config_dir}   Logs: {logs}/hass.log, {logs}/simulator.log
-Ctrl-C stops both.""",
+Config: {config_dir}   Simulator state: {simulator_state_file(config_dir)}
+Logs: {logs}/hass.log, {logs}/simulator.log
+Ctrl-C stops both; `scripts/develop --reset` starts from scratch.""",
             flush=True,
         )
         if check:
@@ -431,22 +489,79 @@ Ctrl-C stops both.""",
         simulator.stop()
 
 
+HELP_EPILOG = """\
+ports (environment variables):
+  SMARTCAR_DEV_PORT    Home Assistant, default 8123 (http://127.0.0.1:8123)
+  SMARTCAR_SIM_PORT    the Smartcar simulator, default 8765 (every Smartcar origin
+                       and the control API /sim/...)
+  SMARTCAR_DEV_CONFIG  Home Assistant's config directory, default .dev/config; the
+                       simulator keeps its state beside it (.dev/simulator.json)
+
+state: a second start continues where the first stopped (cars, tokens, ledger,
+Home Assistant's entries and history): no re-authentication. --reset wipes both
+the simulator's and Home Assistant's state (incl. a stored billing block).
+
+applications (--application):
+  legacy  per-user Connect tokens, Vehicle API v2 (the default)
+  v3      the V3 platform (simulator --v3): API credentials client_sim-api-client /
+          sec_sim-api-secret for POST /oauth2/token (1 h application token) plus
+          sc-user-id; Connect still uses the Application ID sim-client-id
+"""
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends like Ctrl-C, so both children are stopped too."""
+
+    def interrupt(_signal: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv: list[str] | None = None) -> None:
     """`scripts/develop`: the simulator and a real Home Assistant, until Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="scripts/develop", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="scripts/develop",
+        description=main.__doc__,
+        epilog=HELP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--check",
         action="store_true",
         help="stop once everything is up (used by the tests)",
     )
-    check = parser.parse_args(argv).check
+    parser.add_argument(
+        "--reset",
+        action="store_true",
+        help="wipe the simulator's and Home Assistant's state first",
+    )
+    parser.add_argument(
+        "--application",
+        choices=APPLICATIONS,
+        default="legacy",
+        help="the kind of Smartcar application to simulate (default legacy)",
+    )
+    args = parser.parse_args(argv)
     config_dir = Path(
         os.environ.get("SMARTCAR_DEV_CONFIG", PROJECT_ROOT / ".dev" / "config")
-    )
+    ).resolve()
     port = int(os.environ.get("SMARTCAR_DEV_PORT", "8123"))
     simulator_port = int(os.environ.get("SMARTCAR_SIM_PORT", "8765"))
+    if args.reset:
+        reset(config_dir)
+        print(f"Reset: removed {config_dir} and {simulator_state_file(config_dir)}")
+    _stop_on_sigterm()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_develop(config_dir.resolve(), port, simulator_port, check=check))
+        asyncio.run(
+            _develop(
+                config_dir,
+                port,
+                simulator_port,
+                check=args.check,
+                application=args.application,
+            )
+        )
 
 
 if __name__ == "__main__":

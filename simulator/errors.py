@@ -25,10 +25,12 @@ ERROR_STATUS: dict[str, int] = {
 }
 
 ERROR_CODES: dict[str, frozenset[str | None]] = {
-    "AUTHENTICATION": frozenset({None}),
-    "PERMISSION": frozenset({None}),
-    "VALIDATION": frozenset({None, "PARAMETER"}),
-    "RESOURCE_NOT_FOUND": frozenset({"PATH", "VERSION"}),
+    "AUTHENTICATION": frozenset({None, "UNAUTHORIZED", "ACCESS_DENIED"}),
+    "PERMISSION": frozenset({None, "MISSING_PERMISSION"}),
+    "VALIDATION": frozenset(
+        {None, "PARAMETER", "MISSING_PARAMETER", "INVALID_INPUT_FORMAT"}
+    ),
+    "RESOURCE_NOT_FOUND": frozenset({"PATH", "VERSION", "SIGNAL_NOT_FOUND"}),
     "CONNECTED_SERVICES_ACCOUNT": frozenset(
         {
             "ACCOUNT_ISSUE",
@@ -65,7 +67,12 @@ ERROR_CODES: dict[str, frozenset[str | None]] = {
         {"VEHICLE_LIMIT", "VEHICLE_REQUEST_LIMIT", "INVALID_PLAN", "ACCOUNT_SUSPENDED"}
     ),
     "COMPATIBILITY": frozenset(
-        {"MAKE_NOT_COMPATIBLE", "SMARTCAR_NOT_CAPABLE", "VEHICLE_NOT_CAPABLE"}
+        {
+            "MAKE_NOT_COMPATIBLE",
+            "SMARTCAR_NOT_CAPABLE",
+            "VEHICLE_NOT_CAPABLE",
+            "PLATFORM_NOT_CAPABLE",
+        }
     ),
     "SERVER": frozenset({"INTERNAL", "RECORD_NOT_FOUND", "MULTIPLE_RECORDS_FOUND"}),
     "UPSTREAM": frozenset(
@@ -169,12 +176,17 @@ class SmartcarApiError(Exception):
     detail: list[dict[str, Any]] | None = None
     retry_after: int | None = None
     resolution_url: str | None = None
+    # Where Smartcar answers a type with another status than its usual one (e.g. 403 for
+    # AUTHENTICATION:ACCESS_DENIED, 410 for a retired version).
+    status_override: int | None = None
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.error_type}:{self.code}")
 
     @property
     def status(self) -> int:
+        if self.status_override is not None:
+            return self.status_override
         return ERROR_STATUS[self.error_type]
 
     @property
@@ -302,3 +314,32 @@ def state_error(code: str) -> SmartcarApiError:
 
 def not_capable_error() -> SmartcarApiError:
     return SmartcarApiError(error_type="COMPATIBILITY", code="VEHICLE_NOT_CAPABLE")
+
+
+def missing_user_id_error() -> SmartcarApiError:
+    """No ``sc-user-id`` on a v3 call that needs one (3P live: ``missing userId``)."""
+    return SmartcarApiError(
+        error_type="VALIDATION",
+        code="MISSING_PARAMETER",
+        description="missing userId",
+        detail=[{"field": "sc-user-id", "message": "missing userId"}],
+    )
+
+
+def access_denied_error(description: str) -> SmartcarApiError:
+    """403 AUTHENTICATION:ACCESS_DENIED: the token is valid but does not reach this."""
+    return SmartcarApiError(
+        error_type="AUTHENTICATION",
+        code="ACCESS_DENIED",
+        description=description,
+        status_override=403,
+    )
+
+
+def signal_not_found_error(code: str, vehicle_id: str) -> SmartcarApiError:
+    """404 RESOURCE_NOT_FOUND:SIGNAL_NOT_FOUND, worded as the live answer (3P [T1])."""
+    return SmartcarApiError(
+        error_type="RESOURCE_NOT_FOUND",
+        code="SIGNAL_NOT_FOUND",
+        description=f"Signal with code {code} not found for vehicle with ID {vehicle_id}",
+    )

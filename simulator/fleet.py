@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .clock import iso
-from .errors import SmartcarApiError, state_error, validation_error
+from .errors import SmartcarApiError, make_error, state_error, validation_error
 
 type Powertrain = Literal["BEV", "ICE", "PHEV"]
 
@@ -86,6 +86,18 @@ class Vehicle:
     # How old the car's data is when read (SC-Data-Age = now - this).
     data_age_seconds: float = 0.0
     destination: dict[str, Any] | None = None
+    # V3-only state.
+    is_charge_port_open: bool = False
+    # Seconds a v3 command takes in this car (None = the simulator's setting).
+    command_duration_seconds: float | None = None
+    nickname: str | None = None
+    exterior_color: str = "Black"
+    trim: str = "Base"
+    firmware_version: str = "1.0.0"
+    outside_temperature: float = 12.0
+    cabin_temperature: float = 19.5
+    # Injected per-signal outcomes: code -> {"status": "ERROR"|"UNAVAILABLE", "type", "code"}.
+    signal_statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def has_battery(self) -> bool:
@@ -189,8 +201,18 @@ class Vehicle:
     def set_plugged_in(self, plugged_in: bool, now: float) -> None:
         self.settle(now)
         self.is_plugged_in = plugged_in
-        if not plugged_in:
+        if plugged_in:
+            self.is_charge_port_open = True
+        else:
             self.is_charging = False
+
+    def open_charge_port(self) -> None:
+        self.is_charge_port_open = True
+
+    def close_charge_port(self) -> None:
+        if self.is_plugged_in:
+            raise state_error("CHARGING_PLUG_CONNECTED")
+        self.is_charge_port_open = False
 
     def set_state_of_charge(self, fraction: float, now: float) -> None:
         self.settle(now)
@@ -250,6 +272,11 @@ def default_fleet(
         charge_voltage=230.0,
         charge_amperage=16.0,
         low_voltage_soc=0.88,
+        is_charge_port_open=True,
+        nickname="Sparky",
+        exterior_color="Pearl White",
+        trim="Long Range",
+        firmware_version="2026.38.4",
         tires_kpa=dict.fromkeys(POSITIONS, 290.0),
         systems=[
             {"systemId": "SYSTEM_ABS", "status": "OK", "description": None},
@@ -276,6 +303,9 @@ def default_fleet(
         fuel_fraction=0.62,
         fuel_range_km=750.0,
         oil_life=0.41,
+        exterior_color="Silver",
+        trim="Comfort",
+        firmware_version="21.4",
         low_voltage_soc=0.76,
         low_voltage_status="WARN",
         tires_kpa={
@@ -342,6 +372,10 @@ def default_fleet(
         fuel_fraction=0.45,
         fuel_range_km=900.0,
         oil_life=0.83,
+        nickname="Family car",
+        exterior_color="Denim Blue",
+        trim="Ultimate",
+        firmware_version="3.2.1",
         tires_kpa=dict.fromkeys(POSITIONS, 250.0),
         systems=[
             {"systemId": "SYSTEM_ABS", "status": "OK", "description": None},
@@ -427,6 +461,35 @@ def _set_sunroof(vehicle: Vehicle, value: Any) -> None:
     vehicle.sunroof = None if value is None else _status(value)
 
 
+_SIGNAL_STATUSES = frozenset({"ERROR", "UNAVAILABLE"})
+
+
+def _set_signal_statuses(vehicle: Vehicle, value: Any) -> None:
+    """``{code: {"status": "ERROR"|"UNAVAILABLE", "type"?, "code"?} | null}``."""
+    if not isinstance(value, dict):
+        raise ValueError("expected an object keyed by signal code")  # noqa: TRY004
+    for code, outcome in value.items():
+        if outcome is None:
+            vehicle.signal_statuses.pop(code, None)
+            continue
+        if (
+            not isinstance(outcome, dict)
+            or outcome.get("status") not in _SIGNAL_STATUSES
+        ):
+            raise ValueError("each signal needs status ERROR or UNAVAILABLE")
+        entry = {"status": outcome["status"]}
+        if outcome["status"] == "ERROR":
+            error = make_error(
+                str(outcome.get("type", "VEHICLE_STATE")), outcome.get("code")
+            )
+            entry |= {"type": error.error_type, "code": error.code}
+        vehicle.signal_statuses[code] = entry
+
+
+def _optional_number(value: Any) -> float | None:
+    return None if value is None else _number(value)
+
+
 _SETTERS: dict[str, Any] = {
     "is_plugged_in": lambda v, x, now: v.set_plugged_in(_bool(x), now),
     "is_charging": _set_charging,
@@ -459,6 +522,20 @@ _SETTERS: dict[str, Any] = {
     "systems": lambda v, x, _now: setattr(v, "systems", _set_list(x)),
     "unsupported": lambda v, x, _now: setattr(v, "unsupported", _set_unsupported(x)),
     "data_age_seconds": lambda v, x, _now: setattr(v, "data_age_seconds", _number(x)),
+    "is_charge_port_open": lambda v, x, _now: setattr(
+        v, "is_charge_port_open", _bool(x)
+    ),
+    "command_duration_seconds": lambda v, x, _now: setattr(
+        v, "command_duration_seconds", _optional_number(x)
+    ),
+    "nickname": lambda v, x, _now: setattr(
+        v, "nickname", None if x is None else str(x)
+    ),
+    "outside_temperature": lambda v, x, _now: setattr(
+        v, "outside_temperature", _number(x)
+    ),
+    "cabin_temperature": lambda v, x, _now: setattr(v, "cabin_temperature", _number(x)),
+    "signal_statuses": lambda v, x, _now: _set_signal_statuses(v, x),
 }
 
 
@@ -498,6 +575,12 @@ def describe(vehicle: Vehicle) -> dict[str, Any]:
         "unsupported": sorted(vehicle.unsupported),
         "data_age_seconds": vehicle.data_age_seconds,
         "destination": vehicle.destination,
+        "is_charge_port_open": vehicle.is_charge_port_open,
+        "command_duration_seconds": vehicle.command_duration_seconds,
+        "nickname": vehicle.nickname,
+        "outside_temperature": vehicle.outside_temperature,
+        "cabin_temperature": vehicle.cabin_temperature,
+        "signal_statuses": dict(vehicle.signal_statuses),
     }
 
 

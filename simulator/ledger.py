@@ -4,6 +4,14 @@ Smartcar bills every *successful* request that reads from or acts on a vehicle; 
 bill ``/vehicles``, ``/user``, disconnect (``DELETE /application``) or ``/permissions``. A batch
 is billed per path (each successful path counts). Failed requests are recorded but not billed.
 Webhook subscriptions are not billed (nothing is read from the car).
+
+V3: every successful signals read (``GET /v3/vehicles/{id}``, a page of ``/signals``, one
+``/signals/{code}``) and every command is billed once (per request, not per signal: Smartcar
+does not say, see SMARTCAR_V3.md section 5.3); ``/v3/connections``, the management API and the
+IAM token endpoint (recorded as ``v3-iam``) are not billed. Each entry says which API generation
+answered (``v2``/``v3``), whether an application token and an ``sc-user-id`` header were used,
+and whether it was billed, so a test can assert "app token and sc-user-id on every vehicle call,
+no v2 call".
 """
 
 from collections import Counter
@@ -19,11 +27,15 @@ class LedgerEntry:
 
     vehicle_id: str | None
     at: float
-    api: str  # "v2", "v2-batch", "v3", "management"
+    # "v2", "v2-batch", "management", "v3", "v3-commands", "v3-management", "v3-iam"
+    api: str
     method: str
     path: str
     status: int
     billed: bool
+    generation: str = "v2"
+    app_token: bool = False
+    sc_user_id: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {**asdict(self), "at": iso(self.at)}
@@ -45,8 +57,13 @@ class Ledger:
         path: str,
         status: int,
         billable: bool,
+        app_token: bool = False,
+        sc_user_id: bool = False,
     ) -> LedgerEntry:
         entry = LedgerEntry(
+            generation="v3" if api.startswith("v3") else "v2",
+            app_token=app_token,
+            sc_user_id=sc_user_id,
             vehicle_id=vehicle_id,
             at=at,
             api=api,
@@ -94,6 +111,13 @@ class Ledger:
             "vehicles": vehicles,
             "unbilled_application_requests": sum(
                 1 for e in self.entries if e.vehicle_id is None
+            ),
+            "by_generation": dict(Counter(e.generation for e in self.entries)),
+            "vehicle_requests_without_app_token": sum(
+                1 for e in self.entries if e.vehicle_id is not None and not e.app_token
+            ),
+            "vehicle_requests_without_sc_user_id": sum(
+                1 for e in self.entries if e.vehicle_id is not None and not e.sc_user_id
             ),
         }
 

@@ -6,12 +6,16 @@ Connect:
   &single_select&single_select_vin&make&flags&user&country`` renders a consent page listing the
   simulated cars (filtered by ``make`` / ``single_select_vin``) with Approve and Deny.
 - An unknown ``client_id``, a ``redirect_uri`` that is not allowed (with no configured list, any
-  ``http``/``https`` URI is allowed), ``response_type`` other than ``code`` or an empty/invalid
+  ``http``/``https`` URI is allowed), ``response_type`` other than ``code`` (or the re-auth
+  page's ``vehicle_id`` / ``none``: no code, ``user_id`` (+ ``vehicle_id``) on the redirect;
+  ``none`` without ``redirect_uri`` ends on a completion page) or an empty/invalid
   ``scope`` render an error page (400), never a redirect.
 - ``GET|POST /oauth/authorize/approve`` (same parameters, plus the cars picked: repeated
   ``vehicle=<id>`` or ``vehicle_<id>=<id>`` fields as the page's checkboxes send them; none picked:
   every offered car, or the first with ``single_select=true``) redirects (302) to
-  ``redirect_uri?code=…&state=…``; ``GET|POST /oauth/authorize/deny`` redirects to
+  ``redirect_uri?code=…&user_id=…&state=…`` (``connect_redirect`` switch: ``code+user_id``
+  (default, [S4] and the 2026-06 live report), ``user_id`` only (newest docs [S8]), ``code``
+  only (older builds); ``external_id`` is echoed when sent); ``GET|POST /oauth/authorize/deny`` redirects to
   ``?error=access_denied&error_description=…&state=…``. A forced Connect error (control API) makes
   approve redirect with that error instead; no offered car gives ``no_vehicles``.
 
@@ -38,6 +42,8 @@ from .state import Simulator
 from .tokens import OAuthError
 
 _PERMISSION = re.compile(r"^(read|control)_[a-z_]+$")
+# "code" (every build); "vehicle_id" and "none" (the newest re-auth page [S9b]).
+RESPONSE_TYPES = ("code", "vehicle_id", "none")
 _MODES = frozenset({"live", "simulated", "test"})
 _PASSED_ON = (
     "response_type",
@@ -53,6 +59,7 @@ _PASSED_ON = (
     "flags",
     "user",
     "country",
+    "external_id",
 )
 
 
@@ -72,6 +79,7 @@ class AuthorizeRequest:
     single_select_vin: str | None
     make: str | None
     params: dict[str, str]
+    response_type: str = "code"
 
 
 def _redirect_allowed(sim: Simulator, redirect_uri: str) -> bool:
@@ -85,11 +93,14 @@ def parse_authorize(sim: Simulator, query: MultiMapping[str]) -> AuthorizeReques
     """Validate Connect parameters; ConnectError for anything that cannot redirect."""
     if query.get("client_id") != sim.config.client_id:
         raise ConnectError("Unknown client_id.")
+    response_type = query.get("response_type")
+    if response_type not in RESPONSE_TYPES:
+        raise ConnectError("response_type must be 'code' (or vehicle_id / none).")
     redirect_uri = query.get("redirect_uri", "")
-    if not redirect_uri or not _redirect_allowed(sim, redirect_uri):
+    # With response_type=none the flow may end on Smartcar's own page (re-auth docs [S9b]).
+    optional = response_type == "none" and not redirect_uri
+    if not optional and (not redirect_uri or not _redirect_allowed(sim, redirect_uri)):
         raise ConnectError("This redirect_uri is not registered for the application.")
-    if query.get("response_type") != "code":
-        raise ConnectError("response_type must be 'code'.")
     scope = tuple(
         item.removeprefix("required:") for item in query.get("scope", "").split()
     )
@@ -109,6 +120,7 @@ def parse_authorize(sim: Simulator, query: MultiMapping[str]) -> AuthorizeReques
         single_select_vin=query.get("single_select_vin"),
         make=query.get("make"),
         params={name: query[name] for name in _PASSED_ON if name in query},
+        response_type=str(response_type),
     )
 
 
@@ -136,9 +148,15 @@ def selected_vehicles(params: MultiMapping[str]) -> list[str]:
     return list(dict.fromkeys(picked))
 
 
-def _redirect(connect: AuthorizeRequest, values: dict[str, str]) -> web.HTTPFound:
+def _redirect(connect: AuthorizeRequest, values: dict[str, str]) -> web.HTTPException:
     if connect.state is not None:
         values["state"] = connect.state
+    if not connect.redirect_uri:
+        # response_type=none without a redirect_uri: the outcome stays on Connect's page.
+        return web.HTTPOk(
+            text=f"<!doctype html><p id='outcome'>{html.escape(urlencode(values))}</p>",
+            content_type="text/html",
+        )
     return web.HTTPFound(str(URL(connect.redirect_uri).update_query(values)))
 
 
@@ -230,15 +248,43 @@ async def approve(request: web.Request) -> web.Response:
                 "error_description": "No compatible vehicles were found for this account.",
             },
         )
+    external_id = connect.params.get("external_id")
     grant = sim.tokens.create_grant(
         user_id=sim.config.user_id,
         vehicle_ids=chosen,
         scope=connect.scope,
         mode=connect.mode,
         now=sim.now(),
+        external_id=external_id,
     )
-    code = sim.tokens.issue_code(grant, connect.redirect_uri, sim.now())
-    raise _redirect(connect, {"code": code})
+    values: dict[str, str] = {}
+    variant = sim.config.connect_redirect
+    if connect.response_type != "code":
+        # Re-auth style: no code; the user (and the car, for vehicle_id) come back.
+        values["user_id"] = grant.user_id
+        if connect.response_type == "vehicle_id":
+            values["vehicle_id"] = chosen[0]
+        if external_id is not None:
+            values["external_id"] = external_id
+        if not connect.redirect_uri:
+            return _completion_page()
+        raise _redirect(connect, values)
+    if variant in {"code+user_id", "code"}:
+        values["code"] = sim.tokens.issue_code(grant, connect.redirect_uri, sim.now())
+    if variant in {"code+user_id", "user_id"}:
+        values["user_id"] = grant.user_id
+        if external_id is not None:
+            values["external_id"] = external_id
+    raise _redirect(connect, values)
+
+
+def _completion_page() -> web.Response:
+    body = (
+        "<!doctype html><html><head><title>Smartcar Connect (simulator)</title></head>"
+        "<body><h1 id='done'>Your vehicle is connected.</h1>"
+        "<p>You can close this page.</p></body></html>"
+    )
+    return web.Response(text=body, content_type="text/html")
 
 
 async def deny(request: web.Request) -> web.Response:
@@ -344,3 +390,118 @@ def _grant(sim: Simulator, form: MultiMapping[Any]) -> dict[str, Any]:
             "grant_type must be authorization_code or refresh_token.",
         )
     return pair.as_json(now)
+
+
+# IAM token endpoint (V3 application tokens).
+
+
+async def _iam_request(
+    request: web.Request,
+) -> tuple[str, dict[str, str]]:
+    """How the credentials came (``form``, ``json`` or ``basic``) and the fields sent."""
+    content_type = request.content_type
+    fields: dict[str, str] = {}
+    if content_type == "application/json":
+        try:
+            data = await request.json()
+        except ValueError:
+            raise OAuthError("invalid_request", "The body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise OAuthError("invalid_request", "The body must be a JSON object.")
+        fields = {k: v for k, v in data.items() if isinstance(v, str)}
+        kind = "json"
+    else:
+        form = await request.post()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        kind = "form"
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Basic "):
+        try:
+            decoded = base64.b64decode(
+                header.removeprefix("Basic ").strip(), validate=True
+            ).decode()
+        except binascii.Error, UnicodeDecodeError:
+            raise OAuthError(
+                "invalid_client", "Malformed Basic credentials.", 401
+            ) from None
+        client_id, _, secret = decoded.partition(":")
+        fields = {**fields, "client_id": client_id, "client_secret": secret}
+        kind = "basic"
+    return kind, fields
+
+
+def _record_iam(sim: Simulator, status: int) -> None:
+    """The token request in the ledger (V3 generation, never billed)."""
+    sim.ledger.record(
+        vehicle_id=None,
+        at=sim.now(),
+        api="v3-iam",
+        method="POST",
+        path="/oauth2/token",
+        status=status,
+        billable=False,
+    )
+
+
+def _check_api_credentials(sim: Simulator, kind: str, fields: dict[str, str]) -> None:
+    allowed = sim.config.iam_credentials
+    if allowed not in {"any", kind}:
+        raise OAuthError(
+            "invalid_client",
+            f"This token endpoint takes the credentials as {allowed} only.",
+            401,
+        )
+    grant_type = fields.get("grant_type")
+    if not grant_type:
+        raise OAuthError("invalid_request", "grant_type is required.")
+    if grant_type != "client_credentials":
+        raise OAuthError(
+            "unsupported_grant_type", "grant_type must be client_credentials."
+        )
+    client_id = fields.get("client_id", "")
+    secret = fields.get("client_secret", "")
+    if not client_id or not secret:
+        raise OAuthError("invalid_request", "client_id and client_secret are required.")
+    id_ok = hmac.compare_digest(client_id.encode(), sim.config.api_client_id.encode())
+    secret_ok = hmac.compare_digest(
+        secret.encode(), sim.config.api_client_secret.encode()
+    )
+    if not (id_ok and secret_ok):
+        raise OAuthError("invalid_client", "Invalid client_id or client_secret", 401)
+
+
+async def application_token(request: web.Request) -> web.Response:
+    """``POST /oauth2/token`` (iam.smartcar.com): the client-credentials grant.
+
+    The API credentials (``client_…``/``sec_…``) may come as form fields, a JSON body or an HTTP
+    Basic header (``iam_credentials`` = ``any``), or only one of these. Answers
+    ``{access_token, token_type:"Bearer", expires_in:3600}``: one token for the application,
+    no refresh token.
+    """
+    sim = request.app[SIMULATOR]
+    fault = sim.take_token_endpoint_fault()
+    if fault is not None:
+        headers = (
+            {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+        )
+        return web.json_response(
+            {
+                "error": "server_error",
+                "error_description": "Simulated token endpoint failure.",
+            },
+            status=fault.status,
+            headers=headers,
+        )
+    try:
+        kind, fields = await _iam_request(request)
+        _check_api_credentials(sim, kind, fields)
+    except OAuthError as error:
+        _record_iam(sim, error.status)
+        return _oauth_error(error)
+    _record_iam(sim, 200)
+    lifetime = sim.config.application_token_lifetime
+    token = sim.tokens.issue_application_token(sim.now(), lifetime)
+    return web.json_response(
+        {"access_token": token, "token_type": "Bearer", "expires_in": round(lifetime)},
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )

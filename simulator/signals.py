@@ -20,10 +20,11 @@ closure-fronttrunk / closure-reartrunk       ``{"isOpen": false, "isLocked": tru
 charge-ischarging                            ``{"value": false}``
 charge-ischargingcableconnected              ``{"value": true}``
 charge-activelimit                           ``{"unit": "percent", "value": 80}``
-charge-voltage / -amperage / -wattage        ``{"unit": "volts"|"ampere"|"kilowatts", "value": n}``
+charge-voltage / -amperage / -wattage        ``{"unit": "volts"|"ampere"|"watts", "value": n}``
 charge-timetocomplete                        ``{"unit": "minutes", "value": 18}``
 charge-chargetimers                          ``{"values": []}``
-tractionbattery-range                        ``{"unit": "kilometers", "value": 347.2}``
+tractionbattery-range                        ``{"unit": "kilometers", "value": 347.2,
+                                             "additionalValues": []}``
 tractionbattery-nominalcapacity              ``{"source": "SMARTCAR", "capacity": 75.0,
                                              "availableCapacities": [{"capacity", "description"}],
                                              "unit": "kWhr"}``
@@ -36,7 +37,8 @@ internalcombustionengine-amountremaining     ``{"unit": "liters", "value": 31.0}
 internalcombustionengine-range               ``{"unit": "kilometers", "value": 465.0}``
 internalcombustionengine-oillife             ``{"unit": "percent", "value": 41}``
 wheel-tires                                  ``{"unit": "kilopascals", "values": [{"row": 0,
-                                             "column": 0, "value": 230.0}, ...], "rowCount": 2,
+                                             "column": 0, "tirePressure": 230.0}, ...],
+                                             "rowCount": 2,
                                              "columnCount": 2}``
 connectivitystatus-isonline / -isasleep      ``{"value": true}``
 vehicleidentification-vin                    ``{"value": "5YJ3E1EA7PF412345"}``
@@ -54,7 +56,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .clock import epoch_ms
+from .clock import epoch_ms, iso
+from .errors import make_error
 from .fleet import CLOSED, OPEN, POSITION_GRID, Vehicle
 
 type Body = dict[str, Any]
@@ -106,7 +109,7 @@ def _storage(vehicle: Vehicle, which: str) -> Body:
     }
 
 
-SIGNALS: tuple[SignalSpec, ...] = (
+_CORE_SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec(
         code="charge-ischarging",
         name="IsCharging",
@@ -159,7 +162,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
         group="Charge",
         permission="read_charge",
         available=_battery,
-        body=lambda v, _s: {"unit": "kilowatts", "value": v.charge_power_kw},
+        body=lambda v, _s: {"unit": "watts", "value": round(v.charge_power_kw * 1000)},
     ),
     SignalSpec(
         code="charge-timetocomplete",
@@ -191,7 +194,11 @@ SIGNALS: tuple[SignalSpec, ...] = (
         group="TractionBattery",
         permission="read_battery",
         available=_battery,
-        body=lambda v, _s: {"unit": "kilometers", "value": v.battery_range_km},
+        body=lambda v, _s: {
+            "unit": "kilometers",
+            "value": v.battery_range_km,
+            "additionalValues": [],
+        },
     ),
     SignalSpec(
         code="tractionbattery-nominalcapacity",
@@ -326,7 +333,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
         body=lambda v, _s: {
             "unit": "kilopascals",
             "values": [
-                {"row": row, "column": column, "value": v.tires_kpa[position]}
+                {"row": row, "column": column, "tirePressure": v.tires_kpa[position]}
                 for position, (row, column) in POSITION_GRID.items()
                 if position in v.tires_kpa
             ],
@@ -364,6 +371,396 @@ SIGNALS: tuple[SignalSpec, ...] = (
     ),
 )
 
+
+# The rest of the catalogue (SMARTCAR_V3.md section 4.2), bodies in the documented shapes.
+
+_SYSTEM_SIGNALS = {
+    "SYSTEM_ABS": "abs",
+    "SYSTEM_AIRBAG": "airbag",
+    "SYSTEM_TPMS": "tirepressuremonitoring",
+    "SYSTEM_EMISSIONS": "emissions",
+}
+
+
+def _system(vehicle: Vehicle, system_id: str) -> dict[str, Any] | None:
+    return next((s for s in vehicle.systems if s["systemId"] == system_id), None)
+
+
+def _system_spec(system_id: str, short: str) -> SignalSpec:
+    def body(vehicle: Vehicle, _scope: Sequence[str]) -> Body:
+        system = _system(vehicle, system_id) or {}
+        return {
+            "status": system.get("status", "OK"),
+            "description": system.get("description"),
+        }
+
+    return SignalSpec(
+        code=f"diagnostics-{short}",
+        name=short.capitalize() if short != "abs" else "ABS",
+        group="Diagnostics",
+        permission="read_diagnostics",
+        available=lambda v: _system(v, system_id) is not None,
+        body=body,
+    )
+
+
+def _service_records(vehicle: Vehicle) -> Body:
+    return {
+        "values": [
+            {
+                "id": record["serviceId"],
+                "cost": {
+                    "amount": record["serviceCost"]["totalCost"],
+                    "currency": record["serviceCost"]["currency"],
+                },
+                "time": record["serviceDate"],
+                "tasks": [
+                    {"id": task["taskId"], "description": task["taskDescription"]}
+                    for task in record["serviceTasks"]
+                ],
+                "details": [
+                    {"id": str(index), "description": detail["value"]}
+                    for index, detail in enumerate(record["serviceDetails"])
+                ],
+                "odometer": record["odometerDistance"],
+            }
+            for record in vehicle.service_history
+        ]
+    }
+
+
+def _tesla(vehicle: Vehicle) -> bool:
+    return vehicle.make == "TESLA"
+
+
+CATALOGUE: tuple[SignalSpec, ...] = (
+    SignalSpec(
+        code="tractionbattery-isheateractive",
+        name="IsHeaterActive",
+        group="TractionBattery",
+        permission="read_battery",
+        available=_battery,
+        body=lambda _v, _s: {"value": False},
+    ),
+    SignalSpec(
+        code="tractionbattery-maxrangechargecounter",
+        name="MaxRangeChargeCounter",
+        group="TractionBattery",
+        permission="read_battery",
+        available=_battery,
+        body=lambda _v, _s: {"value": 3},
+    ),
+    SignalSpec(
+        code="charge-ischargingcablelatched",
+        name="IsChargingCableLatched",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {"value": v.is_plugged_in},
+    ),
+    SignalSpec(
+        code="charge-ischargingportflapopen",
+        name="IsChargingPortFlapOpen",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {"value": v.is_charge_port_open},
+    ),
+    SignalSpec(
+        code="charge-isfastchargerpresent",
+        name="IsFastChargerPresent",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda _v, _s: {"value": False},
+    ),
+    SignalSpec(
+        code="charge-detailedchargingstatus",
+        name="DetailedChargingStatus",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {"value": v.charge_state},
+    ),
+    SignalSpec(
+        code="charge-chargelimits",
+        name="ChargeLimits",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {
+            "values": [
+                {
+                    "type": "GLOBAL",
+                    "limit": _percent(v.charge_limit),
+                    "condition": None,
+                }
+            ],
+            "activeLimit": _percent(v.charge_limit),
+            "unit": "percent",
+        },
+    ),
+    SignalSpec(
+        code="charge-chargerecords",
+        name="ChargeRecords",
+        group="Charge",
+        permission="read_charge_records",
+        available=_battery,
+        body=lambda _v, _s: {"values": []},
+    ),
+    SignalSpec(
+        code="charge-amperagemax",
+        name="AmperageMax",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda _v, _s: {"unit": "ampere", "value": 32},
+    ),
+    SignalSpec(
+        code="charge-amperagerequested",
+        name="AmperageRequested",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {"unit": "ampere", "value": v.charge_amperage},
+    ),
+    SignalSpec(
+        code="charge-chargerate",
+        name="ChargeRate",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {
+            "unit": "km/h",
+            "value": round(v.charge_rate_per_minute * 60 * v.electric_range_km, 1)
+            if v.is_charging
+            else 0,
+        },
+    ),
+    SignalSpec(
+        code="charge-energyadded",
+        name="EnergyAdded",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda _v, _s: {"unit": "kilowatt_hours", "value": 0.0},
+    ),
+    SignalSpec(
+        code="charge-chargerphases",
+        name="ChargerPhases",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda v, _s: {"unit": "count", "value": 1 if v.is_charging else 0},
+    ),
+    SignalSpec(
+        code="charge-chargingconnectortype",
+        name="ChargingConnectorType",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda _v, _s: {"value": "J1772"},
+    ),
+    SignalSpec(
+        code="charge-fastchargertype",
+        name="FastChargerType",
+        group="Charge",
+        permission="read_charge",
+        available=_battery,
+        body=lambda _v, _s: {"value": "CCS"},
+    ),
+    SignalSpec(
+        code="charge-chargeportstatuscolor",
+        name="ChargePortStatusColor",
+        group="Charge",
+        permission="read_charge",
+        available=_tesla,
+        body=lambda v, _s: {"value": "GREEN" if v.is_charging else "BLUE"},
+    ),
+    SignalSpec(
+        code="closure-enginecover",
+        name="EngineCover",
+        group="Closure",
+        permission="read_security",
+        available=_engine,
+        body=lambda v, _s: {"isOpen": v.storage.get("front") == OPEN},
+    ),
+    SignalSpec(
+        code="location-isathome",
+        name="IsAtHome",
+        group="Location",
+        permission="read_location",
+        body=lambda _v, _s: {"value": True},
+    ),
+    SignalSpec(
+        code="motion-currentspeed",
+        name="CurrentSpeed",
+        group="Motion",
+        permission="read_speedometer",
+        body=lambda v, _s: {"unit": "kph", "value": 50.0 if v.is_moving else 0.0},
+    ),
+    SignalSpec(
+        code="transmission-gearstate",
+        name="GearState",
+        group="Transmission",
+        permission="read_vehicle_info",
+        body=lambda v, _s: {"value": "DRIVE" if v.is_moving else "PARK"},
+    ),
+    SignalSpec(
+        code="transmission-drivemode",
+        name="DriveMode",
+        group="Transmission",
+        permission="read_vehicle_info",
+        body=lambda _v, _s: {"canonical": "NORMAL", "oemDisplayName": "Comfort"},
+    ),
+    SignalSpec(
+        code="wheel-style",
+        name="Style",
+        group="Wheel",
+        permission="read_vehicle_info",
+        body=lambda _v, _s: {"value": "19-inch"},
+    ),
+    SignalSpec(
+        code="connectivitystatus-isdigitalkeypaired",
+        name="IsDigitalKeyPaired",
+        group="ConnectivityStatus",
+        permission="read_vehicle_info",
+        available=_tesla,
+        body=lambda _v, _s: {"value": True},
+    ),
+    SignalSpec(
+        code="connectivitysoftware-currentfirmwareversion",
+        name="CurrentFirmwareVersion",
+        group="ConnectivitySoftware",
+        permission="read_vehicle_info",
+        body=lambda v, _s: {"value": v.firmware_version},
+    ),
+    *(_system_spec(system_id, short) for system_id, short in _SYSTEM_SIGNALS.items()),
+    SignalSpec(
+        code="diagnostics-dtccount",
+        name="DTCCount",
+        group="Diagnostics",
+        permission="read_diagnostics",
+        body=lambda v, _s: {"unit": "count", "value": len(v.dtcs)},
+    ),
+    SignalSpec(
+        code="diagnostics-dtclist",
+        name="DTCList",
+        group="Diagnostics",
+        permission="read_diagnostics",
+        body=lambda v, _s: {
+            "values": [
+                {"code": dtc["code"], "timestamp": dtc["timestamp"]} for dtc in v.dtcs
+            ]
+        },
+    ),
+    SignalSpec(
+        code="service-isinservice",
+        name="IsInService",
+        group="Service",
+        permission="read_service_history",
+        body=lambda _v, _s: {"value": False},
+    ),
+    SignalSpec(
+        code="service-records",
+        name="Records",
+        group="Service",
+        permission="read_service_history",
+        available=lambda v: bool(v.service_history),
+        body=lambda v, _s: _service_records(v),
+    ),
+    SignalSpec(
+        code="climate-externaltemperature",
+        name="ExternalTemperature",
+        group="Climate",
+        permission="read_thermometer",
+        body=lambda v, _s: {"unit": "celsius", "value": v.outside_temperature},
+    ),
+    SignalSpec(
+        code="climate-internaltemperature",
+        name="InternalTemperature",
+        group="Climate",
+        permission="read_thermometer",
+        body=lambda v, _s: {"unit": "celsius", "value": v.cabin_temperature},
+    ),
+    SignalSpec(
+        code="hvac-cabintargettemperature",
+        name="CabinTargetTemperature",
+        group="HVAC",
+        permission="read_climate",
+        body=lambda _v, _s: {"unit": "celsius", "value": 21.0},
+    ),
+    *(
+        SignalSpec(
+            code=f"hvac-{name.lower()}",
+            name=name,
+            group="HVAC",
+            permission="read_climate",
+            body=lambda _v, _s: {"value": False},
+        )
+        for name in (
+            "IsCabinHVACActive",
+            "IsFrontDefrosterActive",
+            "IsRearDefrosterActive",
+            "IsSteeringHeaterActive",
+        )
+    ),
+    SignalSpec(
+        code="vehicleidentification-exteriorcolor",
+        name="ExteriorColor",
+        group="VehicleIdentification",
+        permission="read_vehicle_info",
+        body=lambda v, _s: {"value": v.exterior_color},
+    ),
+    SignalSpec(
+        code="vehicleidentification-nickname",
+        name="Nickname",
+        group="VehicleIdentification",
+        permission="read_vehicle_info",
+        available=lambda v: v.nickname is not None,
+        body=lambda v, _s: {"value": v.nickname},
+    ),
+    SignalSpec(
+        code="vehicleidentification-trim",
+        name="Trim",
+        group="VehicleIdentification",
+        permission="read_vehicle_info",
+        body=lambda v, _s: {"value": v.trim},
+    ),
+    SignalSpec(
+        code="vehicleidentification-packages",
+        name="Packages",
+        group="VehicleIdentification",
+        permission="read_vehicle_info",
+        body=lambda _v, _s: {"values": []},
+    ),
+    SignalSpec(
+        code="vehicleuseraccount-role",
+        name="Role",
+        group="VehicleUserAccount",
+        permission=None,
+        body=lambda _v, _s: {"value": "Owner"},
+    ),
+    SignalSpec(
+        code="surveillance-isenabled",
+        name="IsEnabled",
+        group="Surveillance",
+        permission="read_security",
+        available=_tesla,
+        body=lambda _v, _s: {"value": False},
+    ),
+    SignalSpec(
+        code="surveillance-brand",
+        name="Brand",
+        group="Surveillance",
+        permission="read_security",
+        available=_tesla,
+        body=lambda _v, _s: {"value": "Sentry Mode"},
+    ),
+)
+
+SIGNALS: tuple[SignalSpec, ...] = _CORE_SIGNALS + CATALOGUE
+
 SIGNALS_BY_CODE: dict[str, SignalSpec] = {spec.code: spec for spec in SIGNALS}
 
 
@@ -385,39 +782,85 @@ def visible_signals(vehicle: Vehicle, scope: Sequence[str]) -> list[SignalSpec]:
     ]
 
 
-def signal_core(
-    spec: SignalSpec, vehicle: Vehicle, scope: Sequence[str], now: float
+def _stamp(moment: float, style: str) -> int | str:
+    return iso(moment) if style == "iso" else epoch_ms(moment)
+
+
+def _signal_meta(
+    vehicle: Vehicle, retrieved_at: float, style: str, *, failed: bool
 ) -> Body:
-    """``{code, name, group, body, status, meta}``: the part shared by v3 and webhooks."""
-    return {
-        "code": spec.code,
-        "name": spec.name,
-        "group": spec.group,
-        "body": spec.body(vehicle, scope),
-        "status": {"value": "SUCCESS"},
-        "meta": {
-            "retrievedAt": epoch_ms(now),
-            "oemUpdatedAt": epoch_ms(now - vehicle.data_age_seconds),
-        },
+    if failed:
+        return {"ingestedAt": _stamp(retrieved_at, style)} if style == "iso" else {}
+    meta: Body = {
+        "retrievedAt": _stamp(retrieved_at, style),
+        "oemUpdatedAt": _stamp(retrieved_at - vehicle.data_age_seconds, style),
     }
+    if style == "iso":
+        meta = {"ingestedAt": meta["retrievedAt"], **meta}
+    return meta
+
+
+def signal_core(
+    spec: SignalSpec,
+    vehicle: Vehicle,
+    scope: Sequence[str],
+    now: float,
+    *,
+    timestamps: str = "epoch_ms",
+) -> Body:
+    """``{code, name, group, body, status, meta}``: the part shared by v3 and webhooks.
+
+    An injected ``signal_statuses`` entry turns the signal into ``ERROR`` (with the error, no
+    body) or ``UNAVAILABLE`` (no body): the call itself still succeeds.
+    """
+    injected = vehicle.signal_statuses.get(spec.code)
+    core: Body = {"code": spec.code, "name": spec.name, "group": spec.group}
+    if injected is None:
+        core["body"] = spec.body(vehicle, scope)
+        core["status"] = {"value": "SUCCESS"}
+        core["meta"] = _signal_meta(vehicle, now, timestamps, failed=False)
+        return core
+    if injected["status"] == "UNAVAILABLE":
+        core["status"] = {"value": "UNAVAILABLE"}
+    else:
+        error = make_error(injected["type"], injected["code"])
+        core["status"] = {
+            "value": "ERROR",
+            "error": {
+                "type": error.error_type,
+                "code": error.code,
+                "title": error.title,
+                "detail": error.text,
+                "resolution": {"type": error.resolution["type"]},
+            },
+        }
+    core["meta"] = _signal_meta(vehicle, now, timestamps, failed=True)
+    return core
 
 
 def signal_resource(
-    spec: SignalSpec, vehicle: Vehicle, scope: Sequence[str], now: float
+    spec: SignalSpec,
+    vehicle: Vehicle,
+    scope: Sequence[str],
+    now: float,
+    *,
+    timestamps: str = "epoch_ms",
 ) -> Body:
     """The JSON:API resource object of one signal (v3 ``GET /signals``)."""
-    core = signal_core(spec, vehicle, scope, now)
+    core = signal_core(spec, vehicle, scope, now, timestamps=timestamps)
     vehicle_link = f"/vehicles/{vehicle.vehicle_id}"
+    attributes = {
+        "code": core["code"],
+        "name": core["name"],
+        "group": core["group"],
+        "status": core["status"],
+    }
+    if "body" in core:
+        attributes["body"] = core["body"]
     return {
         "id": spec.code,
         "type": "signal",
-        "attributes": {
-            "code": core["code"],
-            "name": core["name"],
-            "group": core["group"],
-            "status": core["status"],
-            "body": core["body"],
-        },
+        "attributes": attributes,
         "meta": core["meta"],
         "links": {
             "self": f"{vehicle_link}/signals/{spec.code}",

@@ -71,6 +71,9 @@ class Connection:
     vehicle_id: str
     connected_at: float
     mode: str
+    connection_id: str = ""
+    external_id: str | None = None
+    updated_at: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +117,9 @@ class TokenStore:
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
     connections: dict[tuple[str, str], Connection] = field(default_factory=dict)
+    # V3 application tokens (client credentials): token -> expiry.
+    application_tokens: dict[str, float] = field(default_factory=dict)
+    application_token_grants: int = 0
     code_exchanges: int = 0
     refreshes: int = 0
     _counter: int = 0
@@ -134,6 +140,7 @@ class TokenStore:
         scope: tuple[str, ...],
         mode: str,
         now: float,
+        external_id: str | None = None,
     ) -> Grant:
         grant = Grant(
             grant_id=self.new_id("grant"),
@@ -145,13 +152,41 @@ class TokenStore:
         )
         self.grants.append(grant)
         for vehicle_id in vehicle_ids:
-            self.connections.setdefault(
-                (user_id, vehicle_id),
-                Connection(
-                    user_id=user_id, vehicle_id=vehicle_id, connected_at=now, mode=mode
-                ),
+            existing = self.connections.get((user_id, vehicle_id))
+            if existing is not None:
+                existing.updated_at = now
+                if external_id is not None:
+                    existing.external_id = external_id
+                continue
+            self.connections[(user_id, vehicle_id)] = Connection(
+                user_id=user_id,
+                vehicle_id=vehicle_id,
+                connected_at=now,
+                mode=mode,
+                connection_id=self.new_id("connection"),
+                external_id=external_id,
             )
         return grant
+
+    def scope_of(self, user_id: str, vehicle_id: str) -> tuple[str, ...]:
+        """Permissions the user granted for a car (union over their Connect approvals)."""
+        granted: dict[str, None] = {}
+        for grant in self.grants:
+            if grant.user_id == user_id and vehicle_id in grant.vehicle_ids:
+                granted.update(dict.fromkeys(grant.scope))
+        return tuple(granted)
+
+    # Application tokens (V3).
+
+    def issue_application_token(self, now: float, lifetime: float) -> str:
+        token = self.new_id("application-token")
+        self.application_tokens[token] = now + lifetime
+        self.application_token_grants += 1
+        return token
+
+    def application_token_valid(self, token: str, now: float) -> bool:
+        expires_at = self.application_tokens.get(token)
+        return expires_at is not None and now < expires_at
 
     def issue_code(self, grant: Grant, redirect_uri: str, now: float) -> str:
         code = self.new_id("code")
@@ -235,6 +270,10 @@ class TokenStore:
             if record.expires_at > now:
                 record.expires_at = now
                 count += 1
+        for token, expires_at in self.application_tokens.items():
+            if expires_at > now:
+                self.application_tokens[token] = now
+                count += 1
         return count
 
     def revoke_all(self) -> None:
@@ -242,6 +281,7 @@ class TokenStore:
             access.revoked = True
         for refresh in self.refresh_tokens.values():
             refresh.revoked = True
+        self.application_tokens.clear()
 
     def disconnect(self, user_id: str, vehicle_id: str) -> Connection | None:
         connection = self.connections.pop((user_id, vehicle_id), None)

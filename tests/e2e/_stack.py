@@ -202,3 +202,18 @@ async def entry_state(api: devstack.HomeAssistantAPI) -> str:
     """The state of the (only) Smartcar entry."""
     entries = await api.get("/api/config/config_entries/entry?domain=smartcar")
     return str(entries[0]["state"])
+
+
+async def v3_ledger_problems(stack: Stack) -> list[dict[str, Any]]:
+    """Requests a V3 integration should not have made: any v2 call, and any vehicle call
+    without the application token or without `sc-user-id` (empty list = all good)."""
+    ledger = await stack.sim("GET", "/sim/ledger?entries=true")
+    return [
+        entry
+        for entry in ledger["entries"]
+        if entry["generation"] == "v2"
+        or (
+            entry["vehicle_id"] is not None
+            and not (entry["app_token"] and entry["sc_user_id"])
+        )
+    ]

@@ -3,6 +3,8 @@
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
+import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -144,3 +146,77 @@ async def tokens(client: Client) -> Tokens:
 @pytest.fixture
 def headers(tokens: Tokens) -> dict[str, str]:
     return bearer(tokens.access_token)
+
+
+# V3: application tokens and sc-user-id.
+
+API_CLIENT_ID = "client_sim-api-client"
+API_CLIENT_SECRET = "sec_sim-api-secret"
+USER_ID = "5e1b9a4c-7d2f-4c3e-9b8a-1f0e2d3c4b5a"
+EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "v3"
+
+
+def example(name: str) -> Any:
+    """A documented payload from ../shared/smartcar-v3-examples."""
+    return json.loads((EXAMPLES / name).read_text())
+
+
+def shape(value: Any) -> Any:
+    """The structure of a JSON value: keys of objects (recursively), the first list item."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    return type(value).__name__ if value is not None else None
+
+
+def keys_of(value: Any) -> Any:
+    """Like ``shape`` but only the key structure (leaf types ignored)."""
+    if isinstance(value, dict):
+        return {key: keys_of(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [keys_of(value[0])] if value else []
+    return "leaf"
+
+
+async def application_token(client: Client) -> str:
+    response = await client.post(
+        "/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": API_CLIENT_ID,
+            "client_secret": API_CLIENT_SECRET,
+        },
+    )
+    assert response.status == 200, await response.text()
+    token: str = (await response.json())["access_token"]
+    return token
+
+
+def v3_headers(token: str, user_id: str | None = USER_ID) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if user_id is not None:
+        headers["sc-user-id"] = user_id
+    return headers
+
+
+@pytest.fixture
+async def app_headers(client: Client, tokens: Tokens) -> dict[str, str]:
+    """An application token and the user id of a connected owner (every car)."""
+    return v3_headers(await application_token(client))
+
+
+def covers(actual: Any, documented: Any) -> bool:
+    """Whether ``actual`` has every key ``documented`` has, recursively (extra keys allowed)."""
+    if isinstance(documented, dict):
+        return isinstance(actual, dict) and all(
+            key in actual and covers(actual[key], value)
+            for key, value in documented.items()
+        )
+    if isinstance(documented, list) and documented:
+        return (
+            isinstance(actual, list)
+            and bool(actual)
+            and covers(actual[0], documented[0])
+        )
+    return True

@@ -82,8 +82,9 @@ def test_main_prints_the_origins_and_runs_the_app(
     assert calls[0]["port"] == 8766
 
 
-def test_exports_cover_the_five_origins() -> None:
+def test_exports_cover_every_origin_including_the_v3_hosts() -> None:
     lines = exports("localhost", 1).splitlines()
 
-    assert len(lines) == 5
+    assert len(lines) == 7
+    assert "export SMARTCAR_IAM_ORIGIN=http://localhost:1" in lines
     assert lines[0] == "export SMARTCAR_API_ORIGIN=http://localhost:1"

@@ -204,7 +204,7 @@ async def test_catalogue_signal_bodies(client: Client, headers: dict[str, str]) 
     }
     tires = body(toyota, "wheel-tires")
     assert tires["unit"] == "kilopascals"
-    assert {"row": 1, "column": 1, "value": 195.0} in tires["values"]
+    assert {"row": 1, "column": 1, "tirePressure": 195.0} in tires["values"]
     assert body(toyota, "vehicleidentification-vin") == {"value": "JTDEPMAE6MJ123456"}
     assert body(toyota, "connectivitystatus-isonline") == {"value": True}
     assert body(toyota, "connectivitystatus-isasleep") == {"value": False}
@@ -216,6 +216,7 @@ async def test_catalogue_signal_bodies(client: Client, headers: dict[str, str]) 
     assert body(tesla, "tractionbattery-range") == {
         "unit": "kilometers",
         "value": 347.2,
+        "additionalValues": [],
     }
     assert body(tesla, "charge-ischargingcableconnected") == {"value": True}
     assert body(tesla, "charge-activelimit") == {"unit": "percent", "value": 80.0}
@@ -244,7 +245,7 @@ async def test_charging_signals_move_with_the_session(
 
     assert value("charge-ischarging") is True
     assert value("tractionbattery-stateofcharge") == pytest.approx(68.0)
-    assert value("charge-wattage") == pytest.approx(3.68)
+    assert value("charge-wattage") == 3680  # watts, as the signal reference page
     assert value("charge-voltage") == 230.0
     assert value("charge-amperage") == 16.0
     assert value("charge-timetocomplete") == pytest.approx(12.0)
@@ -258,6 +259,7 @@ async def test_signals_without_permission_are_left_out(client: Client) -> None:
     assert {s["id"] for s in signals} == {
         "odometer-traveleddistance",
         "vehicleuseraccount-permissions",
+        "vehicleuseraccount-role",
     }
     permissions = _by_code(signals)["vehicleuseraccount-permissions"]["attributes"][
         "body"
@@ -307,7 +309,10 @@ async def test_unknown_signal_and_unknown_path_are_404(
     path = await client.get(f"/v3/vehicles/{TESLA_ID}/commands", headers=headers)
 
     assert signal.status == 404
-    assert (await signal.json())["errors"][0]["code"] == "PATH"
+    assert (await signal.json())["errors"][0]["code"] == "SIGNAL_NOT_FOUND"
+    assert (await signal.json())["errors"][0]["detail"] == (
+        f"Signal with code warp-drive not found for vehicle with ID {TESLA_ID}"
+    )
     assert path.status == 404
     assert (await path.json())["errors"][0]["type"] == "RESOURCE_NOT_FOUND"
 

@@ -99,7 +99,8 @@ async def test_vehicle_state_delivery_carries_the_cars_signals(
     payload = json.loads(raw)
     assert payload["eventType"] == "VEHICLE_STATE"
     assert payload["vehicleId"] == TESLA_ID
-    assert payload["meta"]["mode"] == "simulated"
+    # meta.mode is the delivery's (LIVE/TEST), data.vehicle.mode the connection's.
+    assert payload["meta"]["mode"] == "LIVE"
     data = payload["data"]
     assert data["user"] == {"id": "5e1b9a4c-7d2f-4c3e-9b8a-1f0e2d3c4b5a"}
     assert data["vehicle"] == {
@@ -107,6 +108,8 @@ async def test_vehicle_state_delivery_carries_the_cars_signals(
         "make": "TESLA",
         "model": "Model 3",
         "year": 2023,
+        "mode": "simulated",
+        "powertrainType": "BEV",
         "vin": "5YJ3E1EA7PF412345",
     }
     signals = {signal["code"]: signal for signal in data["signals"]}
@@ -123,7 +126,8 @@ async def test_vehicle_state_delivery_carries_the_cars_signals(
         "meta",
     }
     assert "location-preciselocation" not in signals
-    assert data["triggers"]
+    assert payload["triggers"]
+    assert "triggers" not in data
 
 
 async def test_vehicle_state_delivery_can_pick_signals(
@@ -141,7 +145,7 @@ async def test_vehicle_state_delivery_can_pick_signals(
 
     payload = json.loads(receiver.deliveries[0][0])
     assert [s["code"] for s in payload["data"]["signals"]] == ["closure-islocked"]
-    assert payload["meta"]["mode"] == "live"
+    assert payload["meta"]["mode"] == "LIVE"
 
 
 async def test_v2_verify_and_scheduled_envelopes(
