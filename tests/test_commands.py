@@ -27,7 +27,7 @@ from .conftest import (
 VEHICLE = f"{API}/vehicles/{EV_ID}"
 SIGNALS = f"{API_V3}/vehicles/{EV_ID}/signals"
 LOCK = "lock.tesla_model_3_lock"
-CHARGING = "switch.tesla_model_3_charging"
+CHARGING = "switch.tesla_model_3_charge"
 CHARGE_LIMIT = "number.tesla_model_3_charge_limit"
 
 pytestmark = pytest.mark.usefixtures("loaded_ev")

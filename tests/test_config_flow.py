@@ -7,11 +7,15 @@ from typing import Any
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlparse
 
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.components.cloud import CloudNotAvailable
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import config_entry_oauth2_flow
-from homeassistant.helpers.network import NoURLAvailableError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -236,6 +240,91 @@ async def test_choosing_no_permission_shows_an_error(hass: HomeAssistant) -> Non
     assert result["errors"] == {"permissions": "no_permissions"}
 
 
+def _default(result: ConfigFlowResult, field: str) -> Any:
+    """The value a form field starts with: its suggested value, else its default."""
+    for key in result["data_schema"].schema:
+        if str(key) == field:
+            if key.description and "suggested_value" in key.description:
+                return key.description["suggested_value"]
+            return key.default()
+    raise KeyError(field)
+
+
+async def test_form_shown_again_after_an_error_keeps_what_was_chosen(
+    hass: HomeAssistant,
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"permissions": [], "mode": "simulated"}
+    )
+
+    assert result["step_id"] == "user"
+    # Not every box ticked again: the form shows what the owner left.
+    assert _default(result, "permissions") == []
+    assert _default(result, "mode") == "simulated"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"permissions": ["fuel"]}
+    )
+    query = _query(result["url"])
+    assert query["scope"] == ["read_vehicle_info read_fuel"]
+    assert query["mode"] == ["simulated"]
+
+
+async def test_two_credentials_are_picked_before_the_permissions(
+    hass: HomeAssistant,
+) -> None:
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential("second-client-id", "second-secret"), "second"
+    )
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pick_implementation"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"implementation": "second"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"permissions": ["battery", "location"], "mode": "live"}
+    )
+
+    query = _query(result["url"])
+    assert query["client_id"] == ["second-client-id"]
+    assert query["scope"] == [
+        "read_vehicle_info read_location read_battery read_charge"
+    ]
+
+
+async def test_flow_reads_nothing_billed_from_the_cars(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    aioclient_mock: AiohttpClientMocker,
+    smartcar: SmartcarMock,
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.add_vehicle("petrol")
+
+    # The entry is not set up here: every request below is the flow's own.
+    with patch("custom_components.smartcar.async_setup_entry", return_value=True):
+        result = await _finish(hass, hass_client_no_auth, await _start(hass))
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # Named after its cars once the setup knows their models; until then "Smartcar".
+    assert result["title"] == "Smartcar"
+    # Only the token and the unbilled account checks (/user, /vehicles): every billed request
+    # is made by the setup, whose ledger counts it.
+    assert sorted(
+        (call[0].upper(), str(call[1].with_query(None)))
+        for call in aioclient_mock.mock_calls
+    ) == [("GET", f"{API}/user"), ("GET", f"{API}/vehicles"), ("POST", TOKEN_URL)]
+
+
 @pytest.mark.parametrize(
     "error",
     [
@@ -415,14 +504,39 @@ async def test_options_hold_read_path_and_polling_settings(
     assert runtime.read_path == "batch"
 
 
-async def _submit_options(
-    hass: HomeAssistant, entry: MockConfigEntry, **choices: Any
+MANAGEMENT_TOKEN = "amt-0123456789abcdef"
+HOOK_ID = "a1" * 32
+CLOUDHOOK_URL = "https://hooks.nabu.casa/c0ffee"
+
+
+def _suggested(result: ConfigFlowResult) -> dict[str, Any]:
+    """What the form fills in for the owner (what the browser receives)."""
+    return {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+
+
+def _fields(result: ConfigFlowResult) -> set[str]:
+    return {str(key) for key in result["data_schema"].schema}
+
+
+async def _open_options(
+    hass: HomeAssistant, entry: MockConfigEntry
 ) -> ConfigFlowResult:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
     assert result["description_placeholders"] == {"safety_hours": "6"}
-    return await hass.config_entries.options.async_configure(
+    return result
+
+
+async def _submit_options(
+    hass: HomeAssistant, entry: MockConfigEntry, **choices: Any
+) -> ConfigFlowResult:
+    result = await _open_options(hass, entry)
+    result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
             "read_path": "signals",
@@ -431,73 +545,175 @@ async def _submit_options(
             **choices,
         },
     )
+    # A new token is saved at once and the entry reloads while the next step shows.
+    await hass.async_block_till_done()
+    return result
 
 
-async def test_options_turn_webhooks_on_and_show_the_address_to_register(
+async def _webhooks_on(
+    hass: HomeAssistant, smartcar: SmartcarMock, **data: Any
+) -> MockConfigEntry:
+    smartcar.add_vehicle("ev")
+    entry = make_entry(
+        options={"management_token": MANAGEMENT_TOKEN, "webhook_id": HOOK_ID},
+        data=data,
+    )
+    await setup_entry(hass, entry)
+    return entry
+
+
+async def test_new_token_is_saved_before_the_webhook_step_which_only_informs(
     hass: HomeAssistant, loaded_ev: MockConfigEntry
 ) -> None:
-    # Smartcar calls from the internet: the external URL is the one to register.
     await hass.config.async_update(external_url="https://home.example.org")
 
     result = await _submit_options(
-        hass, loaded_ev, management_token="  amt-0123456789abcdef  "
+        hass, loaded_ev, management_token=f"  {MANAGEMENT_TOKEN}  "
     )
 
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "webhook"
-    url = result["description_placeholders"]["webhook_url"]
-    assert result["description_placeholders"]["dashboard_url"].startswith(
-        "https://dashboard.smartcar.com"
-    )
+    assert result["data_schema"] is None
+    # Saved already: the step that shows the address cannot lose the change.
+    webhook_id = loaded_ev.options["webhook_id"]
+    assert len(webhook_id) == 64
+    assert loaded_ev.options == {
+        "read_path": "signals",
+        "monthly_limit": 500,
+        "min_poll_interval": 15,
+        "management_token": MANAGEMENT_TOKEN,
+        "webhook_id": webhook_id,
+    }
+    assert result["description_placeholders"] == {
+        "webhook_url": f"https://home.example.org/api/webhook/{webhook_id}",
+        "dashboard_url": "https://dashboard.smartcar.com/team/applications",
+    }
+    await hass.async_block_till_done()
+    # Pushes bring the data: polling becomes a safety poll.
+    runtime = loaded_ev.runtime_data
+    assert runtime.policy.safety_interval == timedelta(hours=6)
 
     result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    webhook_id = loaded_ev.options["webhook_id"]
-    assert len(webhook_id) == 64
-    assert url == f"https://home.example.org/api/webhook/{webhook_id}"
-    assert loaded_ev.options == {
+    assert loaded_ev.options["management_token"] == MANAGEMENT_TOKEN
+    # Not reloaded a second time: the step changed nothing.
+    assert loaded_ev.runtime_data is runtime
+
+
+async def test_closing_the_webhook_step_keeps_every_change(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry
+) -> None:
+    await hass.config.async_update(external_url="https://home.example.org")
+    result = await _submit_options(
+        hass,
+        loaded_ev,
+        read_path="batch",
+        monthly_limit=2000.0,
+        management_token=MANAGEMENT_TOKEN,
+    )
+    assert result["step_id"] == "webhook"
+
+    # The X of the dialog.
+    hass.config_entries.options.async_abort(result["flow_id"])
+    await hass.async_block_till_done()
+
+    assert loaded_ev.options["read_path"] == "batch"
+    assert loaded_ev.options["monthly_limit"] == 2000
+    assert loaded_ev.options["management_token"] == MANAGEMENT_TOKEN
+    assert loaded_ev.runtime_data.read_path == "batch"
+    assert loaded_ev.runtime_data.policy.safety_interval == timedelta(hours=6)
+
+
+async def test_changing_only_the_read_path_with_webhooks_on_saves_at_once(
+    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
+) -> None:
+    entry = await _webhooks_on(hass, smartcar)
+
+    # The token field is left empty: the stored token stays.
+    result = await _submit_options(hass, entry, read_path="batch")
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        "read_path": "batch",
+        "monthly_limit": 500,
+        "min_poll_interval": 15,
+        "management_token": MANAGEMENT_TOKEN,
+        "webhook_id": HOOK_ID,
+    }
+    assert entry.runtime_data.read_path == "batch"
+
+
+async def test_the_stored_token_is_never_sent_back_to_the_browser(
+    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
+) -> None:
+    entry = await _webhooks_on(hass, smartcar, smartcar_webhook_id="sc-hook-1")
+
+    result = await _open_options(hass, entry)
+
+    assert _suggested(result) == {
         "read_path": "signals",
         "monthly_limit": 500,
         "min_poll_interval": 15,
-        "management_token": "amt-0123456789abcdef",
-        "webhook_id": webhook_id,
+        "smartcar_webhook_id": "sc-hook-1",
+        "management_token": "",
     }
-    # Pushes bring the data: polling becomes a safety poll.
-    runtime = loaded_ev.runtime_data
-    assert runtime.policy.safety_interval == timedelta(hours=6)
+    # That a token is stored shows as the way to turn webhooks off.
+    assert "webhooks_off" in _fields(result)
+    assert MANAGEMENT_TOKEN not in repr(result)
 
 
-async def test_options_keep_the_webhook_address_while_webhooks_stay_on(
+async def test_without_a_stored_token_there_is_nothing_to_turn_off(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry
+) -> None:
+    result = await _open_options(hass, loaded_ev)
+
+    assert "webhooks_off" not in _fields(result)
+    assert _suggested(result)["management_token"] == ""
+
+
+async def test_a_new_token_replaces_the_stored_one_and_keeps_the_address(
     hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
 ) -> None:
-    smartcar.add_vehicle("ev")
-    entry = make_entry(options={"management_token": "amt-old", "webhook_id": "a1" * 32})
-    await setup_entry(hass, entry)
+    await hass.config.async_update(external_url="https://home.example.org")
+    entry = await _webhooks_on(hass, smartcar)
 
     result = await _submit_options(hass, entry, management_token="amt-new")
 
+    assert result["step_id"] == "webhook"
     assert result["description_placeholders"]["webhook_url"].endswith(
-        f"/api/webhook/{'a1' * 32}"
+        f"/api/webhook/{HOOK_ID}"
     )
-    await hass.config_entries.options.async_configure(result["flow_id"], {})
-    await hass.async_block_till_done()
-    assert entry.options["webhook_id"] == "a1" * 32
+    assert entry.options["webhook_id"] == HOOK_ID
     assert entry.options["management_token"] == "amt-new"
 
 
 @pytest.mark.parametrize("token", [None, "", "   "], ids=["omitted", "empty", "blank"])
-async def test_options_without_a_token_turn_webhooks_off(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, token: str | None
+async def test_empty_token_field_keeps_webhooks_off(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry, token: str | None
 ) -> None:
-    smartcar.add_vehicle("ev")
-    entry = make_entry(options={"management_token": "amt-old", "webhook_id": "a1" * 32})
-    await setup_entry(hass, entry)
+    choices = {} if token is None else {"management_token": token}
+
+    result = await _submit_options(hass, loaded_ev, **choices)
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_ev.options == {
+        "read_path": "signals",
+        "monthly_limit": 500,
+        "min_poll_interval": 15,
+    }
+
+
+async def test_turning_webhooks_off_forgets_the_token_and_polls_again(
+    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
+) -> None:
+    entry = await _webhooks_on(hass, smartcar)
     assert entry.runtime_data.policy.safety_interval == timedelta(hours=6)
 
-    choices = {} if token is None else {"management_token": token}
-    result = await _submit_options(hass, entry, **choices)
+    result = await _submit_options(hass, entry, webhooks_off=True)
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -509,16 +725,124 @@ async def test_options_without_a_token_turn_webhooks_off(
     assert entry.runtime_data.policy.safety_interval is None
 
 
-async def test_webhook_address_is_the_path_when_home_assistant_has_no_url(
+async def test_a_new_token_and_turning_off_at_once_is_refused(
+    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
+) -> None:
+    entry = await _webhooks_on(hass, smartcar)
+
+    result = await _submit_options(
+        hass, entry, management_token="amt-new", webhooks_off=True, read_path="batch"
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"management_token": "token_while_turning_off"}
+    # The owner's other choices stay; the typed token is not sent back.
+    assert _suggested(result)["read_path"] == "batch"
+    assert _suggested(result)["management_token"] == ""
+    assert "amt-new" not in repr(result)
+    assert entry.options["management_token"] == MANAGEMENT_TOKEN
+
+
+@pytest.mark.parametrize(
+    "urls",
+    [
+        {},
+        {"internal_url": "http://192.168.1.20:8123"},
+        {"external_url": "http://home.example.org:8123"},
+    ],
+    ids=["none", "internal_only", "external_without_https"],
+)
+async def test_webhook_step_says_when_smartcar_cannot_reach_home_assistant(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry, urls: dict[str, str]
+) -> None:
+    await hass.config.async_update(**urls)
+
+    result = await _submit_options(hass, loaded_ev, management_token=MANAGEMENT_TOKEN)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "webhook_no_address"
+    assert "webhook_url" not in result["description_placeholders"]
+    # Saved all the same.
+    assert loaded_ev.options["management_token"] == MANAGEMENT_TOKEN
+
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_webhook_step_shows_the_cloudhook_with_home_assistant_cloud(
     hass: HomeAssistant, loaded_ev: MockConfigEntry
 ) -> None:
-    with patch(
-        "homeassistant.components.webhook.get_url", side_effect=NoURLAvailableError
+    await hass.config.async_update(external_url="https://home.example.org")
+    hass.config.components.add("cloud")
+    with (
+        patch(
+            "homeassistant.components.cloud.async_active_subscription",
+            return_value=True,
+        ),
+        patch(
+            "homeassistant.components.cloud.async_get_or_create_cloudhook",
+            return_value=CLOUDHOOK_URL,
+        ) as create,
     ):
-        result = await _submit_options(hass, loaded_ev, management_token="amt-0123")
+        result = await _submit_options(
+            hass, loaded_ev, management_token=MANAGEMENT_TOKEN
+        )
 
     assert result["step_id"] == "webhook"
-    assert result["description_placeholders"]["webhook_url"].startswith("/api/webhook/")
+    assert result["description_placeholders"]["webhook_url"] == CLOUDHOOK_URL
+    create.assert_awaited_once_with(hass, loaded_ev.options["webhook_id"])
+
+
+@pytest.mark.parametrize(
+    ("active", "error"),
+    [(False, None), (True, CloudNotAvailable)],
+    ids=["no_subscription", "cloud_not_connected"],
+)
+async def test_webhook_step_falls_back_to_the_external_url_without_cloud(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    active: bool,
+    error: type[Exception] | None,
+) -> None:
+    await hass.config.async_update(external_url="https://home.example.org")
+    hass.config.components.add("cloud")
+    with (
+        patch(
+            "homeassistant.components.cloud.async_active_subscription",
+            return_value=active,
+        ),
+        patch(
+            "homeassistant.components.cloud.async_get_or_create_cloudhook",
+            side_effect=error,
+        ),
+    ):
+        result = await _submit_options(
+            hass, loaded_ev, management_token=MANAGEMENT_TOKEN
+        )
+
+    assert result["description_placeholders"]["webhook_url"] == (
+        f"https://home.example.org/api/webhook/{loaded_ev.options['webhook_id']}"
+    )
+
+
+@pytest.mark.parametrize("error", [None, CloudNotAvailable, ValueError])
+async def test_turning_webhooks_off_removes_the_cloudhook(
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    error: type[Exception] | None,
+) -> None:
+    entry = await _webhooks_on(hass, smartcar)
+    hass.config.components.add("cloud")
+    with patch(
+        "homeassistant.components.cloud.async_delete_cloudhook", side_effect=error
+    ) as delete:
+        result = await _submit_options(hass, entry, webhooks_off=True)
+        await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    delete.assert_awaited_once_with(hass, HOOK_ID)
+    assert "management_token" not in entry.options
 
 
 async def test_credentials_dialog_shows_redirect_uri_and_dashboard(
@@ -597,3 +921,38 @@ async def test_new_login_asks_again_what_cars_could_not_do(
     assert result["type"] is FlowResultType.ABORT
     # The make, model and year stay; the car may have gained v3 signals or /fuel meanwhile.
     assert entry.data["vehicles"] == {EV_ID: row}
+
+
+@pytest.mark.parametrize("source", ["reauth", "reconfigure"])
+async def test_new_login_starts_from_the_permissions_granted_before(
+    hass: HomeAssistant, source: str
+) -> None:
+    entry = make_entry(groups=["battery", "control_charge"])
+    entry.add_to_hass(hass)
+
+    if source == "reauth":
+        result = await entry.start_reauth_flow(hass)
+    else:
+        result = await entry.start_reconfigure_flow(hass)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == {"reauth": "reauth_confirm"}.get(source, source)
+    # What was left unticked stays unticked.
+    assert _default(result, "permissions") == ["battery", "control_charge"]
+
+
+async def test_reauth_uses_the_credentials_that_exist_when_its_own_were_removed(
+    hass: HomeAssistant,
+) -> None:
+    entry = make_entry(data={"auth_implementation": "removed-credentials"})
+    entry.add_to_hass(hass)
+
+    result = await entry.start_reauth_flow(hass)
+
+    # The only credentials left are used; the permissions are asked once they are known.
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"permissions": ["battery"]}
+    )
+    assert _query(result["url"])["client_id"] == [CLIENT_ID]

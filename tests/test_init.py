@@ -91,14 +91,15 @@ async def test_each_car_becomes_a_device_named_by_make_and_model(
     assert config_entry.state is ConfigEntryState.LOADED
     ev = _device(device_registry, EV_ID)
     assert ev is not None
+    # Smartcar sends the makes in capitals; they are shown as the carmakers write them.
     assert (ev.manufacturer, ev.model, ev.name) == (
-        "TESLA",
+        "Tesla",
         "Model 3 (2022)",
-        "TESLA Model 3",
+        "Tesla Model 3",
     )
     petrol = _device(device_registry, PETROL_ID)
     assert petrol is not None
-    assert petrol.name == "VOLKSWAGEN Golf"
+    assert petrol.name == "Volkswagen Golf"
     # Identified by Smartcar's vehicle id, never by the VIN.
     assert all("WVWZZZ" not in identifier for _domain, identifier in petrol.identifiers)
 

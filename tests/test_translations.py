@@ -91,8 +91,12 @@ def test_every_raised_message_is_translated() -> None:
         for reason in ("billing", "budget_exhausted", "rate_limited", "floor")
     }
     used |= {"command_failed", "cannot_connect"}
+    # A refusal without a code we know.
+    used |= {"vehicle_state"}
 
     assert used <= set(STRINGS["exceptions"])
+    # Nothing left over either.
+    assert set(STRINGS["exceptions"]) <= used
     assert set(STRINGS["issues"]) == {
         "billing_limit",
         "request_budget_exhausted",
@@ -109,3 +113,34 @@ def test_every_action_and_field_is_described() -> None:
     assert set(services) == set(STRINGS["services"]) == set(ICONS["services"])
     for name, service in services.items():
         assert set(service["fields"]) == set(STRINGS["services"][name]["fields"])
+
+
+def test_every_flow_error_and_step_is_used() -> None:
+    source = (INTEGRATION / "config_flow.py").read_text()
+    for section in ("config", "options"):
+        for error in STRINGS[section].get("error", {}):
+            assert f'"{error}"' in source, error
+    # Home Assistant's own OAuth step, and the steps the flows define.
+    steps = {"pick_implementation"} | set(re.findall(r"async_step_([a-z_]+)", source))
+    assert set(STRINGS["config"]["step"]) <= steps
+    assert set(STRINGS["options"]["step"]) <= steps
+
+
+def test_charging_icons_claim_nothing_the_state_does_not_say() -> None:
+    """Charging or not says nothing about the plug, nor about how full the battery is."""
+    for platform in ("binary_sensor", "switch"):
+        icons = ICONS["entity"][platform]["charging"]
+        not_charging = {icons["default"], icons["state"].get("off", icons["default"])}
+        for icon in not_charging:
+            assert "plug" not in icon, platform
+            assert icon not in {"mdi:battery", "mdi:battery-outline"}, platform
+        assert icons["state"]["on"] == "mdi:battery-charging", platform
+
+
+def test_charging_has_one_name() -> None:
+    names = [
+        STRINGS["entity"][platform][key]["name"]
+        for platform in STRINGS["entity"]
+        for key in STRINGS["entity"][platform]
+    ]
+    assert names.count("Charging") == 1

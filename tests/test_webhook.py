@@ -978,21 +978,16 @@ async def test_subscriptions_leave_the_request_ledger_unchanged(
     } == before
 
 
-async def _open_webhook_step(
-    hass: HomeAssistant, entry: MockConfigEntry
+async def _submit_options(
+    hass: HomeAssistant, entry: MockConfigEntry, **choices: Any
 ) -> dict[str, Any]:
+    """Submit the options form (an empty token field keeps the stored token)."""
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            "read_path": "signals",
-            "monthly_limit": 500,
-            "min_poll_interval": 15,
-            "management_token": MANAGEMENT_TOKEN,
-        },
+        {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15}
+        | choices,
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "webhook"
     return dict(result)
 
 
@@ -1000,10 +995,9 @@ async def test_smartcar_webhook_id_entered_in_the_options_subscribes_the_cars(
     hass: HomeAssistant, smartcar: SmartcarMock, loaded: MockConfigEntry
 ) -> None:
     runtime = loaded.runtime_data
-    result = await _open_webhook_step(hass, loaded)
 
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"smartcar_webhook_id": f"  {SMARTCAR_WEBHOOK_ID}  "}
+    result = await _submit_options(
+        hass, loaded, smartcar_webhook_id=f"  {SMARTCAR_WEBHOOK_ID}  "
     )
     await settle(hass)
 
@@ -1021,11 +1015,15 @@ async def test_smartcar_webhook_id_entered_while_turning_webhooks_on_subscribes_
     smartcar.add_vehicle("ev")
     entry = make_entry()
     await setup_entry(hass, entry)
-    result = await _open_webhook_step(hass, entry)
-
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"smartcar_webhook_id": SMARTCAR_WEBHOOK_ID}
+    result = await _submit_options(
+        hass,
+        entry,
+        management_token=MANAGEMENT_TOKEN,
+        smartcar_webhook_id=SMARTCAR_WEBHOOK_ID,
     )
+    assert result["step_id"] in ("webhook", "webhook_no_address")
+
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     await settle(hass)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -1044,18 +1042,16 @@ async def test_options_show_the_smartcar_webhook_id_learned(
     await deliver(hass_client_no_auth, raw, sign(raw))
     await settle(hass)
 
-    result = await _open_webhook_step(hass, loaded)
+    result = await hass.config_entries.options.async_init(loaded.entry_id)
     suggested = {
         str(key): key.description["suggested_value"]
         for key in result["data_schema"].schema
         if key.description
     }
-    assert suggested == {"smartcar_webhook_id": SMARTCAR_WEBHOOK_ID}
+    assert suggested["smartcar_webhook_id"] == SMARTCAR_WEBHOOK_ID
 
     # Submitted unchanged: nothing is subscribed twice.
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"smartcar_webhook_id": SMARTCAR_WEBHOOK_ID}
-    )
+    await _submit_options(hass, loaded, smartcar_webhook_id=SMARTCAR_WEBHOOK_ID)
     await settle(hass)
     assert subscribe_calls(smartcar, EV_ID) == 1
 
@@ -1160,11 +1156,7 @@ async def test_turning_webhooks_off_unsubscribes_the_cars_with_the_management_to
     )
     await setup_entry(hass, entry)
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15},
-    )
+    result = await _submit_options(hass, entry, webhooks_off=True)
     await settle(hass)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -1202,11 +1194,7 @@ async def test_failed_unsubscription_is_logged_and_the_other_cars_still_unsubscr
     )
     await setup_entry(hass, entry)
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15},
-    )
+    await _submit_options(hass, entry, webhooks_off=True)
     await settle(hass)
 
     assert len(smartcar.calls("DELETE", subscription_url(BOTH_CARS[1]))) == 1

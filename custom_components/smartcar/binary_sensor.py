@@ -137,6 +137,22 @@ def _has_system_alert(state: VehicleState) -> bool | None:
     return any(system.status is SystemHealth.ALERT for system in state.system_statuses)
 
 
+# The car's own tyre pressure warning: v2 /diagnostics/system_status names it SYSTEM_TPMS,
+# v3 sends it as the `diagnostics-tirepressure` system signal (SMARTCAR_V3.md §4.2).
+# (`diagnostics-tirepressuremonitoring` is the health of the monitoring itself, not a warning.)
+_TIRE_PRESSURE_SYSTEMS = frozenset({"SYSTEM_TPMS", "diagnostics-tirepressure"})
+
+
+def _tire_pressure_warning(state: VehicleState) -> bool | None:
+    """Whether the car's own tyre pressure monitoring warns (no threshold of ours)."""
+    warnings = [
+        system.status is SystemHealth.ALERT
+        for system in state.system_statuses or ()
+        if system.system_id in _TIRE_PRESSURE_SYSTEMS
+    ]
+    return any(warnings) if warnings else None
+
+
 def _system_alerts(state: VehicleState) -> Mapping[str, Any]:
     return {
         "alerts": [
@@ -162,6 +178,7 @@ _DESCRIPTIONS: tuple[SmartcarBinarySensorDescription, ...] = (
         value_fn=lambda state: state.is_charging,
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
     ),
+    # Shown by default: they explain why a command or a fresh value does not come.
     SmartcarBinarySensorDescription(
         key="online",
         translation_key="online",
@@ -169,7 +186,21 @@ _DESCRIPTIONS: tuple[SmartcarBinarySensorDescription, ...] = (
         value_fn=lambda state: state.is_online,
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
+    ),
+    SmartcarBinarySensorDescription(
+        key="asleep",
+        translation_key="asleep",
+        path=None,
+        value_fn=lambda state: state.is_asleep,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    SmartcarBinarySensorDescription(
+        key="tire_pressure_warning",
+        translation_key="tire_pressure_warning",
+        path="/diagnostics/system_status",
+        value_fn=_tire_pressure_warning,
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
     ),
     SmartcarBinarySensorDescription(
         key="system_alerts",

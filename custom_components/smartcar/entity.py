@@ -15,6 +15,7 @@ from .api.models import VehicleState
 from .const import DOMAIN, PATH_SCOPES
 from .coordinator import SmartcarCoordinator
 from .models import SmartcarConfigEntry
+from .naming import display_make
 
 
 def signal_new_vehicle(entry_id: str) -> str:
@@ -53,16 +54,23 @@ class SmartcarEntityDescription(EntityDescription):
 
 
 def vehicle_device_info(coordinator: SmartcarCoordinator) -> DeviceInfo:
-    """Device of one car, identified by its Smartcar id (never its VIN)."""
+    """Device of one car, identified by its Smartcar id (never its VIN).
+
+    Named by make and model as the carmaker writes them ("Tesla Model 3"); the model year
+    and the software version where the car reports them.
+    """
     attributes = coordinator.attributes
-    make = attributes.make if attributes else None
+    make = display_make(attributes.make) if attributes else None
     model = attributes.model if attributes else None
     year = attributes.year if attributes else None
+    state: VehicleState | None = coordinator.data
+    name = " ".join(part for part in (make, model) if part)
     return DeviceInfo(
         identifiers={(DOMAIN, coordinator.vehicle_id)},
         manufacturer=make,
         model=f"{model} ({year})" if model and year else model,
-        name=coordinator.vehicle_name,
+        name=name or coordinator.vehicle_name,
+        sw_version=state.software_version if state is not None else None,
     )
 
 

@@ -70,6 +70,7 @@ def _tire_pressure(
         native_unit_of_measurement=UnitOfPressure.KPA,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
     )
 
 
@@ -121,7 +122,20 @@ _DESCRIPTIONS: tuple[SmartcarSensorDescription, ...] = (
         device_class=SensorDeviceClass.POWER,
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
         state_class=SensorStateClass.MEASUREMENT,
-        entity_registry_enabled_default=False,
+        suggested_display_precision=1,
+    ),
+    # Resets with each charging session: total_increasing reads a drop as a new session,
+    # so the Energy dashboard adds up every session.
+    SmartcarSensorDescription(
+        key="charging_energy_added",
+        translation_key="charging_energy_added",
+        path=None,
+        scopes=frozenset({"read_charge"}),
+        value_fn=lambda state: state.energy_added_kwh,
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=2,
     ),
     SmartcarSensorDescription(
         key="charging_voltage",
