@@ -71,6 +71,7 @@ def test_every_raised_message_is_translated() -> None:
         (INTEGRATION / name).read_text()
         for name in (
             "__init__.py",
+            "access.py",
             "coordinator.py",
             "commands.py",
             "failures.py",

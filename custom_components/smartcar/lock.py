@@ -8,8 +8,8 @@ from homeassistant.components.lock import LockEntity, LockEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.client import SmartcarClient
 from .api.models import VehicleState
+from .commands import LOCK, UNLOCK
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
@@ -64,13 +64,11 @@ class SmartcarLock(SmartcarEntity, LockEntity):
     @override
     async def async_lock(self, **kwargs: Any) -> None:
         """Lock the car."""
-        await self.coordinator.commands.async_send(
-            SmartcarClient.lock, VehicleState(is_locked=True)
-        )
+        await self.coordinator.commands.async_send(LOCK, VehicleState(is_locked=True))
 
     @override
     async def async_unlock(self, **kwargs: Any) -> None:
         """Unlock the car."""
         await self.coordinator.commands.async_send(
-            SmartcarClient.unlock, VehicleState(is_locked=False)
+            UNLOCK, VehicleState(is_locked=False)
         )

@@ -14,6 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import VehicleState
+from .commands import set_charge_limit
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
@@ -74,6 +75,6 @@ class SmartcarNumber(SmartcarEntity, NumberEntity):
     async def async_set_native_value(self, value: float) -> None:
         """Send the new limit (Smartcar takes a fraction)."""
         await self.coordinator.commands.async_send(
-            lambda client, vehicle_id: client.set_charge_limit(vehicle_id, value / 100),
+            set_charge_limit(value),
             VehicleState(charge_limit_percent=value),
         )

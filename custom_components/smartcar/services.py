@@ -24,6 +24,7 @@ from homeassistant.util.json import JsonValueType
 import probatio
 
 from .api.models import ServiceHistory
+from .commands import send_destination
 from .const import DOMAIN
 from .coordinator import SmartcarCoordinator
 from .models import SmartcarConfigEntry
@@ -151,11 +152,7 @@ async def _async_send_destination(call: ServiceCall) -> None:
     """Send a destination to the car's navigation system."""
     latitude, longitude = _destination(call.data)
     coordinator = _async_vehicle(call, "control_navigation")
-    await coordinator.commands.async_send(
-        lambda client, vehicle_id: client.send_destination(
-            vehicle_id, latitude, longitude
-        )
-    )
+    await coordinator.commands.async_send(send_destination(latitude, longitude))
 
 
 def _date(value: object) -> date | None:

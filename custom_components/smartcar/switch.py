@@ -1,6 +1,6 @@
 """Charging on and off."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, override
 
@@ -8,8 +8,8 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.client import SmartcarClient
-from .api.models import CommandResult, VehicleState
+from .api.models import VehicleState
+from .commands import START_CHARGE, STOP_CHARGE, CarCommand
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
@@ -25,8 +25,8 @@ class SmartcarSwitchDescription(SmartcarEntityDescription, SwitchEntityDescripti
     """A Smartcar switch: its state, and the commands that turn it on and off."""
 
     value_fn: Callable[[VehicleState], bool | None]
-    on_fn: Callable[[SmartcarClient, str], Awaitable[CommandResult]]
-    off_fn: Callable[[SmartcarClient, str], Awaitable[CommandResult]]
+    on_command: CarCommand
+    off_command: CarCommand
     on_state: VehicleState
     off_state: VehicleState
 
@@ -38,8 +38,8 @@ _DESCRIPTIONS: tuple[SmartcarSwitchDescription, ...] = (
         path="/charge",
         scopes=frozenset({"control_charge"}),
         value_fn=lambda state: state.is_charging,
-        on_fn=SmartcarClient.start_charge,
-        off_fn=SmartcarClient.stop_charge,
+        on_command=START_CHARGE,
+        off_command=STOP_CHARGE,
         # Only what the command confirms: the charging state sensor waits for the car.
         on_state=VehicleState(is_charging=True),
         off_state=VehicleState(is_charging=False),
@@ -74,7 +74,7 @@ class SmartcarSwitch(SmartcarEntity, SwitchEntity):
         """Start charging."""
         description = self.entity_description
         await self.coordinator.commands.async_send(
-            description.on_fn, description.on_state
+            description.on_command, description.on_state
         )
 
     @override
@@ -82,5 +82,5 @@ class SmartcarSwitch(SmartcarEntity, SwitchEntity):
         """Stop charging."""
         description = self.entity_description
         await self.coordinator.commands.async_send(
-            description.off_fn, description.off_state
+            description.off_command, description.off_state
         )
