@@ -7,6 +7,7 @@ from typing import Any
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlparse
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -17,7 +18,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import config_entry_oauth2_flow
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -27,6 +31,7 @@ from custom_components.smartcar.application_credentials import (
 
 from .conftest import (
     ACCESS_TOKEN,
+    ALL_GROUPS,
     API,
     AUTHORIZE_URL,
     CLIENT_ID,
@@ -893,34 +898,43 @@ async def test_control_permission_asks_for_the_state_it_controls_too(
 async def test_new_login_asks_again_what_cars_could_not_do(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
-    aioclient_mock: AiohttpClientMocker,
     smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
     source: str,
 ) -> None:
-    entry = make_entry(groups=["battery"])
-    row = {"make": "TESLA", "model": "Model 3", "year": 2022}
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        entry,
-        data={
-            **entry.data,
-            "vehicles": {EV_ID: {**row, "unsupported": ["/fuel", "/signals"]}},
-        },
-    )
     smartcar.add_vehicle("ev")
+    # The car refused its oil path once; the owner logs in again (maybe granting more).
+    smartcar.routes["POST", f"{API}/vehicles/{EV_ID}/batch"] = smartcar.batch_route(
+        "ev", **{"/engine/oil": {"code": 403, "body": {"type": "PERMISSION"}}}
+    )
+    entry = make_entry(read_path="batch")
+    await setup_entry(hass, entry)
+    assert "/engine/oil" in entry.runtime_data.vehicles[EV_ID].car.profile.denied
+    smartcar.routes["POST", f"{API}/vehicles/{EV_ID}/batch"] = smartcar.batch_route(
+        "ev"
+    )
 
     if source == "reauth":
         result = await entry.start_reauth_flow(hass)
-        choices = {"permissions": ["battery"]}
+        choices: dict[str, Any] = {"permissions": ALL_GROUPS}
     else:
         result = await entry.start_reconfigure_flow(hass)
-        choices = {"permissions": ["battery"], "mode": "live"}
+        choices = {"permissions": ALL_GROUPS, "mode": "live"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], choices)
     result = await _finish(hass, hass_client_no_auth, result)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
     assert result["type"] is FlowResultType.ABORT
-    # The make, model and year stay; the car may have gained v3 signals or /fuel meanwhile.
-    assert entry.data["vehicles"] == {EV_ID: row}
+    profile = entry.runtime_data.vehicles[EV_ID].car.profile
+    # The make, model and year stay; what the car refused is asked again.
+    assert profile.attributes is not None
+    assert profile.denied == frozenset()
+    due = entry.runtime_data.vehicles[EV_ID].car.poll.next_at
+    assert due is not None
+    freezer.move_to(due)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert "/engine/oil" in smartcar.batch_paths(EV_ID)[-1]
 
 
 @pytest.mark.parametrize("source", ["reauth", "reconfigure"])

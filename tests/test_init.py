@@ -608,3 +608,26 @@ async def test_car_leaving_the_account_takes_its_repair_issues(
     await hass.async_block_till_done()
 
     assert issue_registry.async_get_issue(DOMAIN, f"billing_limit_{PETROL_ID}") is None
+
+
+async def test_entry_is_named_after_its_cars_once_their_models_are_known(
+    hass: HomeAssistant, smartcar: SmartcarMock, config_entry: MockConfigEntry
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.add_vehicle("petrol")
+
+    await setup_entry(hass, config_entry)
+
+    assert config_entry.title == "Smartcar: Model 3, Golf"
+
+
+async def test_entry_renamed_by_the_owner_keeps_its_name(
+    hass: HomeAssistant, smartcar: SmartcarMock, config_entry: MockConfigEntry
+) -> None:
+    smartcar.add_vehicle("ev")
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, title="Our cars")
+
+    await setup_entry(hass, config_entry)
+
+    assert config_entry.title == "Our cars"

@@ -28,8 +28,10 @@ from .api.errors import (
 from .api.models import VehicleAttributes
 from .auth import token_store
 from .const import (
+    CONF_GRANTED_AT,
     CONF_MANAGEMENT_TOKEN,
     CONF_MIN_POLL_INTERVAL,
+    CONF_MODE,
     CONF_MONTHLY_LIMIT,
     CONF_READ_PATH,
     CONF_VEHICLES,
@@ -44,6 +46,7 @@ from .const import (
     VEHICLE_UNSUPPORTED,
     VEHICLE_YEAR,
     WEBHOOK_SAFETY_POLL_INTERVAL,
+    ConnectMode,
     ReadPath,
 )
 from .coordinator import SmartcarCoordinator
@@ -51,6 +54,7 @@ from .entity import signal_new_vehicle
 from .issues import async_delete_entry_issues
 from .ledger import RequestLedger
 from .models import SmartcarConfigEntry, SmartcarData
+from .naming import entry_title
 from .planner import BudgetPolicy
 from .services import async_setup_services
 from .subscriptions import (
@@ -100,6 +104,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
         # Listed just now: devices of cars that left while Home Assistant was off go too.
         await _async_remove_departed_vehicles(hass, entry, set(vehicle_ids))
 
+    _async_retitle(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Polls run on each car's own schedule, in the background: the setup never waits for them.
     for coordinator in entry.runtime_data.vehicles.values():
@@ -166,12 +171,35 @@ def _async_add_coordinator(
     hass: HomeAssistant, entry: SmartcarConfigEntry, vehicle_id: str
 ) -> SmartcarCoordinator:
     runtime = entry.runtime_data
-    coordinator = SmartcarCoordinator(
-        hass, entry, vehicle_id, runtime.store.vehicles.get(vehicle_id)
-    )
+    stored = runtime.store.vehicles.get(vehicle_id)
+    if stored is not None:
+        # After a new login the car's permissions and refusals are learned again.
+        grant = entry.data.get(CONF_GRANTED_AT)
+        stored = replace(stored, profile=stored.profile.regranted(grant))
+    coordinator = SmartcarCoordinator(hass, entry, vehicle_id, stored)
     runtime.vehicles[vehicle_id] = coordinator
     entry.async_on_unload(coordinator.async_shutdown)
+    entry.async_on_unload(
+        coordinator.async_add_listener(lambda: _async_retitle(hass, entry))
+    )
     return coordinator
+
+
+@callback
+def _async_retitle(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
+    """Name the entry after its cars once their models are known (unless renamed)."""
+    simulated = entry.data.get(CONF_MODE) == ConnectMode.SIMULATED
+    if not entry.title.startswith(entry_title((), simulated=simulated)):
+        return
+    title = entry_title(
+        (
+            coordinator.attributes.model if coordinator.attributes else None
+            for coordinator in entry.runtime_data.vehicles.values()
+        ),
+        simulated=simulated,
+    )
+    if title != entry.title:
+        hass.config_entries.async_update_entry(entry, title=title)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:

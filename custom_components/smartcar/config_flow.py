@@ -28,11 +28,13 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util import dt as dt_util
 import probatio
 
 from .api.client import Origins, SmartcarClient
 from .api.errors import SmartcarError, describe_error
 from .const import (
+    CONF_GRANTED_AT,
     CONF_MANAGEMENT_TOKEN,
     CONF_MIN_POLL_INTERVAL,
     CONF_MODE,
@@ -40,7 +42,6 @@ from .const import (
     CONF_PERMISSIONS,
     CONF_READ_PATH,
     CONF_SMARTCAR_WEBHOOK_ID,
-    CONF_VEHICLES,
     DEFAULT_MIN_POLL_INTERVAL,
     DEFAULT_MONTHLY_LIMIT,
     DOMAIN,
@@ -48,7 +49,6 @@ from .const import (
     MIN_POLL_INTERVAL_FLOOR,
     SMARTCAR_DASHBOARD_URL,
     SMARTCAR_PERMISSIONS_DOCS_URL,
-    VEHICLE_UNSUPPORTED,
     WEBHOOK_SAFETY_POLL_INTERVAL,
     ConnectMode,
     PermissionGroup,
@@ -110,19 +110,6 @@ def _grant_schema(permissions: list[str], mode: ConnectMode | None) -> probatio.
             )
         )
     return probatio.Schema(schema)
-
-
-def _forget_unsupported(entry: SmartcarConfigEntry) -> dict[str, dict[str, Any]]:
-    """Return the entry's cars without what they could not do: a new login asks once more.
-
-    Cars and applications gain features (v3 signals, endpoints); make, model and year stay.
-    """
-    return {
-        vehicle_id: {
-            key: value for key, value in row.items() if key != VEHICLE_UNSUPPORTED
-        }
-        for vehicle_id, row in entry.data.get(CONF_VEHICLES, {}).items()
-    }
 
 
 class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
@@ -312,14 +299,20 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
             entry = self._get_reauth_entry()
             return self.async_update_reload_and_abort(
                 entry,
-                data_updates={**entry_data, CONF_VEHICLES: _forget_unsupported(entry)},
+                data_updates={
+                    **entry_data,
+                    CONF_GRANTED_AT: dt_util.utcnow().isoformat(),
+                },
             )
         if self.source == SOURCE_RECONFIGURE:
             self._abort_if_unique_id_mismatch(reason="wrong_account")
             entry = self._get_reconfigure_entry()
             return self.async_update_reload_and_abort(
                 entry,
-                data_updates={**entry_data, CONF_VEHICLES: _forget_unsupported(entry)},
+                data_updates={
+                    **entry_data,
+                    CONF_GRANTED_AT: dt_util.utcnow().isoformat(),
+                },
             )
         self._abort_if_unique_id_configured()
         # The models are not known yet: reading them is billed, and a request made before the

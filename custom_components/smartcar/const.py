@@ -45,6 +45,9 @@ CONF_API_GENERATION: Final = "api_generation"
 CONF_API_CLIENT_ID: Final = "api_client_id"
 CONF_API_CLIENT_SECRET: Final = "api_client_secret"  # noqa: S105  - a key, not a secret
 CONF_USER_ID: Final = "user_id"
+# When the owner last granted access (a login, a reauthentication, a reconfiguration): what
+# was learned about the cars before it (permissions, refusals) is learned again.
+CONF_GRANTED_AT: Final = "granted_at"
 
 # Options
 CONF_READ_PATH: Final = "read_path"

@@ -33,6 +33,8 @@ class VehicleProfile:
     # Since when v3 signals failed for this car (404: not enabled, 501: not capable).
     signals_failed_at: datetime | None = None
     signals_failure: str | None = None
+    # The grant (`CONF_GRANTED_AT` of the entry) this was learned under.
+    grant: str | None = None
 
     def read_path(self, preferred: ReadPath, now: datetime) -> ReadPath:
         """Return how this car is read: the entry's choice, unless v3 failed for it lately."""
@@ -67,6 +69,14 @@ class VehicleProfile:
             return 1
         return len(self.batch_paths(needed))
 
+    def regranted(self, grant: str | None) -> Self:
+        """Forget what a new grant may change (permissions, refusals); keep the car's name."""
+        if grant == self.grant:
+            return self
+        return type(self)(
+            attributes=self.attributes, answered=self.answered, grant=grant
+        )
+
     def signals_failed(self, now: datetime, reason: str) -> Self:
         """Read this car with v2 batch for a while (v3 refused it)."""
         return replace(self, signals_failed_at=now, signals_failure=reason)
@@ -97,6 +107,7 @@ class VehicleProfile:
             if self.signals_failed_at is None
             else self.signals_failed_at.isoformat(),
             "signals_failure": self.signals_failure,
+            "grant": self.grant,
         }
 
     @classmethod
@@ -122,6 +133,7 @@ class VehicleProfile:
             if failed_at is None
             else datetime.fromisoformat(failed_at),
             signals_failure=data.get("signals_failure"),
+            grant=data.get("grant"),
         )
 
 

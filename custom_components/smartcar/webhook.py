@@ -27,7 +27,6 @@ from aiohttp import hdrs, web
 from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util import dt as dt_util
 
 from .api.errors import describe_error
@@ -52,15 +51,6 @@ _READ_CHUNK = 64 * 1024
 MAX_UNSIGNED_BODY = 1024
 # Challenges answered without a signature: never a JSON object, so never a delivery body.
 _UNSIGNED_CHALLENGE = re.compile(r"[A-Za-z0-9._~+/=:-]{1,256}")
-
-
-@callback
-def async_webhook_url(hass: HomeAssistant, webhook_id: str) -> str:
-    """Return the address to register in Smartcar (the path alone when no URL is set)."""
-    try:
-        return webhook.async_generate_url(hass, webhook_id)
-    except NoURLAvailableError:
-        return webhook.async_generate_path(webhook_id)
 
 
 @callback
