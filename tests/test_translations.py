@@ -117,7 +117,10 @@ def test_every_action_and_field_is_described() -> None:
 
 
 def test_every_flow_error_and_step_is_used() -> None:
-    source = (INTEGRATION / "config_flow.py").read_text()
+    source = "\n".join(
+        (INTEGRATION / name).read_text()
+        for name in ("config_flow.py", "options_flow.py", "migration.py")
+    )
     for section in ("config", "options"):
         for error in STRINGS[section].get("error", {}):
             assert f'"{error}"' in source, error

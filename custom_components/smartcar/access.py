@@ -71,7 +71,12 @@ class Account:
             found = await self.client.list_connections_v3(
                 user_id=self.user_id, mode=self.mode.value
             )
-            return tuple(dict.fromkeys(item.vehicle_id for item in found))
+            # The owner's own, even if a server ignored the filter.
+            return tuple(
+                dict.fromkeys(
+                    item.vehicle_id for item in found if item.user_id == self.user_id
+                )
+            )
 
         return await self.tokens.async_authorized(connections)
 

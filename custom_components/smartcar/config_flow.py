@@ -4,23 +4,15 @@ from collections.abc import Mapping
 import logging
 from typing import Any, override
 
-from homeassistant.components import webhook
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigFlowResult,
-    OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2FlowHandler
-from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.selector import (
-    BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -34,34 +26,26 @@ import probatio
 from .api.client import Origins, SmartcarClient
 from .api.errors import SmartcarError, describe_error
 from .const import (
+    CONF_API_CLIENT_ID,
+    CONF_API_CLIENT_SECRET,
+    CONF_API_GENERATION,
     CONF_GRANTED_AT,
-    CONF_MANAGEMENT_TOKEN,
-    CONF_MIN_POLL_INTERVAL,
     CONF_MODE,
-    CONF_MONTHLY_LIMIT,
     CONF_PERMISSIONS,
-    CONF_READ_PATH,
-    CONF_SMARTCAR_WEBHOOK_ID,
-    DEFAULT_MIN_POLL_INTERVAL,
-    DEFAULT_MONTHLY_LIMIT,
+    CONF_USER_ID,
     DOMAIN,
     LOGGER,
-    MIN_POLL_INTERVAL_FLOOR,
     SMARTCAR_DASHBOARD_URL,
     SMARTCAR_PERMISSIONS_DOCS_URL,
-    WEBHOOK_SAFETY_POLL_INTERVAL,
+    ApiGeneration,
     ConnectMode,
     PermissionGroup,
-    ReadPath,
     scopes_for,
 )
+from .migration import async_check_api_credentials, async_newest_connection_user
 from .models import SmartcarConfigEntry
 from .naming import entry_title
-from .subscriptions import (
-    async_forget_webhook,
-    async_use_webhook_id,
-    smartcar_webhook_id,
-)
+from .options_flow import DEFAULT_OPTIONS, SmartcarOptionsFlow
 
 # Errors Smartcar Connect sends back instead of a code; each ends the flow with its own message.
 CONNECT_ERRORS = frozenset(
@@ -76,20 +60,15 @@ CONNECT_ERRORS = frozenset(
     }
 )
 
-DEFAULT_OPTIONS: dict[str, Any] = {
-    CONF_READ_PATH: ReadPath.SIGNALS.value,
-    CONF_MONTHLY_LIMIT: DEFAULT_MONTHLY_LIMIT,
-    CONF_MIN_POLL_INTERVAL: DEFAULT_MIN_POLL_INTERVAL,
-}
 
-# The options form's explicit way to turn webhooks off (an empty token field keeps the token).
-CONF_WEBHOOKS_OFF = "webhooks_off"
-
-
-def _grant_schema(permissions: list[str], mode: ConnectMode | None) -> probatio.Schema:
+def _grant_schema(
+    permissions: list[str], mode: ConnectMode | None, api_client_id: str | None
+) -> probatio.Schema:
     """Build the form: the permissions to ask for and, when it may change, the Connect mode.
 
-    The current choice is the default, so submitting the form unchanged keeps it.
+    The current choice is the default, so submitting the form unchanged keeps it. The API
+    credentials make the entry a V3 application; a stored secret is never shown (left empty,
+    it stays).
     """
     schema: dict[Any, Any] = {
         probatio.Required(CONF_PERMISSIONS, default=permissions): SelectSelector(
@@ -109,6 +88,14 @@ def _grant_schema(permissions: list[str], mode: ConnectMode | None) -> probatio.
                 translation_key=CONF_MODE,
             )
         )
+    schema[
+        probatio.Optional(
+            CONF_API_CLIENT_ID, description={"suggested_value": api_client_id}
+        )
+    ] = TextSelector()
+    schema[probatio.Optional(CONF_API_CLIENT_SECRET)] = TextSelector(
+        TextSelectorConfig(type=TextSelectorType.PASSWORD)
+    )
     return probatio.Schema(schema)
 
 
@@ -131,6 +118,9 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         # The step that asks for the permissions (user, reauth_confirm or reconfigure).
         self._grant_step = "user"
         self._granted = False
+        # API credentials of a V3 application: (client id, secret), checked.
+        self._api: tuple[str, str] | None = None
+        self._stored_api: tuple[str, str] | None = None
 
     @property
     @override
@@ -174,7 +164,15 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
         """Log in again after Smartcar refused the tokens."""
         self._permissions = list(entry_data.get(CONF_PERMISSIONS, self._permissions))
         self._mode = ConnectMode(entry_data.get(CONF_MODE, ConnectMode.LIVE))
+        self._remember_api(entry_data)
         return await self.async_step_reauth_confirm()
+
+    def _remember_api(self, entry_data: Mapping[str, Any]) -> None:
+        if CONF_API_CLIENT_ID in entry_data:
+            self._stored_api = (
+                entry_data[CONF_API_CLIENT_ID],
+                entry_data[CONF_API_CLIENT_SECRET],
+            )
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -197,6 +195,7 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
                 entry.data.get(CONF_PERMISSIONS, self._permissions)
             )
             self._mode = ConnectMode(entry.data.get(CONF_MODE, ConnectMode.LIVE))
+            self._remember_api(entry.data)
             self._grant_step = "reconfigure"
             return await self._async_pick_stored_implementation(entry)
         return await self._async_step_grant(user_input)
@@ -228,8 +227,28 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
                 permissions, errors={CONF_PERMISSIONS: "no_permissions"}
             )
         self._permissions = permissions
+        if (error := await self._async_take_api_credentials(user_input)) is not None:
+            return self._async_show_grant_form(permissions, errors={"base": error})
         self._granted = True
         return await self.async_step_auth()
+
+    async def _async_take_api_credentials(
+        self, user_input: dict[str, Any]
+    ) -> str | None:
+        """Check the API credentials given (a V3 application); none keeps it legacy."""
+        client_id = str(user_input.get(CONF_API_CLIENT_ID) or "").strip()
+        secret = str(user_input.get(CONF_API_CLIENT_SECRET) or "").strip()
+        if not client_id:
+            self._api = None
+            return None
+        if not secret and self._stored_api and self._stored_api[0] == client_id:
+            secret = self._stored_api[1]
+        if not secret:
+            return "api_secret_required"
+        if error := await async_check_api_credentials(self.hass, client_id, secret):
+            return error
+        self._api = (client_id, secret)
+        return None
 
     @callback
     def _async_show_grant_form(
@@ -239,7 +258,11 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Show the permission form of the current step; the mode only where it may change."""
         with_mode = self._grant_step != "reauth_confirm"
-        schema = _grant_schema(self._permissions, self._mode if with_mode else None)
+        schema = _grant_schema(
+            self._permissions,
+            self._mode if with_mode else None,
+            (self._api or self._stored_api or (None, None))[0],
+        )
         if permissions is not None:
             schema = self.add_suggested_values_to_schema(
                 schema, {CONF_PERMISSIONS: permissions}
@@ -267,6 +290,32 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
     @override
     async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
         """Identify the account and check it has cars, then create or update the entry."""
+        if self._api is not None:
+            return await self._async_v3_entry(data, *self._api)
+        return await self._async_legacy_entry(data)
+
+    async def _async_v3_entry(
+        self, data: dict[str, Any], client_id: str, secret: str
+    ) -> ConfigFlowResult:
+        """Create a V3 entry: the owner of the connection Connect just made (see migration.py)."""
+        user_id, error = await async_newest_connection_user(
+            self.hass, client_id, secret, self._mode
+        )
+        if error is not None or user_id is None:
+            return self.async_abort(reason=error or "no_vehicles")
+        return await self._async_finish(
+            user_id,
+            {
+                **data,
+                CONF_API_GENERATION: ApiGeneration.V3.value,
+                CONF_API_CLIENT_ID: client_id,
+                CONF_API_CLIENT_SECRET: secret,
+                CONF_USER_ID: user_id,
+            },
+        )
+
+    async def _async_legacy_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """Create a legacy entry: the owner and cars from v2 with the Connect token."""
         access_token: str = data["token"]["access_token"]
 
         async def async_get_access_token() -> str:
@@ -287,8 +336,15 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
             return self.async_abort(reason="cannot_connect")
         if not vehicle_ids:
             return self.async_abort(reason="no_vehicles")
+        return await self._async_finish(
+            user.id, {**data, CONF_API_GENERATION: ApiGeneration.LEGACY.value}
+        )
 
-        await self.async_set_unique_id(user.id)
+    async def _async_finish(
+        self, user_id: str, data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Create the entry of the Smartcar user, or update it (reauth, reconfigure)."""
+        await self.async_set_unique_id(user_id)
         entry_data = {
             **data,
             CONF_PERMISSIONS: self._permissions,
@@ -323,192 +379,3 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
             data=entry_data,
             options=DEFAULT_OPTIONS,
         )
-
-
-def _options_schema(*, webhooks_on: bool) -> probatio.Schema:
-    """Build the options form; turning webhooks off is offered while they are on."""
-    schema: dict[Any, Any] = {
-        probatio.Required(CONF_READ_PATH): SelectSelector(
-            SelectSelectorConfig(
-                options=[read_path.value for read_path in ReadPath],
-                mode=SelectSelectorMode.LIST,
-                translation_key=CONF_READ_PATH,
-            )
-        ),
-        probatio.Required(CONF_MONTHLY_LIMIT): NumberSelector(
-            NumberSelectorConfig(
-                min=10, max=100000, step=1, mode=NumberSelectorMode.BOX
-            )
-        ),
-        probatio.Required(CONF_MIN_POLL_INTERVAL): NumberSelector(
-            NumberSelectorConfig(
-                min=MIN_POLL_INTERVAL_FLOOR,
-                max=24 * 60,
-                step=1,
-                mode=NumberSelectorMode.BOX,
-                unit_of_measurement="min",
-            )
-        ),
-        # Never filled in: a secret is not sent back to the browser. Empty keeps the stored one.
-        probatio.Optional(CONF_MANAGEMENT_TOKEN): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.PASSWORD)
-        ),
-        # Smartcar's own webhook id, for when its VERIFY request is not signed (then it is not
-        # trusted). Not a secret: the dashboard shows it.
-        probatio.Optional(CONF_SMARTCAR_WEBHOOK_ID): TextSelector(),
-    }
-    if webhooks_on:
-        schema[probatio.Optional(CONF_WEBHOOKS_OFF, default=False)] = BooleanSelector()
-    return probatio.Schema(schema)
-
-
-async def async_webhook_address(hass: HomeAssistant, webhook_id: str) -> str | None:
-    """Return the address Smartcar can call from the internet, or None when there is none.
-
-    A Home Assistant Cloud subscription gives a cloudhook; otherwise the external URL, which must
-    be HTTPS. An internal address (`http://127.0.0.1:8123`) is useless to Smartcar: not offered.
-    """
-    # Cloud is optional: only asked when it is set up.
-    if "cloud" in hass.config.components:
-        from homeassistant.components import cloud  # noqa: PLC0415
-
-        if cloud.async_active_subscription(hass):
-            try:
-                return await cloud.async_get_or_create_cloudhook(hass, webhook_id)
-            except cloud.CloudNotAvailable:
-                LOGGER.debug("Home Assistant Cloud cannot make a cloudhook now")
-    try:
-        base_url = get_url(
-            hass, allow_internal=False, require_ssl=True, prefer_external=True
-        )
-    except NoURLAvailableError:
-        return None
-    return f"{base_url}{webhook.async_generate_path(webhook_id)}"
-
-
-class SmartcarOptionsFlow(OptionsFlowWithReload):
-    """How cars are read, how many requests they may use, and whether Smartcar pushes data.
-
-    Everything is saved when the first step is submitted; the webhook step that may follow
-    only shows where to register the webhook, so closing it loses nothing.
-    """
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Show the options and save them; the entry reloads with them."""
-        stored_token: str | None = self.config_entry.options.get(CONF_MANAGEMENT_TOKEN)
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            token = user_input.get(CONF_MANAGEMENT_TOKEN, "").strip()
-            if not user_input.get(CONF_WEBHOOKS_OFF):
-                return await self._async_save(user_input, token or stored_token)
-            if not token:
-                return await self._async_turn_webhooks_off(user_input, stored_token)
-            errors[CONF_MANAGEMENT_TOKEN] = "token_while_turning_off"
-        known = smartcar_webhook_id(self.config_entry)
-        current = {
-            key: self.config_entry.options.get(key, default)
-            for key, default in DEFAULT_OPTIONS.items()
-        }
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                _options_schema(webhooks_on=stored_token is not None),
-                {
-                    **current,
-                    **({CONF_SMARTCAR_WEBHOOK_ID: known} if known else {}),
-                    **(user_input or {}),
-                    # Whatever was typed, the form never carries a token back.
-                    CONF_MANAGEMENT_TOKEN: "",
-                },
-            ),
-            errors=errors,
-            description_placeholders={
-                "safety_hours": str(
-                    round(WEBHOOK_SAFETY_POLL_INTERVAL.total_seconds() / 3600)
-                )
-            },
-        )
-
-    @staticmethod
-    def _polling(user_input: dict[str, Any]) -> dict[str, Any]:
-        return {
-            CONF_READ_PATH: user_input[CONF_READ_PATH],
-            CONF_MONTHLY_LIMIT: int(user_input[CONF_MONTHLY_LIMIT]),
-            CONF_MIN_POLL_INTERVAL: int(user_input[CONF_MIN_POLL_INTERVAL]),
-        }
-
-    async def _async_save(
-        self, user_input: dict[str, Any], token: str | None
-    ) -> ConfigFlowResult:
-        """Save the options; show the webhook's address when the token is new."""
-        options = self._polling(user_input)
-        if token is None:
-            return self.async_create_entry(data=options)
-        old_options = self.config_entry.options
-        # The address stays the same while webhooks stay on.
-        webhook_id: str = (
-            old_options.get(CONF_WEBHOOK_ID) or webhook.async_generate_id()
-        )
-        options |= {CONF_MANAGEMENT_TOKEN: token, CONF_WEBHOOK_ID: webhook_id}
-        if smartcar_id := user_input.get(CONF_SMARTCAR_WEBHOOK_ID, "").strip():
-            # Webhooks already on: subscribed now. Otherwise the setup that follows does.
-            async_use_webhook_id(self.hass, self.config_entry, smartcar_id)
-        if token == old_options.get(CONF_MANAGEMENT_TOKEN):
-            return self.async_create_entry(data=options)
-        # Saved now: the next step only informs, and closing it must not lose the change.
-        if self.hass.config_entries.async_update_entry(
-            self.config_entry, options=options
-        ):
-            self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
-        return await self.async_step_webhook()
-
-    async def _async_turn_webhooks_off(
-        self, user_input: dict[str, Any], stored_token: str | None
-    ) -> ConfigFlowResult:
-        """Forget the token and the webhook; the cars are unsubscribed (best effort)."""
-        async_forget_webhook(self.hass, self.config_entry, stored_token)
-        if webhook_id := self.config_entry.options.get(CONF_WEBHOOK_ID):
-            await self._async_delete_cloudhook(webhook_id)
-        return self.async_create_entry(data=self._polling(user_input))
-
-    async def _async_delete_cloudhook(self, webhook_id: str) -> None:
-        """Remove the cloudhook made for the webhook, if Home Assistant Cloud made one."""
-        if "cloud" not in self.hass.config.components:
-            return
-        from homeassistant.components import cloud  # noqa: PLC0415
-
-        try:
-            await cloud.async_delete_cloudhook(self.hass, webhook_id)
-        except cloud.CloudNotAvailable, ValueError:
-            # Not logged in, or no cloudhook for this webhook: nothing to remove.
-            LOGGER.debug("No cloudhook to remove")
-
-    async def async_step_webhook(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Show the address to register in the Smartcar dashboard (already saved)."""
-        if user_input is not None:
-            return self.async_create_entry(data=dict(self.config_entry.options))
-        address = await async_webhook_address(
-            self.hass, self.config_entry.options[CONF_WEBHOOK_ID]
-        )
-        placeholders = {"dashboard_url": SMARTCAR_DASHBOARD_URL}
-        if address is None:
-            return self.async_show_form(
-                step_id="webhook_no_address",
-                description_placeholders=placeholders,
-                last_step=True,
-            )
-        return self.async_show_form(
-            step_id="webhook",
-            description_placeholders={**placeholders, "webhook_url": address},
-            last_step=True,
-        )
-
-    async def async_step_webhook_no_address(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Close the notice that Home Assistant has no address Smartcar can reach."""
-        return self.async_create_entry(data=dict(self.config_entry.options))

@@ -6,6 +6,7 @@ and the entry's data says V3 from then on. Unique ids are Smartcar's vehicle ids
 device and entity stays as it is; a reload starts reading with the application token.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -28,12 +29,57 @@ from .const import (
 )
 from .models import SmartcarConfigEntry
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 API_CREDENTIALS_SCHEMA = probatio.Schema(
     {
         probatio.Required(CONF_API_CLIENT_ID): str,
         probatio.Required(CONF_API_CLIENT_SECRET): str,
     }
 )
+
+
+async def async_check_api_credentials(
+    hass: HomeAssistant, client_id: str, client_secret: str
+) -> str | None:
+    """Return the form error for these API credentials (one token request), or None."""
+    try:
+        await async_application_tokens(hass, client_id, client_secret).source()
+    except OAuthError:
+        return "invalid_api_credentials"
+    except SmartcarError as err:
+        LOGGER.debug("Smartcar's token endpoint failed: %s", err.kind)
+        return "cannot_connect"
+    return None
+
+
+async def async_newest_connection_user(
+    hass: HomeAssistant, client_id: str, client_secret: str, mode: ConnectMode
+) -> tuple[str | None, str | None]:
+    """Return the user of the newest connection (the one Connect just made), or an error.
+
+    Home Assistant's OAuth callback does not pass Connect's `user_id` on; the v3 Connections
+    API knows it. This works through my.home-assistant.io, with no callback of our own.
+    """
+    try:
+        connections = await _client(hass, client_id, client_secret).list_connections_v3(
+            mode=mode.value
+        )
+    except SmartcarError as err:
+        LOGGER.debug("Smartcar Connections failed: %s", err.kind)
+        return None, "cannot_connect"
+    if not connections:
+        return None, "no_vehicles"
+    newest = max(connections, key=lambda item: item.connected_at or _EPOCH)
+    return newest.user_id, None
+
+
+def _client(hass: HomeAssistant, client_id: str, client_secret: str) -> SmartcarClient:
+    # The shared source: the token that checked the credentials is the one used after.
+    source = async_application_tokens(hass, client_id, client_secret).source
+    return SmartcarClient(
+        async_get_clientsession(hass), source, origins=Origins.from_environment()
+    )
 
 
 async def async_find_user_id(
@@ -44,13 +90,10 @@ async def async_find_user_id(
     mode: ConnectMode,
 ) -> tuple[str | None, str | None]:
     """Return (user id, None), or (None, the form error) for these API credentials."""
-    # The shared source: the token that checked the credentials is the one used after.
-    source = async_application_tokens(hass, client_id, client_secret).source
-    client = SmartcarClient(
-        async_get_clientsession(hass), source, origins=Origins.from_environment()
-    )
     try:
-        connections = await client.list_connections_v3(mode=mode.value)
+        connections = await _client(hass, client_id, client_secret).list_connections_v3(
+            mode=mode.value
+        )
     except OAuthError as err:
         LOGGER.debug("Smartcar refused the API credentials: %s", err.code)
         return None, "invalid_api_credentials"
