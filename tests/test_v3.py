@@ -315,3 +315,42 @@ async def test_the_repair_moves_the_entry_to_v3_keeping_its_entities(
     reads = _headers(smartcar, f"{API_V3}/vehicles/{EV_ID}/signals")
     assert reads[-1]["sc-user-id"] == USER_ID
     assert reads[-1]["Authorization"].startswith("Bearer app-token-")
+
+
+# --- webhooks of a V3 application -------------------------------------------------------------
+
+MANAGEMENT_V3 = "https://management.api.smartcar.com/v3/subscriptions"
+
+
+async def test_v3_cars_subscribe_through_the_v3_management_api(
+    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, v3: V3Smartcar
+) -> None:
+    smartcar.add_vehicle("ev")
+    subscribed: list[Any] = []
+
+    def subscribe(body: Any) -> Reply:
+        subscribed.append(body)
+        if len(subscribed) > 1:
+            return Reply(status=409, body={"errors": [{"type": "CONFLICT"}]})
+        return Reply(status=202, body={"meta": {"message": "in progress"}})
+
+    smartcar.add_route("POST", MANAGEMENT_V3, subscribe)
+    entry = v3_entry(management_token="amt-1", webhook_id="a1" * 32)
+    # Smartcar's id of the webhook, learned from a signed VERIFY before.
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, "smartcar_webhook_id": "5a8e5e38"}
+    )
+
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    (body,) = subscribed
+    assert body["data"]["attributes"] == {
+        "webhookId": "5a8e5e38",
+        "userId": USER_ID,
+        "vehicleId": EV_ID,
+    }
+    headers = smartcar.calls("POST", MANAGEMENT_V3)[0][3]
+    assert headers["Authorization"] == "Bearer app-token-1"
+    assert entry.data["subscribed_vehicles"] == [EV_ID]

@@ -17,7 +17,7 @@ checks it, so callers need not.
 
 from collections.abc import Iterable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID
@@ -27,6 +27,8 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api.client import Origins, SmartcarManagement
 from .api.errors import SmartcarError, describe_error
+from .api.subscriptions import SmartcarManagementV3
+from .auth import ApplicationTokens
 from .const import (
     CONF_MANAGEMENT_TOKEN,
     CONF_SMARTCAR_WEBHOOK_ID,
@@ -134,7 +136,7 @@ async def async_subscribe_vehicles(
             # Not billed (no data is read from the car): the request ledger is left alone.
             try:
                 await runtime.tokens.async_authorized(
-                    partial(runtime.client.subscribe_webhook, vehicle_id, webhook_id)
+                    partial(_async_subscribe, hass, entry, vehicle_id, webhook_id)
                 )
             except (SmartcarError, OAuth2TokenRequestBaseError) as err:
                 # By type and status only: an error's text may carry the request's headers.
@@ -153,6 +155,22 @@ async def async_subscribe_vehicles(
                     hass, entry, subscribed_vehicles(entry) | {vehicle_id}
                 )
                 LOGGER.debug("Smartcar car %s subscribed to the webhook", vehicle_id)
+
+
+async def _async_subscribe(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, vehicle_id: str, webhook_id: str
+) -> None:
+    """Subscribe one car: v3 Management for a V3 application, v2 for a legacy one."""
+    account = entry.runtime_data.account
+    if not account.is_v3 or account.user_id is None:
+        await account.client.subscribe_webhook(vehicle_id, webhook_id)
+        return
+    tokens = cast("ApplicationTokens", account.tokens)
+    management = SmartcarManagementV3(
+        async_get_clientsession(hass), tokens.source, origins=Origins.from_environment()
+    )
+    # 202 (in progress) and 409 (already subscribed) both mean subscribed.
+    await management.subscribe(webhook_id, vehicle_id, account.user_id)
 
 
 @callback

@@ -129,6 +129,15 @@ class SmartcarWebhookReceiver:
         ):
             LOGGER.debug("Smartcar webhook: event %s already handled", event.event_id)
             return
+        account = self._entry.runtime_data.account
+        if event.is_test:
+            # A test delivery from Smartcar's dashboard: answered, nothing changes.
+            LOGGER.debug("Smartcar webhook: a test delivery, ignored")
+            return
+        if account.is_v3 and event.user_id not in (None, account.user_id):
+            # Another owner of the same application: not this entry's car.
+            LOGGER.debug("Smartcar webhook for another user, ignored")
+            return
         coordinator = self._entry.runtime_data.vehicles.get(event.vehicle_id)
         if coordinator is None:
             # Acknowledged all the same: a refusal would only make Smartcar retry.
