@@ -12,6 +12,7 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from .conftest import (
     API,
@@ -25,6 +26,14 @@ from .conftest import (
     make_entry,
     next_poll,
     setup_entry,
+)
+from .test_webhook import (
+    MANAGEMENT_TOKEN,
+    WEBHOOK_ID,
+    deliver,
+    encode,
+    sign,
+    vehicle_state,
 )
 
 IAM = "https://iam.smartcar.com/oauth2/token"
@@ -354,3 +363,28 @@ async def test_v3_cars_subscribe_through_the_v3_management_api(
     headers = smartcar.calls("POST", MANAGEMENT_V3)[0][3]
     assert headers["Authorization"] == "Bearer app-token-1"
     assert entry.data["subscribed_vehicles"] == [EV_ID]
+
+
+async def test_a_push_for_another_user_of_the_application_changes_nothing(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    credentials: None,
+    smartcar: SmartcarMock,
+    v3: V3Smartcar,
+) -> None:
+    smartcar.add_vehicle("ev")
+    entry = v3_entry(management_token=MANAGEMENT_TOKEN, webhook_id=WEBHOOK_ID)
+    await setup_entry(hass, entry)
+    battery = "sensor.tesla_model_3_battery"
+    before = hass.states.get(battery).state
+
+    stranger = vehicle_state(event_id="evt-other", battery=5)
+    stranger["data"]["user"]["id"] = "another-owner"
+    raw = encode(stranger)
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+    assert status == 200
+    assert hass.states.get(battery).state == before
+
+    own = encode(vehicle_state(event_id="evt-own", battery=42))
+    await deliver(hass_client_no_auth, own, sign(own))
+    assert hass.states.get(battery).state == "42.0"

@@ -1350,3 +1350,19 @@ async def test_a_signed_but_malformed_or_oversized_body_is_refused_cleanly(
         for record in caplog.records
         if record.name.startswith("custom_components.smartcar") and record.exc_info
     ]
+
+
+async def test_a_dashboard_test_delivery_is_answered_and_changes_nothing(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded: MockConfigEntry,
+) -> None:
+    before = states(hass)
+    payload = vehicle_state(event_id="evt-test", battery=11)
+    payload["meta"]["mode"] = "TEST"
+    raw = encode(payload)
+
+    status, _text = await deliver(hass_client_no_auth, raw, sign(raw))
+
+    assert status == 200
+    assert states(hass) == before
