@@ -350,7 +350,7 @@ def make_entry(
         domain=DOMAIN,
         title="Smartcar",
         unique_id=USER_ID,
-        version=1,
+        version=2,
         data={
             "auth_implementation": DOMAIN,
             "token": {

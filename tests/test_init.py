@@ -631,3 +631,37 @@ async def test_entry_renamed_by_the_owner_keeps_its_name(
     await setup_entry(hass, config_entry)
 
     assert config_entry.title == "Our cars"
+
+
+async def test_an_entry_stored_before_v3_applications_becomes_a_legacy_entry(
+    hass: HomeAssistant, smartcar: SmartcarMock
+) -> None:
+    smartcar.add_vehicle("ev")
+    stored = make_entry()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=stored.title,
+        unique_id=stored.unique_id,
+        version=1,
+        data=dict(stored.data),
+        options=dict(stored.options),
+    )
+
+    await setup_entry(hass, entry)
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.version == 2
+    assert entry.data["api_generation"] == "legacy"
+    assert entry.data["token"] == stored.data["token"]
+    assert hass.states.get("sensor.tesla_model_3_battery").state == "76.0"
+
+
+async def test_an_entry_of_a_newer_version_is_not_loaded(
+    hass: HomeAssistant, smartcar: SmartcarMock
+) -> None:
+    stored = make_entry()
+    entry = MockConfigEntry(domain=DOMAIN, version=3, data=dict(stored.data))
+
+    await setup_entry(hass, entry)
+
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR

@@ -28,6 +28,7 @@ from .api.errors import (
 from .api.models import VehicleAttributes
 from .auth import token_store
 from .const import (
+    CONF_API_GENERATION,
     CONF_GRANTED_AT,
     CONF_MANAGEMENT_TOKEN,
     CONF_MIN_POLL_INTERVAL,
@@ -46,6 +47,7 @@ from .const import (
     VEHICLE_UNSUPPORTED,
     VEHICLE_YEAR,
     WEBHOOK_SAFETY_POLL_INTERVAL,
+    ApiGeneration,
     ConnectMode,
     ReadPath,
 )
@@ -200,6 +202,20 @@ def _async_retitle(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
     )
     if title != entry.title:
         hass.config_entries.async_update_entry(entry, title=title)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
+    """Bring an entry of an earlier version up to date (a newer one cannot be read)."""
+    if entry.version > 2:
+        return False
+    if entry.version == 1:
+        # Every entry before V3 applications existed is a legacy application.
+        hass.config_entries.async_update_entry(
+            entry,
+            data={CONF_API_GENERATION: ApiGeneration.LEGACY.value, **entry.data},
+            version=2,
+        )
+    return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:

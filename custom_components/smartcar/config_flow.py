@@ -108,7 +108,8 @@ class SmartcarFlowHandler(AbstractOAuth2FlowHandler, domain=DOMAIN):
     """
 
     DOMAIN = DOMAIN
-    VERSION = 1
+    # 2: the entry says which kind of Smartcar application it uses (api_generation).
+    VERSION = 2
 
     def __init__(self) -> None:
         """Start with every permission offered and real cars."""
