@@ -1040,8 +1040,9 @@ async def run_benchmark(
                 continue
             runs[key] = await run_strategy(key, scenario, window, limits)
             if key == "community_6h":
+                # The baseline's bill per 30 days (the whole of April in the full run).
                 limits = {
-                    vehicle_id: max(1, car["billed_april_simulator"])
+                    vehicle_id: max(1, round(car["billed_simulator"] * 30 / days))
                     for vehicle_id, car in runs[key]["cars"].items()
                 }
         results[scenario] = runs
