@@ -360,13 +360,20 @@ def test_daily_pace_ignores_the_dst_change() -> None:
 
 def test_daily_pace_at_the_end_of_the_month() -> None:
     # 30 November, 23:00: the pace allows 450 * (29 + 23/24) / 30 = 449.375; with 449 used,
-    # 0.375 are carried over: 15.375 a day.
+    # 0.375 are carried over and evened out over the hour left: 15 + 0.375 * 24 = 24 a day.
     now = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
     plan = plan_next_poll(DAILY, now=now, used=449, cost=1)
-    assert plan == PollPlan(
-        at=now + timedelta(days=1) / 15.375, reason=PollReason.SPREAD
-    )
-    assert plan.at.month == 12
+    assert plan == PollPlan(at=now + timedelta(hours=1), reason=PollReason.SPREAD)
+    assert plan.at == datetime(2026, 12, 1, tzinfo=UTC)
+    # Charging, still behind the pace: boosted, although the reserve is down to 3.75 / 24.
+    plan = plan_next_poll(DAILY, now=now, used=450 - 1, cost=1, active=True)
+    assert plan.reason is PollReason.ACTIVE
+    ahead = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # 12 h left: reserve 1.875
+    # The pace allows 450 * 29.5 / 30 = 442.5; 444 used is 1.5 ahead: boosted; 445 is not.
+    plan = plan_next_poll(DAILY, now=ahead, used=444, cost=1, active=True)
+    assert plan == PollPlan(at=ahead + timedelta(minutes=32), reason=PollReason.ACTIVE)
+    plan = plan_next_poll(DAILY, now=ahead, used=445, cost=1, active=True)
+    assert plan.reason is PollReason.SPREAD
     # The last one used: the first minute of December.
     assert plan_next_poll(DAILY, now=now, used=450, cost=1) == PollPlan(
         at=datetime(2026, 12, 1, 0, 1, tzinfo=UTC), reason=PollReason.BUDGET_EXHAUSTED

@@ -7,9 +7,10 @@ is that limit minus a reserve kept for commands.
 
 The model (docs/benchmarks.md): the allowance is a *pace* through the month, a daily allowance
 of `allowance / days in the month`. What a car is behind that pace (polls it saved while asleep)
-is carried over, at most one day's allowance, and spent over the next day; what it is ahead
-(a charging boost) is paid back the same way. Charging or moving polls `active_speedup` times
-the daily pace while the car is less than a quarter of a day's allowance ahead: a bounded boost.
+is carried over, at most one day's allowance, and spent over the next day (or what is left of
+the month, if less); what it is ahead (a charging boost) is paid back the same way. Charging or moving polls `active_speedup` times
+the daily pace while the car is less than a quarter of a day's allowance ahead (less on the
+month's last day): a bounded boost.
 A poll that brought nothing newer than what is shown (the car sleeps, or its data is only
 refreshed daily) stretches the next wait, doubling, up to `IDLE_MAX`; the first newer answer
 resets it. The month's allowance is a hard cap whatever the pace says.
@@ -187,12 +188,16 @@ def _daily_pace(
     """Return the wait at the daily pace, and the boosted one (None: no boost left)."""
     daily = daily_allowance(policy, now, cost)
     credit = pace(policy, now=now, used=used, cost=cost)
+    # Evened out over a day, or over what is left of the month if less: the month ends
+    # with its allowance spent, not before.
+    time_left = next_period_start(now) - now
+    horizon = min(CARRY_HORIZON, time_left)
     # Overspent: half the pace, or what is left spread over the rest of the month if less.
-    left = polls_left(policy, used, cost) / ((next_period_start(now) - now) / DAY)
-    per_day = max(
-        daily + credit * (DAY / CARRY_HORIZON), min(daily * MIN_PACE_SHARE, left)
-    )
-    boost = -credit < daily * BOOST_RESERVE_DAYS
+    left = polls_left(policy, used, cost) / (time_left / DAY)
+    per_day = max(daily + credit * (DAY / horizon), min(daily * MIN_PACE_SHARE, left))
+    # The boost's reserve shrinks to nothing over the month's last day.
+    reserve = daily * BOOST_RESERVE_DAYS * (horizon / CARRY_HORIZON)
+    boost = -credit < reserve
     return DAY / per_day, DAY / daily / policy.active_speedup if boost else None
 
 
