@@ -1218,7 +1218,8 @@ def plot(results: dict[str, Any], path: Path) -> Path | None:
                 statistics.fmean(fleet[max(0, i - 23) : i + 1])
                 for i in range(len(fleet))
             ]
-            axis.plot(days, smooth, label=key, linewidth=1.2)
+            colour = f"C{list(STRATEGIES).index(key)}"  # the same in every panel
+            axis.plot(days, smooth, label=key, linewidth=1.2, color=colour)
         axis.set_title(
             f"{scenario}: age of what Home Assistant shows (24 h rolling mean, fleet)"
         )
@@ -1227,7 +1228,8 @@ def plot(results: dict[str, Any], path: Path) -> Path | None:
         axis.axvline(30, color="grey", linestyle=":", linewidth=1)
         axis.grid(alpha=0.3)
     axes[-1, 0].set_xlabel("days from 1 April 2026 (dotted: 1 May)")
-    axes[0, 0].legend(fontsize=7, ncol=4, loc="upper right")
+    for axis in axes[:, 0]:
+        axis.legend(fontsize=7, ncol=4, loc="upper right")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=90)
