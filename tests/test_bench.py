@@ -253,3 +253,16 @@ def test_command_line_writes_json_and_the_plot(
 def test_command_line_refuses_a_horizon_beyond_forty_days() -> None:
     with pytest.raises(SystemExit):
         bench.main(["--days", "41"])
+
+
+def test_the_daily_store_answers_with_its_last_refresh() -> None:
+    start = datetime(2026, 4, 6, tzinfo=UTC)
+    plans = bench.build_plans("v3-daily-store", 2, start)
+    base = start.timestamp()
+    plan = plans[bench.TESLA_ID]
+    # Refreshed at 04:00: a read at 03:59 answers with yesterday's 04:00, at 04:00 with today's.
+    assert plan.data_time(base + 4 * 3600 - 60) == base - 20 * 3600
+    assert plan.data_time(base + 4 * 3600) == base + 4 * 3600
+    assert plan.data_time(base + 27 * 3600) == base + 4 * 3600
+    # What the car did reaches Home Assistant no sooner than the store's next refresh.
+    assert plan.changes[:2] == [(base + 4 * 3600,) * 2, (base + 28 * 3600,) * 2]
