@@ -1,43 +1,43 @@
-"""Benchmark the integration's Smartcar request economy and read cost against the simulator.
+"""Benchmark: freshest data per billed request, measured with the integration's own parts.
 
-Quota: the same fleet (BEV, petrol, PHEV) is polled for a simulated month by three strategies, each
-on a fresh simulator served in-process on 127.0.0.1 and read through the integration's real
-`SmartcarClient`:
+Every strategy reads the simulator (served in-process on 127.0.0.1) through the integration's
+real `SmartcarClient`; ours is driven the way `SmartcarCoordinator._async_update_data` drives it,
+with the real pieces: `reader.CarReader` (records every billed request before the answer is
+used), `ledger.RequestLedger` (its write-through logic, on an in-memory store),
+`planner.after_poll`, `vehicle_data.ShownState` (data ages from `oemUpdatedAt` / `SC-Data-Age`)
+and the stored `PollState`, `ShownState` and `VehicleProfile` across a restart mid-month.
 
-- ``per_endpoint``: one GET per endpoint the entities read, every 30 minutes (what typical community
-  integrations do);
-- ``batch``: one v2 ``POST /batch`` of the same paths every 30 minutes (billed per path);
-- ``signals`` (ours): one v3 ``/signals`` read per poll on the schedule of
-  ``custom_components.smartcar.budget.poll_interval``, counting requests as the coordinator does.
+One run covers 1 April to 4 May 2026 (a whole month and across the month boundary) for three
+scenarios (`nightly-charge`, `commute`, `parked-weekend`) with the cars asleep at night (the
+car's data time stops: `oemUpdatedAt` frozen), a 429 and an hour of 5xx. Baselines come from
+their documented behaviour in the same run. What Home Assistant would show is scored by its
+age: how long it has been out of date (see docs/benchmarks.md). Time is the simulator's clock,
+never a sleep.
 
-Time moves with the simulator's clock (control API), never by sleeping; what each strategy costs is
-read from the simulator's billing ledger. The BEV and the PHEV charge for a few hours every night,
-which the schedule sees as activity.
+    scripts/bench                    # everything (a few minutes)
+    scripts/bench --days 3           # a short horizon
+    scripts/bench --scenario commute --strategy ours
 
-CPU: the time to read one car's full state through the client (HTTP to the in-process simulator and
-parsing) for each strategy, and the time to parse the same answers alone, as ratios to per-endpoint.
-
-Run ``scripts/bench`` (30 simulated days) or ``scripts/bench --days 1``; results go to stdout and
-``bench-results/latest.json``. See docs/benchmarks.md.
+Writes bench-results/latest.json and bench-results/age.png (docs/benchmarks.md).
 """
 
 # ruff: noqa: E402 - the project root goes on sys.path before the project's imports
 
 import argparse
 import asyncio
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import heapq
 import json
+import math
 from pathlib import Path
 import platform
 import statistics
 import sys
 import time
-from typing import Any, Protocol, cast
+from typing import Any, cast
 from urllib.parse import parse_qs, urlparse
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -48,22 +48,24 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 
 from custom_components.smartcar.api.client import Origins, SmartcarAuth, SmartcarClient
-from custom_components.smartcar.api.errors import NotCapableError, SmartcarError
-from custom_components.smartcar.api.models import EMPTY_META, Token, VehicleState
-from custom_components.smartcar.api.parsers import (
-    PATH_READERS,
-    meta_from_headers,
-    read_path_responses,
+from custom_components.smartcar.api.errors import (
+    NotCapableError,
+    RateLimitError,
+    SmartcarError,
 )
-from custom_components.smartcar.api.signals import parse_signals
-from custom_components.smartcar.const import PermissionGroup, scopes_for
+from custom_components.smartcar.api.models import Token
+from custom_components.smartcar.const import PermissionGroup, ReadPath, scopes_for
+from custom_components.smartcar.ledger import RequestLedger
 from custom_components.smartcar.planner import (
     BudgetPolicy,
-    billing_period,
-    plan_next_poll,
+    Pacing,
+    PollState,
+    after_poll,
+    polls_left,
 )
-from custom_components.smartcar.reader import is_billed
-from custom_components.smartcar.vehicle_data import has_moved
+from custom_components.smartcar.profile import VehicleProfile
+from custom_components.smartcar.reader import CarReader, fact_ages_or
+from custom_components.smartcar.vehicle_data import ShownState, has_moved
 from simulator import (
     TESLA_ID,
     TOYOTA_ID,
@@ -74,24 +76,20 @@ from simulator import (
     create_app,
 )
 
-# --- The scenario ---------------------------------------------------------------------------------
-
-# April has 30 days: the horizon and the schedule's billing period are the same month.
 START = datetime(2026, 4, 1, tzinfo=UTC)
-MONTH_DAYS = 30
-DEFAULT_DAYS = 30.0
+DEFAULT_DAYS = 33.0  # to 4 May: April whole, then across the boundary
+BOUNDARY = datetime(2026, 5, 1, tzinfo=UTC)
 MONTHLY_LIMIT = 500
-BASELINE_INTERVAL = timedelta(minutes=30)
 REDIRECT_URI = "https://my.home-assistant.io/redirect/oauth"
 RESULTS = PROJECT / "bench-results" / "latest.json"
-# Refresh the access token this long before it expires (simulated time).
 TOKEN_REFRESH_MARGIN = 60.0
-DEFAULT_CPU_ITERATIONS = 300
-CPU_ROUNDS = 5
+SAMPLE = 60.0  # seconds between samples of what Home Assistant shows
+PUSH_LATENCY = 30.0  # seconds from a change to its webhook delivery
+PUSH_EVERY = 300.0  # while charging or driving, a push every this often
+HOUR = 3600.0
+DAY = 86400.0
 
 FLEET: dict[str, str] = {TESLA_ID: "BEV", TOYOTA_ID: "petrol", VOLVO_ID: "PHEV"}
-
-# What the entities read (commands are not part of the benchmark).
 READ_GROUPS = (
     PermissionGroup.LOCATION,
     PermissionGroup.ODOMETER,
@@ -101,7 +99,14 @@ READ_GROUPS = (
     PermissionGroup.TIRES,
     PermissionGroup.ENGINE_OIL,
 )
-READ_PATHS = (
+GRANTED = scopes_for([str(group) for group in READ_GROUPS])
+# The v2 paths Home Assistant's entities enabled by default listen for.
+NEEDED = frozenset(
+    {"/battery", "/charge", "/fuel", "/odometer", "/location", "/security"}
+)
+# The most-installed community integration: a v2 batch of its default-scope paths every 6 h.
+COMMUNITY_PATHS = ("/battery", "/charge", "/odometer")
+EVERY_ENDPOINT = (
     "/battery",
     "/charge",
     "/charge/limit",
@@ -112,53 +117,58 @@ READ_PATHS = (
     "/tires/pressure",
     "/engine/oil",
 )
+SCENARIOS = ("nightly-charge", "commute", "parked-weekend", "v3-daily-store")
+# V3's REST store without a webhook: refreshed once a day (SMARTCAR_V3.md), here at 04:00.
+STORE_REFRESH_HOUR = 4.0
+STRATEGIES = {
+    "community_6h": "baseline: v2 batch of the default-scope paths every 6 h",
+    "every_30min": "baseline: every endpoint every 30 min",
+    "ours": "ours: v3 signals, default settings (daily pacing)",
+    "ours_month_pacing": "ours: v3 signals, as shipped (month-remaining pacing, no idle)",
+    "ours_at_6h_bill": "ours: v3 signals, limit = the 6 h baseline's bill",
+    "ours_batch": "ours: v2 batch path, default settings",
+    "ours_webhooks": "ours: webhooks on, safety poll as shipped (6 h)",
+    "ours_webhooks_24h": "ours: webhooks on, safety poll every 24 h",
+}
+# The every-endpoint baseline bills ~30 000 requests a scenario: run it in one only.
+HEAVY = {"every_30min": ("nightly-charge",)}
+# The daily store is a v3 matter: only v3 strategies read it.
+ONLY = {"v3-daily-store": ("ours", "ours_month_pacing")}
 
 
 @dataclass(frozen=True, kw_only=True)
-class NightlyCharge:
-    """A car plugged in every night at a low charge; the simulator stops it at the charge limit."""
+class Window:
+    """The simulated span and when its restart and faults come."""
 
-    vehicle_id: str
-    start_hour: int
-    state_of_charge: float
-    rate_per_minute: float
+    start: datetime
+    days: float
+    restart_at: datetime
+    rate_limit_at: datetime
+    server_errors: tuple[datetime, datetime]
 
-    def hours(self, charge_limit: float) -> float:
-        """How long each session lasts."""
-        return (charge_limit - self.state_of_charge) / self.rate_per_minute / 60
-
-
-# BEV: 50 % -> 80 % (its limit) from 01:00, five hours; PHEV: 40 % -> 100 % from 21:00, 2.5 hours.
-CHARGING = (
-    NightlyCharge(
-        vehicle_id=TESLA_ID, start_hour=1, state_of_charge=0.5, rate_per_minute=0.001
-    ),
-    NightlyCharge(
-        vehicle_id=VOLVO_ID, start_hour=21, state_of_charge=0.4, rate_per_minute=0.004
-    ),
-)
-CHARGE_LIMITS = {TESLA_ID: 0.8, VOLVO_ID: 1.0}
-
-STRATEGY_LABELS = {
-    "per_endpoint": "per-endpoint GETs every 30 min",
-    "batch": "v2 batch every 30 min",
-    "signals": "ours: v3 signals on the budget",
-}
-STRATEGIES = tuple(STRATEGY_LABELS)
-BASELINE = "per_endpoint"
+    @classmethod
+    def of(cls, start: datetime = START, days: float = DEFAULT_DAYS) -> Window:
+        """The full run's documented times; a shorter one puts them at the same shares."""
+        span = timedelta(days=days)
+        server = start + span * (19 + 14 / 24) / DEFAULT_DAYS
+        return cls(
+            start=start,
+            days=days,
+            restart_at=start + span * 14.5 / DEFAULT_DAYS,
+            rate_limit_at=start + span * 9.5 / DEFAULT_DAYS,
+            server_errors=(server, server + timedelta(hours=1)),
+        )
 
 
 def epoch(moment: datetime) -> float:
-    """Seconds since the epoch."""
     return moment.timestamp()
 
 
 def moment(seconds: float) -> datetime:
-    """An aware UTC datetime."""
     return datetime.fromtimestamp(seconds, UTC)
 
 
-# --- A simulator with an authorised client --------------------------------------------------------
+# --- A simulator with an authorised client -------------------------------------------------
 
 
 class SimulatedTokens:
@@ -184,11 +194,11 @@ class SimulatedTokens:
 class Harness:
     """A fresh simulator on 127.0.0.1 and a `SmartcarClient` logged in through its Connect page."""
 
-    def __init__(self) -> None:
+    def __init__(self, start: datetime = START) -> None:
         self.config = SimulatorConfig()
-        self.simulator = Simulator(self.config, clock=ManualClock(epoch(START)))
+        self.simulator = Simulator(self.config, clock=ManualClock(epoch(start)))
         self.server = TestServer(create_app(self.simulator), host="127.0.0.1")
-        self.now = epoch(START)
+        self.now = epoch(start)
         self._session: aiohttp.ClientSession | None = None
         self._client: SmartcarClient | None = None
         self._tokens: SimulatedTokens | None = None
@@ -279,139 +289,394 @@ class Harness:
         return cast("dict[str, Any]", summary["vehicles"])
 
 
-# --- Strategies -----------------------------------------------------------------------------------
+# --- The scenarios: what each car does, when it sleeps, when its data changes -----------------
 
 
-class Strategy(Protocol):
-    """One way to keep the fleet's state fresh."""
+@dataclass(kw_only=True)
+class CarPlan:
+    """One car's month: control-API changes, sleeps (data time frozen) and data changes."""
 
-    key: str
+    patches: list[tuple[float, str, tuple[float, ...]]] = field(default_factory=list)
+    sleeps: list[tuple[float, float]] = field(default_factory=list)
+    # (start, end): the data changes all along (charging, driving); start == end: once.
+    changes: list[tuple[float, float]] = field(default_factory=list)
+    # V3's store: reads answer what was fetched at the last refresh (epoch of one of them).
+    store_refreshed_at: float | None = None
 
-    async def poll(self, client: SmartcarClient, vehicle_id: str, now: float) -> None:
-        """Read the car once."""
+    def data_time(self, at: float) -> float:
+        """The car's own data time a read at `at` answers with."""
+        if self.store_refreshed_at is not None:
+            first = self.store_refreshed_at
+            return first + math.floor((at - first) / DAY) * DAY
+        since = self.asleep_since(at)
+        return at if since is None else since
 
-    def wait(self, vehicle_id: str, now: float) -> timedelta:
-        """Time until the car's next poll."""
-
-    def active(self, vehicle_id: str) -> bool:
-        """Whether the last poll saw the car charging or moving."""
-
-    def counted(self, vehicle_id: str) -> int | None:
-        """Requests the strategy believes it used (None when it does not keep count)."""
-
-
-async def read_per_endpoint(client: SmartcarClient, vehicle_id: str) -> int:
-    """One GET per endpoint in turn (a 501 is the car's answer, not a failure); return the count."""
-    reads: tuple[Callable[[str], Awaitable[object]], ...] = (
-        client.get_battery,
-        client.get_charge,
-        client.get_charge_limit,
-        client.get_fuel,
-        client.get_odometer,
-        client.get_location,
-        client.get_security,
-        client.get_tire_pressure,
-        client.get_engine_oil,
-    )
-    for read in reads:
-        with contextlib.suppress(NotCapableError):
-            await read(vehicle_id)
-    return len(reads)
-
-
-class PerEndpointPolling:
-    """Baseline: every endpoint the entities read, one GET each, every 30 minutes."""
-
-    key = "per_endpoint"
-
-    async def poll(self, client: SmartcarClient, vehicle_id: str, now: float) -> None:
-        await read_per_endpoint(client, vehicle_id)
-
-    def wait(self, vehicle_id: str, now: float) -> timedelta:
-        return BASELINE_INTERVAL
-
-    def active(self, vehicle_id: str) -> bool:
-        return False
-
-    def counted(self, vehicle_id: str) -> int | None:
+    def asleep_since(self, at: float) -> float | None:
+        for start, end in self.sleeps:
+            if start <= at < end:
+                return start
         return None
 
+    def first_change_after(self, shown: float) -> float:
+        """The first moment after `shown` (the data time shown) at which the car's data moved."""
+        later = math.inf
+        for start, end in self.changes:
+            if start <= shown < end:
+                return shown
+            if start > shown:
+                later = min(later, start)
+        return later
 
-class BatchPolling(PerEndpointPolling):
-    """Baseline: the same paths in one v2 batch every 30 minutes (Smartcar bills each path)."""
 
-    key = "batch"
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
-    async def poll(self, client: SmartcarClient, vehicle_id: str, now: float) -> None:
-        await client.batch(vehicle_id, READ_PATHS)
+
+def _minus(
+    spans: list[tuple[float, float]], holes: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    result = spans
+    for hole_start, hole_end in holes:
+        cut: list[tuple[float, float]] = []
+        for start, end in result:
+            if hole_end <= start or hole_start >= end:
+                cut.append((start, end))
+                continue
+            if start < hole_start:
+                cut.append((start, hole_start))
+            if hole_end < end:
+                cut.append((hole_end, end))
+        result = cut
+    return result
 
 
-class BudgetedSignals:
-    """Ours: one v3 signals read per poll, spaced by `budget.poll_interval`.
+# (vehicle, start of charge as hours of the day, state of charge, rate per minute)
+NIGHTLY = {TESLA_ID: (1.0, 0.5, 0.001), VOLVO_ID: (21.0, 0.4, 0.004)}
+EVENING = {TESLA_ID: (18.25, 0.6, 0.001), VOLVO_ID: (18.25, 0.4, 0.004)}
+CHARGE_LIMIT = {TESLA_ID: 0.8, VOLVO_ID: 1.0}
 
-    Mirrors `SmartcarCoordinator` with its own helpers: it counts what each `get_signals` call
-    bills (`billed_requests`, and a refusal only when `is_billed`), is active while the car
-    charges or moves (`has_moved`), and asks the budget for the next wait.
-    """
 
-    key = "signals"
+def build_plans(
+    scenario: str, days: float, start: datetime = START
+) -> dict[str, CarPlan]:
+    """Every car's plan for `scenario` from `start` for `days` (and a day more)."""
+    plans = {vehicle_id: CarPlan() for vehicle_id in FLEET}
+    base = epoch(start)
+    weekend: list[tuple[float, float]] = []
+    if scenario == "parked-weekend":
+        for day in range(-7, int(days) + 8):
+            if (
+                start + timedelta(days=day)
+            ).weekday() == 4:  # Friday 22:00 to Monday 07:00
+                friday = base + day * DAY
+                weekend.append((friday + 22 * HOUR, friday + 3 * DAY + 7 * HOUR))
 
-    def __init__(self, policy: BudgetPolicy) -> None:
-        self.policy = policy
-        self._used: defaultdict[tuple[str, str], int] = defaultdict(int)
-        self._state: dict[str, VehicleState] = {}
-        self._active: dict[str, bool] = {}
+    def in_weekend(at: float) -> bool:
+        return any(start <= at < end for start, end in weekend)
 
-    async def poll(self, client: SmartcarClient, vehicle_id: str, now: float) -> None:
-        period = billing_period(moment(now))
+    for vehicle_id, plan in plans.items():
+        nights: list[tuple[float, float]] = []
+        charges: list[tuple[float, float]] = []
+
+        def drive(plan: CarPlan, start: float, minutes: float, km: float) -> None:
+            if in_weekend(start):
+                return
+            plan.patches.append((start, "drive_start", ()))
+            plan.patches.append((start + minutes * 60, "drive_end", (km,)))
+            plan.changes.append((start, start + minutes * 60))
+
+        def charge(start: float, soc: float, rate: float) -> None:
+            if in_weekend(start):
+                return
+            minutes = (CHARGE_LIMIT[vehicle_id] - soc) / rate  # noqa: B023
+            plan.patches.append((start, "charge", (soc, rate)))  # noqa: B023
+            plan.changes.append((start, start + minutes * 60))  # noqa: B023
+            charges.append((start, start + minutes * 60))  # noqa: B023
+
+        def unplug(at: float) -> None:
+            if in_weekend(at):
+                return
+            plan.patches.append((at, "unplug", ()))  # noqa: B023
+            plan.changes.append((at, at))  # noqa: B023
+
+        for day in range(math.ceil(days) + 1):
+            midnight = base + day * DAY
+            weekday = (start + timedelta(days=day)).weekday()
+            nights.append((midnight - 0.5 * HOUR, midnight + 7 * HOUR))
+            if scenario == "commute":
+                if weekday >= 5:
+                    continue
+                if vehicle_id in EVENING:
+                    unplug(midnight + 7.5 * HOUR)
+                drive(plan, midnight + 8 * HOUR, 40, 23.0)
+                drive(plan, midnight + 17.5 * HOUR, 40, 23.0)
+                if vehicle_id in EVENING:
+                    hour, soc, rate = EVENING[vehicle_id]
+                    charge(midnight + hour * HOUR, soc, rate)
+                continue
+            drive(plan, midnight + 12 * HOUR, 30, 18.0)
+            if vehicle_id in NIGHTLY:
+                hour, soc, rate = NIGHTLY[vehicle_id]
+                unplug(midnight + 7 * HOUR)
+                charge(midnight + hour * HOUR, soc, rate)
+        plan.sleeps = _minus(_merge(nights + weekend), charges)
+        if scenario == "v3-daily-store":
+            # What changed during a day reaches the store at its next refresh.
+            first = base + STORE_REFRESH_HOUR * HOUR
+            plan.store_refreshed_at = first
+            plan.changes = [(first + day * DAY,) * 2 for day in range(int(days) + 2)]
+        plan.patches.sort()
+        plan.changes.sort()
+    return plans
+
+
+# --- What reads the cars ----------------------------------------------------------------------
+
+
+class MemoryStore:
+    """Home Assistant's Store for the ledger, kept in memory (a restart reads it back)."""
+
+    def __init__(self) -> None:
+        self.data: Any = None
+
+    async def async_load(self) -> Any:
+        return json.loads(json.dumps(self.data)) if self.data is not None else None
+
+    async def async_save(self, data: Any) -> None:
+        self.data = json.loads(json.dumps(data))
+
+
+def memory_ledger(store: MemoryStore) -> RequestLedger:
+    """The integration's RequestLedger on an in-memory store (its logic unchanged)."""
+    ledger = RequestLedger.__new__(RequestLedger)
+    ledger._store = cast("Any", store)  # noqa: SLF001 - no Home Assistant in the bench
+    ledger._usage = {}  # noqa: SLF001
+    return ledger
+
+
+@dataclass(kw_only=True)
+class Car:
+    """What one car showed and cost during a run."""
+
+    vehicle_id: str
+    plan: CarPlan
+    # (time, data time of what Home Assistant shows), whenever it changed
+    timeline: list[tuple[float, float]] = field(default_factory=list)
+    polls: int = 0
+    failed_polls: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    pushes: int = 0
+
+    def show(self, at: float, data_time: float | None) -> None:
+        if data_time is None:
+            return
+        if not self.timeline or data_time > self.timeline[-1][1]:
+            self.timeline.append((at, data_time))
+
+
+class Agent:
+    """One strategy for one car: poll now, return when next."""
+
+    restores = False
+
+    def __init__(self, car: Car, client: SmartcarClient, clock: Callable[[], float]):
+        self.car = car
+        self.client = client
+        self.clock = clock
+
+    async def poll(self, now: float) -> float:
+        raise NotImplementedError
+
+    def restart(self, now: float) -> float | None:
+        """Home Assistant restarts: return the poll it plans (None: poll now)."""
+        return None
+
+    def push(self, at: float, data_time: float) -> None:
+        """A webhook arrived (only strategies with webhooks get them)."""
+
+
+class BatchBaseline(Agent):
+    """A v2 batch of fixed paths every `interval`; polls at start-up (first refresh)."""
+
+    def __init__(self, *args: Any, paths: Sequence[str], interval: float) -> None:
+        super().__init__(*args)
+        self.paths = tuple(paths)
+        self.interval = interval
+        self.shown = ShownState()
+
+    async def poll(self, now: float) -> float:
+        self.car.polls += 1
         try:
-            result = await client.get_signals(vehicle_id)
-        except SmartcarError as err:
-            if is_billed(err):
-                self._used[vehicle_id, period] += 1
-            raise
-        self._used[vehicle_id, period] += result.billed_requests
-        previous = self._state.get(vehicle_id, VehicleState())
-        state = previous.merge(result.state)
-        self._state[vehicle_id] = state
-        self._active[vehicle_id] = state.is_charging is True or has_moved(
-            previous, state
-        )
+            result = await self.client.batch(self.car.vehicle_id, self.paths)
+        except SmartcarError:
+            self.car.failed_polls += 1
+        else:
+            self.shown = self.shown.apply(fact_ages_or(result.facts, moment(now)))
+            age = self.shown.values.data_age
+            self.car.show(now, None if age is None else epoch(age))
+        return now + self.interval
 
-    def wait(self, vehicle_id: str, now: float) -> timedelta:
+
+class EveryEndpoint(Agent):
+    """Every endpoint the entities read, one GET each, every 30 minutes."""
+
+    async def poll(self, now: float) -> float:
+        client = self.client
+        reads: tuple[Callable[[str], Awaitable[object]], ...] = (
+            client.get_battery,
+            client.get_charge,
+            client.get_charge_limit,
+            client.get_fuel,
+            client.get_odometer,
+            client.get_location,
+            client.get_security,
+            client.get_tire_pressure,
+            client.get_engine_oil,
+        )
+        self.car.polls += 1
+        answered = False
+        for read in reads:
+            with contextlib.suppress(NotCapableError):
+                try:
+                    await read(self.car.vehicle_id)
+                except SmartcarError:
+                    continue
+                answered = True
+        if answered:
+            # Each answer carries SC-Data-Age: the car's data time now.
+            self.car.show(now, self.car.plan.data_time(now))
+        else:
+            self.car.failed_polls += 1
+        return now + 30 * 60
+
+
+class Ours(Agent):
+    """The integration's parts, driven as SmartcarCoordinator._async_update_data drives them."""
+
+    restores = True
+
+    def __init__(
+        self,
+        *args: Any,
+        policy: BudgetPolicy,
+        read_path: ReadPath,
+        ledger: RequestLedger,
+        store: MemoryStore,
+        webhooks: bool = False,
+        idle: bool = True,
+    ) -> None:
+        super().__init__(*args)
+        # Whether the planner hears that a poll brought nothing newer (issue #10's input).
+        self.idle = idle
+        self.policy = policy
+        self.read_path = read_path
+        self.ledger = ledger
+        self.store = store
+        self.webhooks = webhooks
+        self.reader = CarReader(self.client, self.car.vehicle_id)
+        self.shown = ShownState()
+        self.profile = VehicleProfile()
+        self.poll_state = PollState()
+        self.pushed: float | None = None
+
+    def cost(self, profile: VehicleProfile, now: datetime) -> int:
+        return profile.poll_cost(profile.read_path(self.read_path, now), NEEDED)
+
+    async def poll(self, now: float) -> float:
+        vehicle_id = self.car.vehicle_id
         at = moment(now)
-        plan = plan_next_poll(
+        before = self.shown.values
+        rate_limit: RateLimitError | None = None
+        answered = False
+
+        async def record(requests: int) -> None:
+            await self.ledger.async_record(vehicle_id, requests, moment(self.clock()))
+
+        def affordable(profile: VehicleProfile) -> bool:
+            cost = self.cost(profile, at)
+            used = self.ledger.usage(vehicle_id, at).used
+            return cost > 0 and polls_left(self.policy, used, cost) > 0
+
+        usage = self.ledger.usage(vehicle_id, at)
+        if not usage.billing_blocked and affordable(self.profile):
+            self.car.polls += 1
+            try:
+                self.profile, outcome = await self.reader.async_read(
+                    self.profile,
+                    preferred=self.read_path,
+                    granted=GRANTED,
+                    needed=NEEDED,
+                    record=record,
+                    affordable=affordable,
+                    now=at,
+                )
+            except RateLimitError as err:
+                rate_limit = err
+                self.car.failed_polls += 1
+            except SmartcarError:
+                self.car.failed_polls += 1
+            else:
+                if outcome is not None:
+                    facts = fact_ages_or(outcome.facts, at)
+                    self.shown = self.shown.without(outcome.gone).apply(facts)
+                    rate_limit = outcome.rate_limit
+                    answered = rate_limit is None
+                    if outcome.billing_refused:
+                        await self.ledger.async_block(vehicle_id, at)
+        after = self.shown.values
+        usage = self.ledger.usage(vehicle_id, at)
+        self.poll_state = after_poll(
             self.policy,
+            self.poll_state,
             now=at,
-            used=self._used[vehicle_id, billing_period(at)],
-            cost=1,
-            active=self._active.get(vehicle_id, False),
+            used=usage.used,
+            cost=max(self.cost(self.profile, at), 1),
+            active=after.is_charging is True or has_moved(before, after),
+            billing_blocked=usage.billing_blocked,
+            rate_limited=rate_limit is not None,
+            retry_after=None if rate_limit is None else rate_limit.retry_after,
+            # The line issue #10 asks of the coordinator: nothing newer came back.
+            unchanged=self.idle and answered and after.data_age == before.data_age,
         )
-        return plan.at - at
+        reason = str(self.poll_state.reason)
+        self.car.reasons[reason] = self.car.reasons.get(reason, 0) + 1
+        self.car.show(now, self._shown_time())
+        assert self.poll_state.next_at is not None
+        return epoch(self.poll_state.next_at)
 
-    def active(self, vehicle_id: str) -> bool:
-        return self._active.get(vehicle_id, False)
+    def _shown_time(self) -> float | None:
+        age = self.shown.values.data_age
+        times = [t for t in (None if age is None else epoch(age), self.pushed) if t]
+        return max(times) if times else None
 
-    def counted(self, vehicle_id: str) -> int | None:
-        return sum(
-            used for (car, _period), used in self._used.items() if car == vehicle_id
+    def push(self, at: float, data_time: float) -> None:
+        self.pushed = max(self.pushed or 0.0, data_time)
+        self.car.pushes += 1
+        self.car.show(at, self._shown_time())
+
+    def restart(self, now: float) -> float | None:
+        """Everything back from JSON, as the stores give it to a new coordinator."""
+        self.shown = ShownState.from_json(json.loads(json.dumps(self.shown.to_json())))
+        self.profile = VehicleProfile.from_json(
+            json.loads(json.dumps(self.profile.to_json()))
         )
+        self.poll_state = PollState.from_json(
+            json.loads(json.dumps(self.poll_state.to_json()))
+        )
+        self.reader = CarReader(self.client, self.car.vehicle_id)
+        due = self.poll_state.next_at
+        return epoch(due) if due is not None and epoch(due) > now else None
 
 
-def make_strategy(key: str) -> Strategy:
-    if key == "per_endpoint":
-        return PerEndpointPolling()
-    if key == "batch":
-        return BatchPolling()
-    if key == "signals":
-        return BudgetedSignals(BudgetPolicy(monthly_limit=MONTHLY_LIMIT))
-    raise ValueError(f"unknown strategy {key!r}")
+# --- One strategy over one scenario ---------------------------------------------------------
 
-
-# --- Running a strategy over the simulated horizon ------------------------------------------------
-
-# At the same instant the car changes (charging starts) before it is polled.
-_CAR_EVENT, _POLL = 0, 1
+_PATCH, _FAULT, _SNAPSHOT, _RESTART, _PUSH, _POLL = range(6)
 
 
 @dataclass(order=True)
@@ -419,431 +684,620 @@ class _Event:
     at: float
     kind: int
     seq: int
-    vehicle_id: str = field(compare=False)
-    charge: NightlyCharge | None = field(default=None, compare=False)
+    vehicle_id: str = field(compare=False, default="")
+    payload: Any = field(compare=False, default=None)
 
 
-@dataclass(kw_only=True)
-class CarRun:
-    """What one car saw during a run."""
+def make_agent(
+    key: str,
+    car: Car,
+    harness: Harness,
+    *,
+    ledger: RequestLedger,
+    store: MemoryStore,
+    limits: dict[str, int],
+) -> Agent:
+    args = (car, harness.client, lambda: harness.now)
+    if key == "community_6h":
+        return BatchBaseline(*args, paths=COMMUNITY_PATHS, interval=6 * HOUR)
+    if key == "every_30min":
+        return EveryEndpoint(*args)
+    policy = BudgetPolicy(pacing=Pacing.DAILY)
+    read_path = ReadPath.SIGNALS
+    if key == "ours_month_pacing":
+        policy = BudgetPolicy()
+    elif key == "ours_at_6h_bill":
+        policy = BudgetPolicy(pacing=Pacing.DAILY, monthly_limit=limits[car.vehicle_id])
+    elif key == "ours_batch":
+        read_path = ReadPath.BATCH
+    elif key == "ours_webhooks":
+        policy = BudgetPolicy(pacing=Pacing.DAILY, safety_interval=timedelta(hours=6))
+    elif key == "ours_webhooks_24h":
+        policy = BudgetPolicy(pacing=Pacing.DAILY, safety_interval=timedelta(hours=24))
+    return Ours(
+        *args,
+        policy=policy,
+        read_path=read_path,
+        ledger=ledger,
+        store=store,
+        webhooks=key.startswith("ours_webhooks"),
+        idle=key != "ours_month_pacing",
+    )
 
-    polls: list[float] = field(default_factory=list)
-    active_polls: int = 0
-    failed_polls: int = 0
 
-
-async def run_strategy(key: str, days: float) -> dict[str, Any]:
-    """Poll the fleet for `days` simulated days with one strategy; return what the ledger says."""
-    strategy = make_strategy(key)
-    end = epoch(START) + days * 86400
-    runs = {vehicle_id: CarRun() for vehicle_id in FLEET}
+async def run_strategy(
+    key: str,
+    scenario: str,
+    window: Window,
+    limits: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """Run `key` over `scenario` in `window` on a fresh simulator; score what it showed."""
     started = time.perf_counter()
-    async with Harness() as harness:
-        for charge in CHARGING:
-            await harness.control(
-                "PATCH",
-                f"/vehicles/{charge.vehicle_id}",
-                {"charge_rate_per_minute": charge.rate_per_minute},
+    days = window.days
+    plans = build_plans(scenario, days, window.start)
+    begin = epoch(window.start)
+    end = begin + days * DAY
+    boundary = epoch(BOUNDARY)
+    cars = {
+        vehicle_id: Car(vehicle_id=vehicle_id, plan=plans[vehicle_id])
+        for vehicle_id in FLEET
+    }
+    store = MemoryStore()
+    ledger = memory_ledger(store)
+    await ledger.async_load()
+    snapshots: dict[str, Any] = {}
+    restart_billed: dict[str, int] = {}
+    async with Harness(window.start) as harness:
+        agents = {
+            vehicle_id: make_agent(
+                key, car, harness, ledger=ledger, store=store, limits=limits or {}
             )
+            for vehicle_id, car in cars.items()
+        }
+        places = {
+            vehicle_id: await harness.control("GET", f"/vehicles/{vehicle_id}")
+            for vehicle_id in FLEET
+        }
         queue: list[_Event] = []
         seq = 0
-        for day in range(int(days) + 1):
-            for charge in CHARGING:
-                at = epoch(START + timedelta(days=day, hours=charge.start_hour))
-                if at < end:
-                    seq += 1
-                    heapq.heappush(
-                        queue, _Event(at, _CAR_EVENT, seq, charge.vehicle_id, charge)
-                    )
-        for vehicle_id in FLEET:
+
+        def push(
+            at: float, kind: int, vehicle_id: str = "", payload: Any = None
+        ) -> None:
+            nonlocal seq
             seq += 1
-            heapq.heappush(queue, _Event(epoch(START), _POLL, seq, vehicle_id))
+            heapq.heappush(queue, _Event(at, kind, seq, vehicle_id, payload))
+
+        generation = dict.fromkeys(FLEET, 0)
+        for vehicle_id, plan in plans.items():
+            for at, what, values in plan.patches:
+                push(at, _PATCH, vehicle_id, (what, values))
+            if (
+                isinstance(agents[vehicle_id], Ours)
+                and cast("Ours", agents[vehicle_id]).webhooks
+            ):
+                for start, stop in plan.changes:
+                    at = start
+                    while True:
+                        push(at + PUSH_LATENCY, _PUSH, vehicle_id, at)
+                        at += PUSH_EVERY
+                        if at >= stop:
+                            break
+                    if stop > start:
+                        push(stop + PUSH_LATENCY, _PUSH, vehicle_id, stop)
+            push(begin, _POLL, vehicle_id, 0)
+        push(
+            epoch(window.rate_limit_at),
+            _FAULT,
+            "",
+            ("add", {"type": "RATE_LIMIT", "count": 1, "retry_after": 900}),
+        )
+        push(epoch(window.server_errors[0]), _FAULT, "", ("add", {"type": "SERVER"}))
+        push(epoch(window.server_errors[1]), _FAULT, "", ("clear", None))
+        push(boundary - 1, _SNAPSHOT)
+        push(epoch(window.restart_at), _RESTART)
+        data_age = dict.fromkeys(FLEET, 0.0)
         while queue and queue[0].at < end:
             event = heapq.heappop(queue)
             await harness.set_clock(event.at)
-            if event.charge is not None:
+            vehicle_id = event.vehicle_id
+            if event.kind == _PATCH:
+                what, values = event.payload
                 await harness.control(
                     "PATCH",
-                    f"/vehicles/{event.vehicle_id}",
-                    {
-                        "is_plugged_in": True,
-                        "state_of_charge": event.charge.state_of_charge,
-                        "is_charging": True,
-                    },
+                    f"/vehicles/{vehicle_id}",
+                    _patch(what, values, places[vehicle_id]),
                 )
-                continue
-            run = runs[event.vehicle_id]
-            run.polls.append(event.at)
-            try:
-                await strategy.poll(harness.client, event.vehicle_id, event.at)
-            except SmartcarError:
-                run.failed_polls += 1
-            if strategy.active(event.vehicle_id):
-                run.active_polls += 1
-            seq += 1
-            wait = strategy.wait(event.vehicle_id, event.at).total_seconds()
-            heapq.heappush(queue, _Event(event.at + wait, _POLL, seq, event.vehicle_id))
-        ledger = await harness.ledger()
-        refreshes = harness.tokens.refreshes
-    return _strategy_result(
-        key=key,
-        days=days,
-        strategy=strategy,
-        runs=runs,
-        ledger=ledger,
-        refreshes=refreshes,
+            elif event.kind == _FAULT:
+                action, body = event.payload
+                for car_id in FLEET:
+                    if action == "add":
+                        await harness.control(
+                            "POST", f"/vehicles/{car_id}/faults", body
+                        )
+                    else:
+                        await harness.control("DELETE", f"/vehicles/{car_id}/faults")
+            elif event.kind == _SNAPSHOT:
+                sim = await harness.ledger()
+                snapshots = {
+                    car_id: {
+                        "simulator": int(sim.get(car_id, {}).get("billed", 0)),
+                        "simulator_requests": int(
+                            sim.get(car_id, {}).get("requests", 0)
+                        ),
+                        "integration": ledger.usage(car_id, moment(event.at)).used
+                        if isinstance(agents[car_id], Ours)
+                        else None,
+                    }
+                    for car_id in FLEET
+                }
+            elif event.kind == _RESTART:
+                before = await harness.ledger()
+                if any(isinstance(agent, Ours) for agent in agents.values()):
+                    ledger = memory_ledger(store)
+                    await ledger.async_load()
+                for car_id, agent in agents.items():
+                    if isinstance(agent, Ours):
+                        agent.ledger = ledger
+                    generation[car_id] += 1
+                    planned = agent.restart(event.at)
+                    if planned is None:
+                        await _read(harness, agent, plans[car_id], event.at, data_age)
+                        planned = await agent.poll(event.at)
+                    push(planned, _POLL, car_id, generation[car_id])
+                after = await harness.ledger()
+                restart_billed = {
+                    car_id: int(after.get(car_id, {}).get("billed", 0))
+                    - int(before.get(car_id, {}).get("billed", 0))
+                    for car_id in FLEET
+                }
+            elif event.kind == _PUSH:
+                agents[vehicle_id].push(event.at, event.payload)
+            elif event.payload == generation[vehicle_id]:
+                await _read(
+                    harness, agents[vehicle_id], plans[vehicle_id], event.at, data_age
+                )
+                planned = await agents[vehicle_id].poll(event.at)
+                push(
+                    max(planned, event.at + 1),
+                    _POLL,
+                    vehicle_id,
+                    generation[vehicle_id],
+                )
+        sim = await harness.ledger()
+        entries = (await harness.control("GET", "/ledger?entries=true"))["entries"]
+        final = {
+            car_id: ledger.usage(car_id, moment(end)).used
+            if isinstance(agents[car_id], Ours)
+            else None
+            for car_id in FLEET
+        }
+    return score(
+        key,
+        scenario,
+        cars,
+        begin=begin,
+        end=end,
+        boundary=boundary,
+        sim=sim,
+        entries=entries,
+        snapshots=snapshots,
+        final=final,
+        restart_billed=restart_billed,
         elapsed=time.perf_counter() - started,
     )
 
 
-def _strategy_result(
-    *,
+async def _read(
+    harness: Harness, agent: Agent, plan: CarPlan, at: float, data_age: dict[str, float]
+) -> None:
+    """Before a read: an asleep car answers with its data from when it fell asleep."""
+    age = at - plan.data_time(at)
+    vehicle_id = agent.car.vehicle_id
+    if age != data_age[vehicle_id]:
+        await harness.control(
+            "PATCH", f"/vehicles/{vehicle_id}", {"data_age_seconds": age}
+        )
+        data_age[vehicle_id] = age
+
+
+def _patch(
+    what: str, values: tuple[float, ...], place: dict[str, Any]
+) -> dict[str, Any]:
+    if what == "drive_start":
+        return {"is_moving": True, "is_locked": False}
+    if what == "drive_end":
+        place["odometer_km"] = float(place.get("odometer_km") or 0) + values[0]
+        place["latitude"] = float(place.get("latitude") or 0) + 0.01
+        return {
+            "is_moving": False,
+            "is_locked": True,
+            "odometer_km": place["odometer_km"],
+            "latitude": place["latitude"],
+        }
+    if what == "charge":
+        soc, rate = values
+        return {
+            "is_plugged_in": True,
+            "state_of_charge": soc,
+            "charge_rate_per_minute": rate,
+            "is_charging": True,
+        }
+    return {"is_charging": False, "is_plugged_in": False}
+
+
+# --- Scoring what Home Assistant showed -----------------------------------------------------
+
+
+def ages(car: Car, begin: float, end: float) -> tuple[list[float], list[float]]:
+    """Per-minute samples: how long what HA shows has been out of date, and its raw age (s)."""
+    stale: list[float] = []
+    raw: list[float] = []
+    timeline = car.timeline
+    index = -1
+    shown: float | None = None
+    first_change = begin
+    at = begin
+    while at < end:
+        while index + 1 < len(timeline) and timeline[index + 1][0] <= at:
+            index += 1
+            shown = timeline[index][1]
+            first_change = car.plan.first_change_after(shown)
+        if shown is None:
+            # Nothing shown yet: out of date since the start.
+            stale.append(at - begin)
+            raw.append(at - begin)
+        else:
+            stale.append(max(0.0, at - first_change))
+            raw.append(at - shown)
+        at += SAMPLE
+    return stale, raw
+
+
+def _minutes(seconds: float) -> float:
+    return round(seconds / 60, 1)
+
+
+def score(
     key: str,
-    days: float,
-    strategy: Strategy,
-    runs: dict[str, CarRun],
-    ledger: dict[str, Any],
-    refreshes: int,
+    scenario: str,
+    cars: dict[str, Car],
+    *,
+    begin: float,
+    end: float,
+    boundary: float,
+    sim: dict[str, Any],
+    entries: list[dict[str, Any]],
+    snapshots: dict[str, Any],
+    final: dict[str, int | None],
+    restart_billed: dict[str, int],
     elapsed: float,
 ) -> dict[str, Any]:
-    scale = MONTH_DAYS / days
-    cars: dict[str, Any] = {}
-    for vehicle_id, label in FLEET.items():
-        run = runs[vehicle_id]
-        row = ledger.get(vehicle_id, {"billed": 0, "requests": 0, "billed_by_path": {}})
-        billed = int(row["billed"])
-        gaps = [
-            later - earlier
-            for earlier, later in zip(run.polls, run.polls[1:], strict=False)
+    rows: dict[str, Any] = {}
+    hourly: dict[str, list[float]] = {}
+    week = int(7 * DAY / SAMPLE)
+    for vehicle_id, car in cars.items():
+        stale, raw = ages(car, begin, end)
+        weeks = [
+            statistics.fmean(stale[start : start + week])
+            for start in range(0, len(stale), week)
+            if len(stale[start : start + week]) >= week / 2
         ]
-        counted = strategy.counted(vehicle_id)
-        cars[vehicle_id] = {
-            "label": label,
-            "polls": len(run.polls),
-            "active_polls": run.active_polls,
-            "failed_polls": run.failed_polls,
-            "billed": billed,
-            "requests": int(row["requests"]),
-            "billed_by_path": dict(row["billed_by_path"]),
-            "billed_per_poll": round(billed / len(run.polls), 3) if run.polls else 0.0,
-            "mean_interval_minutes": round(statistics.fmean(gaps) / 60, 1)
-            if gaps
-            else None,
-            "min_interval_minutes": round(min(gaps) / 60, 1) if gaps else None,
-            "counted_by_integration": counted,
-            "billed_per_month": round(billed * scale, 1),
-            "polls_per_month": round(len(run.polls) * scale, 1),
-            "fits_limit": billed * scale <= MONTHLY_LIMIT,
+        hour = int(HOUR / SAMPLE)
+        hourly[vehicle_id] = [
+            statistics.fmean(stale[start : start + hour]) / 60
+            for start in range(0, len(stale), hour)
+        ]
+        row = sim.get(vehicle_id, {})
+        mine = [entry for entry in entries if entry["vehicle_id"] == vehicle_id]
+        # Answered errors the integration counts as billed (reader.is_billed), the
+        # simulator does not: 5xx, and v2 batch paths a car cannot answer (501).
+        counted_failed = sum(
+            1
+            for entry in mine
+            if entry["status"] >= 400
+            and entry["status"] not in (401, 429, 430)
+            and not entry["path"].endswith("/permissions")
+        )
+        billed = int(row.get("billed", 0))
+        snap = snapshots.get(vehicle_id)
+        crossed = end > boundary and snap is not None
+        sim_april = snap["simulator"] if crossed and snap else billed
+        ours_april = snap["integration"] if crossed and snap else final[vehicle_id]
+        ours_may = final[vehicle_id] if crossed else None
+        rows[vehicle_id] = {
+            "label": FLEET[vehicle_id],
+            "polls": car.polls,
+            "failed_polls": car.failed_polls,
+            "pushes": car.pushes,
+            "plan_reasons": car.reasons,
+            "billed_simulator": billed,
+            "requests_simulator": int(row.get("requests", 0)),
+            "billed_by_path": dict(row.get("billed_by_path", {})),
+            "billed_april_simulator": sim_april,
+            "billed_april_integration": ours_april,
+            "billed_may_simulator": billed - sim_april if crossed else None,
+            "billed_may_integration": ours_may,
+            "billed_at_restart": restart_billed.get(vehicle_id),
+            "failed_counted_by_integration": counted_failed,
+            "age_mean_min": _minutes(statistics.fmean(stale)),
+            "age_p95_min": _minutes(sorted(stale)[int(0.95 * (len(stale) - 1))]),
+            "age_weekly_mean_min": [_minutes(value) for value in weeks],
+            "age_worst_week_mean_min": _minutes(max(weeks)) if weeks else None,
+            "longest_gap_min": _minutes(max(stale)),
+            "raw_age_mean_min": _minutes(statistics.fmean(raw)),
         }
-    per_month = [car["billed_per_month"] for car in cars.values()]
     return {
-        "label": STRATEGY_LABELS[key],
-        "cars": cars,
-        "billed_per_car_month_mean": round(statistics.fmean(per_month), 1),
-        "billed_per_car_month_max": max(per_month),
-        "fleet_billed_per_month": round(sum(per_month), 1),
-        "fits_limit": all(car["fits_limit"] for car in cars.values()),
-        "token_refreshes": refreshes,
+        "label": STRATEGIES[key],
+        "scenario": scenario,
+        "cars": rows,
+        "hourly_age_min": hourly,
         "wall_seconds": round(elapsed, 2),
     }
 
 
-# --- CPU: one car's full state --------------------------------------------------------------------
-
-type Reader = Callable[[SmartcarClient, str], Awaitable[object]]
-
-READERS: dict[str, Reader] = {
-    "per_endpoint": read_per_endpoint,
-    "batch": lambda client, vehicle_id: client.batch(vehicle_id, READ_PATHS),
-    "signals": lambda client, vehicle_id: client.get_signals(vehicle_id),
-}
-
-
-async def _time_reads(client: SmartcarClient, read: Reader, count: int) -> float:
-    """Seconds per full-state read, over `count` reads spread across the fleet."""
-    cars = list(FLEET)
-    started = time.perf_counter()
-    for index in range(count):
-        await read(client, cars[index % len(cars)])
-    return (time.perf_counter() - started) / count
-
-
-def _time_parse(parse: Callable[[], object], count: int) -> float:
-    started = time.perf_counter()
-    for _ in range(count):
-        parse()
-    return (time.perf_counter() - started) / count
-
-
-async def _raw_answers(
-    harness: Harness, vehicle_id: str
-) -> dict[str, Callable[[], object]]:
-    """Fetch each strategy's raw answers for one car once; return closures that parse them."""
-    session = harness.session
-    headers = {"Authorization": "Bearer " + await harness.tokens()}
-    url = f"{harness.base}/v3/vehicles/{vehicle_id}/signals"
-    async with session.get(
-        url, params={"pageSize": "100"}, headers=headers
-    ) as response:
-        signals = (await response.json())["data"]
-    url = f"{harness.base}/v2.0/vehicles/{vehicle_id}/batch"
-    body = {"requests": [{"path": path} for path in READ_PATHS]}
-    async with session.post(url, json=body, headers=headers) as response:
-        batch = (await response.json())["responses"]
-    answers: list[tuple[str, dict[str, Any], dict[str, str]]] = []
-    for path in READ_PATHS:
-        async with session.get(
-            f"{harness.base}/v2.0/vehicles/{vehicle_id}{path}", headers=headers
-        ) as response:
-            if response.status == 200:
-                answers.append((path, await response.json(), dict(response.headers)))
-
-    def per_endpoint() -> VehicleState:
-        state = VehicleState()
-        for path, answer, answer_headers in answers:
-            state = state.merge(
-                PATH_READERS[path].read(answer, meta_from_headers(answer_headers))
-            )
-        return state
-
-    return {
-        "per_endpoint": per_endpoint,
-        "batch": lambda: read_path_responses(batch, EMPTY_META),
-        "signals": lambda: parse_signals(signals, EMPTY_META),
-    }
-
-
-async def measure_cpu(iterations: int) -> dict[str, Any]:
-    """Time full-state reads (HTTP + parse) and parsing alone; ratios to per-endpoint."""
-    per_round = max(1, iterations // CPU_ROUNDS)
-    async with Harness() as harness:
-        client = harness.client
-        for read in READERS.values():
-            await _time_reads(client, read, len(FLEET))  # warm up
-        reads: dict[str, list[float]] = {key: [] for key in READERS}
-        for _ in range(CPU_ROUNDS):
-            for key, read in READERS.items():
-                reads[key].append(await _time_reads(client, read, per_round))
-        before = await harness.ledger()
-        await READERS["signals"](client, TESLA_ID)
-        after = await harness.ledger()
-        signals_requests = after[TESLA_ID]["requests"] - before[TESLA_ID]["requests"]
-        parsers = {
-            vehicle_id: await _raw_answers(harness, vehicle_id) for vehicle_id in FLEET
-        }
-    parses: dict[str, list[float]] = {key: [] for key in READERS}
-    for _ in range(CPU_ROUNDS):
-        for key in READERS:
-            parses[key].append(
-                statistics.fmean(
-                    _time_parse(parsers[vehicle_id][key], per_round)
-                    for vehicle_id in FLEET
-                )
-            )
-    read_ms = {key: statistics.median(values) * 1000 for key, values in reads.items()}
-    parse_ms = {key: statistics.median(values) * 1000 for key, values in parses.items()}
-    http_requests = {
-        "per_endpoint": len(READ_PATHS),
-        "batch": 1,
-        "signals": signals_requests,
-    }
-    return {
-        "iterations": per_round * CPU_ROUNDS,
-        "rounds": CPU_ROUNDS,
-        "read": {
-            key: {
-                "ms_per_state": round(read_ms[key], 3),
-                "http_requests_per_state": http_requests[key],
-                "ratio_to_per_endpoint": round(read_ms[key] / read_ms[BASELINE], 3),
-            }
-            for key in READERS
-        },
-        "parse_only": {
-            key: {
-                "ms_per_state": round(parse_ms[key], 4),
-                "ratio_to_per_endpoint": round(parse_ms[key] / parse_ms[BASELINE], 3),
-            }
-            for key in READERS
-        },
-    }
-
-
-# --- The whole run --------------------------------------------------------------------------------
+# --- The whole run ----------------------------------------------------------------------------
 
 
 async def run_benchmark(
     days: float = DEFAULT_DAYS,
     *,
-    strategies: Sequence[str] = STRATEGIES,
-    cpu_iterations: int = DEFAULT_CPU_ITERATIONS,
+    start: datetime = START,
+    scenarios: Sequence[str] = SCENARIOS,
+    strategies: Sequence[str] = tuple(STRATEGIES),
 ) -> dict[str, Any]:
-    """Run the quota benchmark, and the CPU one unless `cpu_iterations` is 0; return the results."""
-    if not 0 < days <= MONTH_DAYS:
-        raise ValueError(f"days must be in (0, {MONTH_DAYS}]")
+    """Every strategy over every scenario; ours at the baseline's bill runs after it."""
     started = time.perf_counter()
-    policy = BudgetPolicy(monthly_limit=MONTHLY_LIMIT)
-    results = {key: await run_strategy(key, days) for key in strategies}
-    for result in results.values():
-        result["ratio_to"] = {
-            baseline: round(
-                result["fleet_billed_per_month"]
-                / results[baseline]["fleet_billed_per_month"],
-                4,
-            )
-            for baseline in ("per_endpoint", "batch")
-            if baseline in results and results[baseline]["fleet_billed_per_month"]
-        }
-    cpu = await measure_cpu(cpu_iterations) if cpu_iterations > 0 else None
+    window = Window.of(start, days)
+    results: dict[str, dict[str, Any]] = {}
+    for scenario in scenarios:
+        runs: dict[str, Any] = {}
+        limits: dict[str, int] = {}
+        wanted = list(strategies)
+        if "ours_at_6h_bill" in wanted and "community_6h" not in wanted:
+            wanted.insert(0, "community_6h")
+        for key in wanted:
+            if key in HEAVY and scenario not in HEAVY[key]:
+                continue
+            if scenario in ONLY and key not in ONLY[scenario]:
+                continue
+            runs[key] = await run_strategy(key, scenario, window, limits)
+            if key == "community_6h":
+                # The baseline's bill per 30 days (the whole of April in the full run).
+                limits = {
+                    vehicle_id: max(1, round(car["billed_simulator"] * 30 / days))
+                    for vehicle_id, car in runs[key]["cars"].items()
+                }
+        results[scenario] = runs
     return {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "settings": {
+            "start": start.isoformat(),
             "days": days,
-            "start": START.isoformat(),
-            "month_days": MONTH_DAYS,
+            "restart_at": window.restart_at.isoformat(),
+            "rate_limit_at": window.rate_limit_at.isoformat(),
+            "server_errors": [at.isoformat() for at in window.server_errors],
             "monthly_limit": MONTHLY_LIMIT,
-            "baseline_interval_minutes": BASELINE_INTERVAL.total_seconds() / 60,
-            "policy": {
-                "poll_allowance": policy.poll_allowance,
-                "command_reserve": policy.command_reserve,
-                "min_interval_minutes": policy.min_interval.total_seconds() / 60,
-                "active_speedup": policy.active_speedup,
-            },
+            "needed_paths": sorted(NEEDED),
+            "community_paths": list(COMMUNITY_PATHS),
+            "push_latency_s": PUSH_LATENCY,
+            "push_every_s": PUSH_EVERY,
             "fleet": FLEET,
-            "read_paths": list(READ_PATHS),
-            "scopes": list(scopes_for([str(group) for group in READ_GROUPS])),
-            "charging": [
-                {
-                    "vehicle": FLEET[charge.vehicle_id],
-                    "from_hour_utc": charge.start_hour,
-                    "state_of_charge": charge.state_of_charge,
-                    "hours": round(charge.hours(CHARGE_LIMITS[charge.vehicle_id]), 2),
-                }
-                for charge in CHARGING
-            ],
         },
-        "strategies": results,
-        "cpu": cpu,
+        "scenarios": results,
+        "targets": targets(results),
         "wall_seconds": round(time.perf_counter() - started, 2),
     }
 
 
+def targets(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Issue #10's "must show", per scenario and car: the figure and whether it holds."""
+    checks: dict[str, Any] = {}
+    for scenario, runs in results.items():
+        found: dict[str, Any] = {}
+        ours = runs.get("ours")
+        if ours:
+            for car in ours["cars"].values():
+                mean = car["age_mean_min"]
+                found[f"ours {car['label']}"] = {
+                    "billed_april": car["billed_april_simulator"],
+                    "mean_age_min": mean,
+                    "worst_week_ratio": round(car["age_worst_week_mean_min"] / mean, 2)
+                    if mean and car["age_worst_week_mean_min"] is not None
+                    else None,
+                    "longest_gap_min": car["longest_gap_min"],
+                    "met": car["billed_april_simulator"] <= 450
+                    and mean <= 45
+                    and (car["age_worst_week_mean_min"] or 0) <= 1.3 * mean + 0.05
+                    and car["longest_gap_min"] <= 240,
+                }
+        base, cheap = runs.get("community_6h"), runs.get("ours_at_6h_bill")
+        if base and cheap:
+            for vehicle_id, car in cheap["cars"].items():
+                weeks = car["age_weekly_mean_min"]
+                base_weeks = base["cars"][vehicle_id]["age_weekly_mean_min"]
+                found[f"at 6 h bill {car['label']}"] = {
+                    "weekly_ratio": [
+                        round(ours_week / base_week, 2) if base_week else None
+                        for ours_week, base_week in zip(weeks, base_weeks, strict=False)
+                    ],
+                    "met": all(
+                        ours_week <= base_week / 3
+                        for ours_week, base_week in zip(weeks, base_weeks, strict=False)
+                    ),
+                }
+        batch = runs.get("ours_batch")
+        if base and batch:
+            for vehicle_id, car in batch["cars"].items():
+                found[f"v2 batch {car['label']}"] = {
+                    "billed_april": car["billed_april_simulator"],
+                    "mean_age_min": car["age_mean_min"],
+                    "baseline_mean_age_min": base["cars"][vehicle_id]["age_mean_min"],
+                    "met": car["billed_april_simulator"] <= 450
+                    and car["age_mean_min"] <= base["cars"][vehicle_id]["age_mean_min"],
+                }
+        for key in ("ours_webhooks", "ours_webhooks_24h"):
+            hooks = runs.get(key)
+            if hooks:
+                for car in hooks["cars"].values():
+                    found[f"{key} {car['label']}"] = {
+                        "billed_april": car["billed_april_simulator"],
+                        "mean_age_min": car["age_mean_min"],
+                        "met": car["billed_april_simulator"] <= 31,
+                    }
+        for key, run in runs.items():
+            if not key.startswith("ours"):
+                continue
+            for car in run["cars"].values():
+                simulator = car["billed_april_simulator"] + (
+                    car["billed_may_simulator"] or 0
+                )
+                integration = (car["billed_april_integration"] or 0) + (
+                    car["billed_may_integration"] or 0
+                )
+                agree = integration == simulator + car["failed_counted_by_integration"]
+                found[f"ledgers {key} {car['label']}"] = {
+                    "simulator": [
+                        car["billed_april_simulator"],
+                        car["billed_may_simulator"],
+                    ],
+                    "integration": [
+                        car["billed_april_integration"],
+                        car["billed_may_integration"],
+                    ],
+                    "failed_counted_by_integration": car[
+                        "failed_counted_by_integration"
+                    ],
+                    "equal": integration == simulator,
+                    "met": agree,
+                }
+        checks[scenario] = found
+    return checks
+
+
 def format_report(results: dict[str, Any]) -> str:
-    """The results as plain-text tables."""
     settings = results["settings"]
     lines = [
-        f"Smartcar request economy: {settings['days']:g} simulated day(s) from {settings['start']},"
-        f" projected to a {settings['month_days']}-day month; limit {settings['monthly_limit']}"
-        " requests/car/month (billed requests from the simulator's ledger)",
-        "",
+        f"From {settings['start']} for {settings['days']:g} simulated days; restart at"
+        f" {settings['restart_at']}; 429 at {settings['rate_limit_at']}; 5xx from"
+        f" {settings['server_errors'][0]} to {settings['server_errors'][1]}.",
+        "Billed: April from the simulator's ledger (the integration's in brackets);"
+        " age of what HA shows, minutes.",
     ]
-    labels = list(FLEET.values())
     header = (
-        f"{'strategy':<34}"
-        + "".join(f"{'billed ' + label:>14}" for label in labels)
-        + f"{'polls/car':>11}{'interval':>10}{'billed/poll':>12}{'fits 500':>10}"
-        + f"{'ours/this':>11}"
+        f"{'strategy':<22}{'car':<7}{'Apr billed':>16}{'May':>6}{'restart':>8}"
+        f"{'mean':>7}{'p95':>7}{'worst wk':>9}{'gap':>7}{'raw':>7}"
     )
-    lines += [header, "-" * len(header)]
-    ours = results["strategies"].get("signals")
-    for key, strategy in results["strategies"].items():
-        cars = list(strategy["cars"].values())
-        intervals = [
-            car["mean_interval_minutes"] for car in cars if car["mean_interval_minutes"]
-        ]
-        per_poll = statistics.fmean(car["billed_per_poll"] for car in cars)
-        ratio = (
-            f"{ours['fleet_billed_per_month'] / strategy['fleet_billed_per_month']:.3f}"
-            if ours is not None and strategy["fleet_billed_per_month"]
-            else "-"
-        )
-        lines.append(
-            f"{strategy['label']:<34}"
-            + "".join(f"{car['billed_per_month']:>14.0f}" for car in cars)
-            + f"{statistics.fmean(car['polls_per_month'] for car in cars):>11.0f}"
-            + (
-                f"{statistics.fmean(intervals):>7.1f} min"
-                if intervals
-                else f"{'-':>10}"
-            )
-            + f"{per_poll:>12.2f}"
-            + f"{'yes' if strategy['fits_limit'] else 'NO':>10}"
-            + f"{ratio if key != 'signals' else '1.000':>11}"
-        )
-    if ours is not None:
-        lines.append("")
-        for car in ours["cars"].values():
-            counted = car["counted_by_integration"]
-            verdict = "matches" if counted == car["billed"] else "DOES NOT MATCH"
+    for scenario, runs in results["scenarios"].items():
+        lines += ["", f"== {scenario}", header, "-" * len(header)]
+        for key, run in runs.items():
+            for car in run["cars"].values():
+                counted = car["billed_april_integration"]
+                april = f"{car['billed_april_simulator']}" + (
+                    f" [{counted}]" if counted is not None else ""
+                )
+                may = car["billed_may_simulator"]
+                lines.append(
+                    f"{key:<22}{car['label']:<7}{april:>16}"
+                    f"{'-' if may is None else may:>6}"
+                    f"{car['billed_at_restart'] if car['billed_at_restart'] is not None else '-':>8}"
+                    f"{car['age_mean_min']:>7.1f}{car['age_p95_min']:>7.1f}"
+                    f"{car['age_worst_week_mean_min'] or 0:>9.1f}"
+                    f"{car['longest_gap_min']:>7.0f}{car['raw_age_mean_min']:>7.0f}"
+                )
+    lines += ["", "Targets (issue #10):"]
+    for scenario, found in results["targets"].items():
+        for name, check in found.items():
+            figures = {k: v for k, v in check.items() if k != "met"}
             lines.append(
-                f"  ours, {car['label']}: {car['polls']} polls ({car['active_polls']} while"
-                f" charging), gaps {car['min_interval_minutes']}-{car['mean_interval_minutes']}"
-                f" min (shortest-mean); ledger billed {car['billed']}, the integration counted"
-                f" {counted} ({verdict})"
-            )
-    cpu = results.get("cpu")
-    if cpu:
-        lines += [
-            "",
-            f"CPU: one car's full state, median of {cpu['rounds']} rounds, "
-            f"{cpu['iterations']} reads each",
-            f"{'strategy':<34}{'HTTP reqs':>10}{'read ms':>10}{'ratio':>8}"
-            f"{'parse ms':>11}{'ratio':>8}",
-        ]
-        for key, read in cpu["read"].items():
-            parse = cpu["parse_only"][key]
-            lines.append(
-                f"{STRATEGY_LABELS[key]:<34}{read['http_requests_per_state']:>10}"
-                f"{read['ms_per_state']:>10.3f}{read['ratio_to_per_endpoint']:>8.3f}"
-                f"{parse['ms_per_state']:>11.4f}{parse['ratio_to_per_endpoint']:>8.3f}"
+                f"  {scenario:<15}{name:<34}{'met' if check['met'] else 'MISSED':<7}{figures}"
             )
     lines += ["", f"wall time {results['wall_seconds']:.1f} s"]
     return "\n".join(lines)
 
 
+def plot(results: dict[str, Any], path: Path) -> Path | None:
+    """Data age over the month per strategy (hourly mean over the fleet), one panel a scenario."""
+    try:
+        import matplotlib  # noqa: PLC0415 - optional: the numbers never need it
+
+        matplotlib.use("Agg")
+        from matplotlib import pyplot  # noqa: PLC0415
+    except ImportError:
+        return None
+    scenarios = results["scenarios"]
+    figure, axes = pyplot.subplots(
+        len(scenarios), 1, figsize=(11, 3.2 * len(scenarios)), squeeze=False
+    )
+    for axis, (scenario, runs) in zip(axes[:, 0], scenarios.items(), strict=True):
+        for key, run in runs.items():
+            series = list(run["hourly_age_min"].values())
+            fleet = [statistics.fmean(values) for values in zip(*series, strict=True)]
+            days = [hour / 24 for hour in range(len(fleet))]
+            # A day's rolling mean keeps the lines readable.
+            smooth = [
+                statistics.fmean(fleet[max(0, i - 23) : i + 1])
+                for i in range(len(fleet))
+            ]
+            colour = f"C{list(STRATEGIES).index(key)}"  # the same in every panel
+            axis.plot(days, smooth, label=key, linewidth=1.2, color=colour)
+        axis.set_title(
+            f"{scenario}: age of what Home Assistant shows (24 h rolling mean, fleet)"
+        )
+        axis.set_ylabel("minutes")
+        axis.set_yscale("symlog", linthresh=10)
+        axis.axvline(30, color="grey", linestyle=":", linewidth=1)
+        axis.grid(alpha=0.3)
+    axes[-1, 0].set_xlabel("days from 1 April 2026 (dotted: 1 May)")
+    for axis in axes[:, 0]:
+        axis.legend(fontsize=7, ncol=4, loc="upper right")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=90)
+    pyplot.close(figure)
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0] if __doc__ else None
-    )
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--days", type=float, default=DEFAULT_DAYS)
     parser.add_argument(
-        "--days",
-        type=float,
-        default=DEFAULT_DAYS,
-        help=f"simulated days from {START.date()} (at most {MONTH_DAYS}; default %(default)s)",
+        "--start",
+        type=datetime.fromisoformat,
+        default=START,
+        help="UTC start (default %(default)s); 1 May 2026 is the month boundary",
     )
+    parser.add_argument("--scenario", action="append", choices=SCENARIOS)
+    parser.add_argument("--strategy", action="append", choices=tuple(STRATEGIES))
+    parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
-        "--strategy",
-        action="append",
-        choices=STRATEGIES,
-        help="run only this strategy (repeatable; default: all)",
-    )
-    parser.add_argument(
-        "--cpu-iterations",
-        type=int,
-        default=DEFAULT_CPU_ITERATIONS,
-        help="full-state reads per strategy in the CPU benchmark (0 skips it)",
-    )
-    parser.add_argument(
-        "--output", type=Path, default=RESULTS, help="where to write the JSON"
+        "--plot", type=Path, default=None, help="PNG (default: next to the JSON)"
     )
     args = parser.parse_args(argv)
-    if not 0 < args.days <= MONTH_DAYS:
-        parser.error(f"--days must be more than 0 and at most {MONTH_DAYS}")
+    if not 0 < args.days <= 40:
+        parser.error("--days must be more than 0 and at most 40")
     results = asyncio.run(
         run_benchmark(
             args.days,
+            start=args.start.replace(tzinfo=UTC),
+            scenarios=tuple(args.scenario or SCENARIOS),
             strategies=tuple(args.strategy or STRATEGIES),
-            cpu_iterations=max(0, args.cpu_iterations),
         ),
-        # Never measure with asyncio's debug mode on (it records a traceback per callback).
         debug=False,
     )
     output: Path = args.output
     output.parent.mkdir(parents=True, exist_ok=True)
+    picture = plot(results, args.plot or output.with_name("age.png"))
+    for run in (run for runs in results["scenarios"].values() for run in runs.values()):
+        run.pop("hourly_age_min")
     output.write_text(json.dumps(results, indent=2) + "\n")
     print(format_report(results))
-    print(f"results: {output}")
+    print(
+        f"results: {output}"
+        + (f", plot: {picture}" if picture else " (no matplotlib: no plot)")
+    )
     return 0
 
 

@@ -11,9 +11,11 @@ import pytest
 
 from custom_components.smartcar.planner import (
     BudgetPolicy,
+    Pacing,
     PollPlan,
     PollReason,
     PollState,
+    after_poll,
     back_off,
     billing_period,
     next_period_start,
@@ -219,3 +221,173 @@ def test_poll_state_survives_json() -> None:
     )
     assert PollState.from_json(state.to_json()) == state
     assert PollState.from_json({}) == PollState()
+
+
+# --- Daily pacing (issue #10): worked out by hand from the model in docs/benchmarks.md -------
+
+DAILY = BudgetPolicy(
+    pacing=Pacing.DAILY
+)  # 450 polls; November: 15 a day, one per 96 min
+NOV_11 = datetime(2026, 11, 11, tzinfo=UTC)  # 10 of 30 days gone: the pace allows 150
+
+
+def _wait(plan: PollPlan, now: datetime) -> timedelta:
+    return plan.at - now
+
+
+def test_daily_pace_at_the_start_of_the_month_is_one_poll_every_96_minutes() -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    assert plan_next_poll(DAILY, now=start, used=0, cost=1) == PollPlan(
+        at=start + timedelta(minutes=96), reason=PollReason.SPREAD
+    )
+
+
+@pytest.mark.parametrize(
+    ("used", "per_day"),
+    [
+        (150, 15),  # on pace
+        (143, 22),  # 7 saved (asleep): carried over, spent over the next day
+        (100, 30),  # 50 saved: at most a day's allowance (15) is carried over
+        (155, 10),  # 5 ahead (a charging boost): paid back over the next day
+        (300, 7.5),  # far ahead: half the pace (7.5), what is left allows 150/20 = 7.5
+        (400, 2.5),  # further: what is left over what is left, 50 over 20 days
+    ],
+)
+def test_daily_pace_carries_over_at_most_a_day(used: int, per_day: float) -> None:
+    plan = plan_next_poll(DAILY, now=NOV_11, used=used, cost=1)
+    assert _wait(plan, NOV_11) == timedelta(days=1) / per_day
+    assert plan.reason is PollReason.SPREAD
+
+
+def test_boost_while_charging_is_bounded_by_a_quarter_day_reserve() -> None:
+    # On pace and up to 3.75 polls (a quarter of 15) ahead: three times the daily pace.
+    for used in (150, 153):
+        plan = plan_next_poll(DAILY, now=NOV_11, used=used, cost=1, active=True)
+        assert plan == PollPlan(
+            at=NOV_11 + timedelta(minutes=32), reason=PollReason.ACTIVE
+        )
+    # Four ahead: the boost is spent; the pace pays it back (15 - 4 = 11 a day).
+    plan = plan_next_poll(DAILY, now=NOV_11, used=154, cost=1, active=True)
+    assert plan == PollPlan(
+        at=NOV_11 + timedelta(days=1) / 11, reason=PollReason.SPREAD
+    )
+
+
+def test_boost_never_goes_below_the_floor() -> None:
+    fast = BudgetPolicy(pacing=Pacing.DAILY, active_speedup=10)
+    # 96 / 10 = 9.6 minutes is below the 15-minute floor.
+    plan = plan_next_poll(fast, now=NOV_11, used=150, cost=1, active=True)
+    assert plan == PollPlan(at=NOV_11 + timedelta(minutes=15), reason=PollReason.FLOOR)
+
+
+def test_unchanged_data_stretches_the_wait_doubling_up_to_three_hours() -> None:
+    # On pace: 96 min doubled is 192, more than three hours: three hours.
+    plan = plan_next_poll(DAILY, now=NOV_11, used=150, cost=1, idle_polls=1)
+    assert plan == PollPlan(at=NOV_11 + timedelta(hours=3), reason=PollReason.IDLE)
+    # A day saved (30 a day, 48 min): once 96 min, twice 192 -> three hours.
+    plan = plan_next_poll(DAILY, now=NOV_11, used=100, cost=1, idle_polls=1)
+    assert plan == PollPlan(at=NOV_11 + timedelta(minutes=96), reason=PollReason.IDLE)
+    plan = plan_next_poll(DAILY, now=NOV_11, used=100, cost=1, idle_polls=2)
+    assert plan == PollPlan(at=NOV_11 + timedelta(hours=3), reason=PollReason.IDLE)
+    # Charging or moving wins: the car is awake.
+    plan = plan_next_poll(
+        DAILY, now=NOV_11, used=150, cost=1, idle_polls=3, active=True
+    )
+    assert plan.reason is PollReason.ACTIVE
+
+
+def test_after_poll_counts_unchanged_polls_and_resets_on_news() -> None:
+    state = after_poll(
+        DAILY, PollState(), now=NOV_11, used=150, cost=1, active=False,
+        billing_blocked=False, unchanged=True,
+    )  # fmt: skip
+    assert state.idle_polls == 1
+    assert state.next_at == NOV_11 + timedelta(hours=3)
+    assert state.reason is PollReason.IDLE
+    again = after_poll(
+        DAILY, state, now=NOV_11, used=150, cost=1, active=False,
+        billing_blocked=False, unchanged=True,
+    )  # fmt: skip
+    assert again.idle_polls == 2
+    news = after_poll(
+        DAILY, again, now=NOV_11, used=150, cost=1, active=False,
+        billing_blocked=False,
+    )  # fmt: skip
+    assert news.idle_polls == 0
+    assert news.next_at == NOV_11 + timedelta(minutes=96)
+    assert PollState.from_json(again.to_json()) == again
+    # A state stored before idle polls were counted.
+    stored = {
+        key: value for key, value in again.to_json().items() if key != "idle_polls"
+    }
+    assert PollState.from_json(stored).idle_polls == 0
+
+
+@pytest.mark.parametrize(
+    ("now", "minutes"),
+    [
+        # 28 days of February 2027: 28 * 1440 / 450 = 89.6 minutes at pace.
+        (datetime(2027, 2, 1, tzinfo=UTC), 89.6),
+        # 29 days of February 2028 (leap): 92.8 minutes.
+        (datetime(2028, 2, 1, tzinfo=UTC), 92.8),
+        # 31 days of October: 99.2 minutes.
+        (datetime(2026, 10, 1, tzinfo=UTC), 99.2),
+    ],
+)
+def test_daily_pace_follows_the_length_of_the_month(
+    now: datetime, minutes: float
+) -> None:
+    plan = plan_next_poll(DAILY, now=now, used=0, cost=1)
+    assert _wait(plan, now) == timedelta(minutes=minutes)
+
+
+def test_daily_pace_ignores_the_dst_change() -> None:
+    # 25 October 2026, 01:00 UTC: Berlin goes from 03:00 CEST back to 02:00 CET.
+    utc = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
+    berlin = utc.astimezone(ZoneInfo("Europe/Berlin"))
+    for used in (340, 348, 360):
+        assert plan_next_poll(DAILY, now=berlin, used=used, cost=1).at == (
+            plan_next_poll(DAILY, now=utc, used=used, cost=1).at
+        )
+    # 48 s later, 349 * 31 / 450 days are gone: the pace allows exactly 349 polls, so
+    # with 349 used the wait is the October pace, 99.2 minutes (to float rounding).
+    later = utc + timedelta(seconds=48)
+    plan = plan_next_poll(
+        DAILY, now=later.astimezone(ZoneInfo("Europe/Berlin")), used=349, cost=1
+    )
+    assert abs(_wait(plan, later) - timedelta(minutes=99.2)) < timedelta(milliseconds=1)
+
+
+def test_daily_pace_at_the_end_of_the_month() -> None:
+    # 30 November, 23:00: the pace allows 450 * (29 + 23/24) / 30 = 449.375; with 449 used,
+    # 0.375 are carried over and evened out over the hour left: 15 + 0.375 * 24 = 24 a day.
+    now = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+    plan = plan_next_poll(DAILY, now=now, used=449, cost=1)
+    assert plan == PollPlan(at=now + timedelta(hours=1), reason=PollReason.SPREAD)
+    assert plan.at == datetime(2026, 12, 1, tzinfo=UTC)
+    # Charging, still behind the pace: boosted, although the reserve is down to 3.75 / 24.
+    plan = plan_next_poll(DAILY, now=now, used=450 - 1, cost=1, active=True)
+    assert plan.reason is PollReason.ACTIVE
+    ahead = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # 12 h left: reserve 1.875
+    # The pace allows 450 * 29.5 / 30 = 442.5; 444 used is 1.5 ahead: boosted; 445 is not.
+    plan = plan_next_poll(DAILY, now=ahead, used=444, cost=1, active=True)
+    assert plan == PollPlan(at=ahead + timedelta(minutes=32), reason=PollReason.ACTIVE)
+    plan = plan_next_poll(DAILY, now=ahead, used=445, cost=1, active=True)
+    assert plan.reason is PollReason.SPREAD
+    # The last one used: the first minute of December.
+    assert plan_next_poll(DAILY, now=now, used=450, cost=1) == PollPlan(
+        at=datetime(2026, 12, 1, 0, 1, tzinfo=UTC), reason=PollReason.BUDGET_EXHAUSTED
+    )
+
+
+def test_daily_pace_of_a_batch_counts_polls_of_its_paths() -> None:
+    # Three paths a poll: 150 polls in November, 5 a day, one every 288 minutes.
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    plan = plan_next_poll(DAILY, now=start, used=0, cost=3)
+    assert _wait(plan, start) == timedelta(minutes=288)
+
+
+def test_with_webhooks_the_daily_pace_only_sets_safety_polls() -> None:
+    hooks = BudgetPolicy(pacing=Pacing.DAILY, safety_interval=timedelta(hours=24))
+    plan = plan_next_poll(hooks, now=NOV_11, used=150, cost=1, active=True)
+    assert plan == PollPlan(at=NOV_11 + timedelta(hours=24), reason=PollReason.SAFETY)

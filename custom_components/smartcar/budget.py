@@ -52,8 +52,12 @@ class VehicleBudget:
         active: bool,
         retry_after: float | None = None,
         rate_limited: bool = False,
+        unchanged: bool = False,
     ) -> PollState:
-        """Return the schedule after a poll that ended at `now`."""
+        """Return the schedule after a poll that ended at `now`.
+
+        `unchanged`: the read was answered with nothing newer than what was shown.
+        """
         usage = self.usage(now)
         return after_poll(
             self._runtime.policy,
@@ -65,6 +69,7 @@ class VehicleBudget:
             billing_blocked=usage.billing_blocked,
             rate_limited=rate_limited,
             retry_after=retry_after,
+            unchanged=unchanged,
         )
 
     def refusal(

@@ -4,6 +4,16 @@ Pure functions of the clock, the car's usage this billing period and what it is 
 commands and refreshes never move the time they return (the coordinator only asks again after a
 poll). Smartcar bills each car a number of requests per calendar month (UTC); the poll allowance
 is that limit minus a reserve kept for commands.
+
+The model (docs/benchmarks.md): the allowance is a *pace* through the month, a daily allowance
+of `allowance / days in the month`. What a car is behind that pace (polls it saved while asleep)
+is carried over, at most one day's allowance, and spent over the next day (or what is left of
+the month, if less); what it is ahead (a charging boost) is paid back the same way. Charging or moving polls `active_speedup` times
+the daily pace while the car is less than a quarter of a day's allowance ahead (less on the
+month's last day): a bounded boost.
+A poll that brought nothing newer than what is shown (the car sleeps, or its data is only
+refreshed daily) stretches the next wait, doubling, up to `IDLE_MAX`; the first newer answer
+resets it. The month's allowance is a hard cap whatever the pace says.
 """
 
 from collections.abc import Mapping
@@ -23,6 +33,26 @@ ACTIVE_SPEEDUP = 3
 PERIOD_START_MARGIN = timedelta(minutes=1)
 # Without a Retry-After, the wait after each further 429 doubles, up to this.
 RATE_LIMIT_BACKOFF_MAX = timedelta(hours=6)
+DAY = timedelta(days=1)
+# Polls saved or overspent against the pace are evened out over this long.
+CARRY_HORIZON = timedelta(days=1)
+# At most this share of a day's allowance is carried over (saved up) at any time.
+CARRY_MAX_DAYS = 1.0
+# Charging or moving is boosted while the car is less than this share of a day ahead of pace.
+BOOST_RESERVE_DAYS = 0.25
+# Overspent or not, polls never come less often than this share of the daily pace.
+MIN_PACE_SHARE = 0.5
+# Polls that bring nothing newer stretch the wait, doubling, up to this.
+IDLE_MAX = timedelta(hours=3)
+
+
+class Pacing(StrEnum):
+    """How a month's allowance is spread."""
+
+    # What is left over what is left of the month (the rule before issue #10).
+    MONTH = "month"
+    # A daily allowance with carry-over and a bounded boost (the module's docstring).
+    DAILY = "daily"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,6 +65,7 @@ class BudgetPolicy:
     active_speedup: int = ACTIVE_SPEEDUP
     # With webhooks, pushes bring the data: a planned poll is only a safety net this far apart.
     safety_interval: timedelta | None = None
+    pacing: Pacing = Pacing.MONTH
 
     @property
     def poll_allowance(self) -> int:
@@ -47,6 +78,7 @@ class PollReason(StrEnum):
 
     SPREAD = "spread"
     ACTIVE = "active"
+    IDLE = "idle"
     FLOOR = "floor"
     SAFETY = "safety"
     RATE_LIMITED = "rate_limited"
@@ -67,6 +99,12 @@ def billing_period(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y-%m")
 
 
+def period_start(now: datetime) -> datetime:
+    """Return the first instant of the billing period that `now` falls in."""
+    current = now.astimezone(UTC)
+    return datetime(current.year, current.month, 1, tzinfo=UTC)
+
+
 def next_period_start(now: datetime) -> datetime:
     """Return the first instant of the next billing period."""
     current = now.astimezone(UTC)
@@ -80,6 +118,26 @@ def polls_left(policy: BudgetPolicy, used: int, cost: int) -> int:
     return max(0, policy.poll_allowance - used) // max(cost, 1)
 
 
+def pace(policy: BudgetPolicy, *, now: datetime, used: int, cost: int) -> float:
+    """Return how many polls the car is behind the month's even pace (negative: ahead).
+
+    The pace allows `allowance * elapsed / month` polls by `now`; what is saved is capped at
+    `CARRY_MAX_DAYS` of the daily allowance (a car added late in the month does not burst).
+    """
+    start, end = period_start(now), next_period_start(now)
+    allowance = policy.poll_allowance / max(cost, 1)
+    due = allowance * ((now - start) / (end - start))
+    return min(
+        due - used / max(cost, 1), daily_allowance(policy, now, cost) * CARRY_MAX_DAYS
+    )
+
+
+def daily_allowance(policy: BudgetPolicy, now: datetime, cost: int) -> float:
+    """Return the polls of `cost` requests a day of this month's pace allows."""
+    length = next_period_start(now) - period_start(now)
+    return policy.poll_allowance / max(cost, 1) * (timedelta(days=1) / length)
+
+
 def plan_next_poll(
     policy: BudgetPolicy,
     *,
@@ -88,31 +146,59 @@ def plan_next_poll(
     cost: int,
     active: bool = False,
     billing_blocked: bool = False,
+    idle_polls: int = 0,
 ) -> PollPlan:
     """Return the next poll after one that ended at `now`.
 
-    What is left of the month's allowance is spread evenly over what is left of the month,
-    faster while the car charges or moves, never faster than the floor. Once nothing is left,
-    or Smartcar refused with BILLING, the next poll is at the start of the next period.
+    The daily allowance plus what was carried over (see the module's docstring), spent over
+    `CARRY_HORIZON`; a bounded boost while the car charges or moves; a doubling wait after
+    `idle_polls` polls in a row brought nothing newer; never faster than the floor. Once
+    nothing is left, or Smartcar refused with BILLING, the next poll is at the start of the
+    next period. With webhooks, polls are safety polls, at least `safety_interval` apart.
     """
-    period_start = next_period_start(now) + PERIOD_START_MARGIN
+    period_begins = next_period_start(now) + PERIOD_START_MARGIN
     if billing_blocked:
-        return PollPlan(at=period_start, reason=PollReason.BILLING)
-    remaining = polls_left(policy, used, cost)
-    if remaining == 0:
-        return PollPlan(at=period_start, reason=PollReason.BUDGET_EXHAUSTED)
-    spread = (next_period_start(now) - now) / remaining
-    reason = PollReason.SPREAD
+        return PollPlan(at=period_begins, reason=PollReason.BILLING)
+    if polls_left(policy, used, cost) == 0:
+        return PollPlan(at=period_begins, reason=PollReason.BUDGET_EXHAUSTED)
+    if policy.pacing is Pacing.DAILY:
+        wait, boosted = _daily_pace(policy, now=now, used=used, cost=cost)
+    else:
+        wait = (next_period_start(now) - now) / polls_left(policy, used, cost)
+        boosted = wait / policy.active_speedup
     if policy.safety_interval is not None:
-        if spread < policy.safety_interval:
+        if wait < policy.safety_interval:
             return PollPlan(at=now + policy.safety_interval, reason=PollReason.SAFETY)
-        return PollPlan(at=now + spread, reason=reason)
-    if active:
-        spread /= policy.active_speedup
-        reason = PollReason.ACTIVE
-    if spread < policy.min_interval:
+        return PollPlan(at=now + wait, reason=PollReason.SPREAD)
+    reason = PollReason.SPREAD
+    if active and boosted is not None and boosted < wait:
+        wait, reason = boosted, PollReason.ACTIVE
+    elif idle_polls > 0 and not active:
+        stretched = min(wait * 2**idle_polls, max(IDLE_MAX, wait))
+        if stretched > wait:
+            wait, reason = stretched, PollReason.IDLE
+    if wait < policy.min_interval:
         return PollPlan(at=now + policy.min_interval, reason=PollReason.FLOOR)
-    return PollPlan(at=now + spread, reason=reason)
+    return PollPlan(at=now + wait, reason=reason)
+
+
+def _daily_pace(
+    policy: BudgetPolicy, *, now: datetime, used: int, cost: int
+) -> tuple[timedelta, timedelta | None]:
+    """Return the wait at the daily pace, and the boosted one (None: no boost left)."""
+    daily = daily_allowance(policy, now, cost)
+    credit = pace(policy, now=now, used=used, cost=cost)
+    # Evened out over a day, or over what is left of the month if less: the month ends
+    # with its allowance spent, not before.
+    time_left = next_period_start(now) - now
+    horizon = min(CARRY_HORIZON, time_left)
+    # Overspent: half the pace, or what is left spread over the rest of the month if less.
+    left = polls_left(policy, used, cost) / (time_left / DAY)
+    per_day = max(daily + credit * (DAY / horizon), min(daily * MIN_PACE_SHARE, left))
+    # The boost's reserve shrinks to nothing over the month's last day.
+    reserve = daily * BOOST_RESERVE_DAYS * (horizon / CARRY_HORIZON)
+    boost = -credit < reserve
+    return DAY / per_day, DAY / daily / policy.active_speedup if boost else None
 
 
 def back_off(
@@ -168,8 +254,14 @@ def after_poll(
     billing_blocked: bool,
     rate_limited: bool = False,
     retry_after: float | None = None,
+    unchanged: bool = False,
 ) -> PollState:
-    """Return the schedule after a poll that ended at `now` (429s in a row back off)."""
+    """Return the schedule after a poll that ended at `now` (429s in a row back off).
+
+    `unchanged`: the poll was answered but brought nothing newer than what was shown (the
+    car's own data time did not move); polls like it in a row stretch the wait.
+    """
+    idle = previous.idle_polls + 1 if unchanged else 0
     plan = plan_next_poll(
         policy,
         now=now,
@@ -177,6 +269,7 @@ def after_poll(
         cost=cost,
         active=active,
         billing_blocked=billing_blocked,
+        idle_polls=idle,
     )
     times = previous.rate_limited_times
     if rate_limited:
@@ -187,6 +280,7 @@ def after_poll(
         last_poll=now,
         rate_limited_times=times + 1 if rate_limited else 0,
         backed_off_until=plan.at if rate_limited else None,
+        idle_polls=idle,
     )
 
 
@@ -199,6 +293,8 @@ class PollState:
     last_poll: datetime | None = None
     rate_limited_times: int = 0
     backed_off_until: datetime | None = None
+    # Polls in a row that brought nothing newer than what was shown.
+    idle_polls: int = 0
 
     def to_json(self) -> dict[str, str | int | None]:
         """Return the state as JSON for the store."""
@@ -208,6 +304,7 @@ class PollState:
             "last_poll": _iso(self.last_poll),
             "rate_limited_times": self.rate_limited_times,
             "backed_off_until": _iso(self.backed_off_until),
+            "idle_polls": self.idle_polls,
         }
 
     @classmethod
@@ -220,6 +317,7 @@ class PollState:
             last_poll=_from_iso(data.get("last_poll")),
             rate_limited_times=int(data.get("rate_limited_times", 0)),
             backed_off_until=_from_iso(data.get("backed_off_until")),
+            idle_polls=int(data.get("idle_polls", 0)),
         )
 
 
