@@ -40,6 +40,9 @@ ORIGIN_VARIABLES = (
     "SMARTCAR_AUTH_ORIGIN",
     "SMARTCAR_CONNECT_ORIGIN",
     "SMARTCAR_MANAGEMENT_API_ORIGIN",
+    # V3: the application token and the v3 Management API.
+    "SMARTCAR_IAM_ORIGIN",
+    "SMARTCAR_MANAGEMENT_API_V3_ORIGIN",
 )
 CONFIGURATION_YAML = """\
 # Written by simulator/devstack.py for a Home Assistant that talks to the Smartcar simulator.

@@ -127,6 +127,8 @@ def default_origins(monkeypatch: pytest.MonkeyPatch) -> None:
         "SMARTCAR_AUTH_ORIGIN",
         "SMARTCAR_CONNECT_ORIGIN",
         "SMARTCAR_MANAGEMENT_API_ORIGIN",
+        "SMARTCAR_IAM_ORIGIN",
+        "SMARTCAR_MANAGEMENT_API_V3_ORIGIN",
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -64,7 +64,9 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def running_stack(tmp_path: Path) -> AsyncIterator[Stack]:
+async def running_stack(
+    tmp_path: Path, simulator_arguments: tuple[str, ...] = ()
+) -> AsyncIterator[Stack]:
     """The simulator up on a free port, Home Assistant configured (not started) on another."""
     simulator_port, port = devstack.free_port(), devstack.free_port()
     simulator_url, url = (
@@ -73,7 +75,9 @@ async def running_stack(tmp_path: Path) -> AsyncIterator[Stack]:
     )
     config_dir = tmp_path / "config"
     devstack.write_config(config_dir, port, with_ui=False)
-    simulator = devstack.start_simulator(simulator_port, tmp_path / "simulator.log")
+    simulator = devstack.start_simulator(
+        simulator_port, tmp_path / "simulator.log", arguments=simulator_arguments
+    )
     session = aiohttp.ClientSession()
     stack = Stack(session, simulator, simulator_url, config_dir, url, tmp_path)
     try:
