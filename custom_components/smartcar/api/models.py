@@ -36,12 +36,7 @@ from .results import (
     Vin,
     WebhookSubscription,
 )
-from .state import (
-    Fact,
-    StateResult,
-    VehicleState,
-    field_of,
-)
+from .state import Fact, StateResult, VehicleState, field_of
 from .values import (
     EMPTY_META,
     ChargeState,

@@ -17,14 +17,7 @@ from .models import (
     VehicleState,
 )
 from .parsers import parse_trouble_code
-from .signal_units import (
-    _ENERGY_KWH,
-    _PERCENT,
-    _PRESSURE_KPA,
-    _flag,
-    _measure,
-    _word,
-)
+from .signal_units import _ENERGY_KWH, _PERCENT, _PRESSURE_KPA, _flag, _measure, _word
 
 type JsonObject = j.JsonObject
 

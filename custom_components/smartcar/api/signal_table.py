@@ -8,11 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from . import _json as j
-from .models import (
-    GearState,
-    LowVoltageBatteryStatus,
-    VehicleState,
-)
+from .models import GearState, LowVoltageBatteryStatus, VehicleState
 from .signal_bodies import (
     DIAGNOSTIC_SYSTEMS,
     _charge_limits,
