@@ -26,8 +26,9 @@ import aiohttp
 from yarl import URL
 
 from . import _json as j
-from .client import Origins, _parse, _required, _Transport, basic_auth_header
 from .errors import SmartcarError
+from .origins import Origins, basic_auth_header
+from .transport import _parse, _required, _Transport
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -1,15 +1,25 @@
-"""Parsers for v2 answers: one per endpoint body, and the table of paths that feed `VehicleState`.
+"""The table of v2 paths that feed `VehicleState`, and reading per-path answers into it.
 
 The same table serves single endpoints, `/batch` and v2 scheduled webhooks, so a path reads the same
-way whichever route brought it. Smartcar's fractions (0-1) become percentages (0-100) here, once.
-Every parser raises `ShapeError` when the body does not have the documented shape.
+way whichever route brought it. The endpoint parsers live in `vehicle_parsers` (car data) and
+`account_parsers` (everything else) and are re-exported here, so `parsers` stays the one place to
+import them from.
 """
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
 from . import _json as j
+from .account_parsers import (
+    meta_from_headers,
+    parse_command,
+    parse_connection,
+    parse_connection_v3,
+    parse_token,
+    parse_user,
+    parse_vehicle_attributes,
+    parse_webhook_subscription,
+)
 from .errors import (
     SmartcarError,
     SmartcarResponseError,
@@ -18,388 +28,36 @@ from .errors import (
 )
 from .models import (
     EMPTY_META,
-    Battery,
-    BatteryCapacity,
-    CapacityOption,
     Charge,
-    ChargeLimit,
     ChargeState,
-    CommandResult,
-    Connection,
-    DiagnosticTroubleCode,
-    DiagnosticTroubleCodes,
-    EngineOil,
     Fact,
-    Fuel,
-    Location,
-    NominalCapacity,
-    Odometer,
-    Opening,
-    OpeningStatus,
     ResponseMeta,
     Security,
-    ServiceCost,
-    ServiceHistory,
-    ServiceRecord,
     StateResult,
-    SystemHealth,
-    SystemStatus,
-    SystemStatuses,
-    TirePressure,
-    Token,
-    User,
-    VehicleAttributes,
     VehicleState,
-    Vin,
-    WebhookSubscription,
+)
+from .vehicle_parsers import (
+    fraction_to_percent,
+    parse_battery,
+    parse_battery_capacity,
+    parse_charge,
+    parse_charge_limit,
+    parse_engine_oil,
+    parse_fuel,
+    parse_location,
+    parse_nominal_capacity,
+    parse_odometer,
+    parse_openings,
+    parse_security,
+    parse_service_history,
+    parse_system_statuses,
+    parse_tire_pressure,
+    parse_trouble_code,
+    parse_trouble_codes,
+    parse_vin,
 )
 
 type JsonObject = j.JsonObject
-
-# Digits kept when turning a fraction into a percentage (drops float noise such as
-# 56.99999999999999).
-_PERCENT_DIGITS = 6
-
-
-def fraction_to_percent(value: float | None) -> float | None:
-    """Smartcar's 0-1 fraction as a 0-100 percentage."""
-    return None if value is None else round(value * 100, _PERCENT_DIGITS)
-
-
-# --- Response metadata --------------------------------------------------------------------------
-
-
-def meta_from_headers(headers: Mapping[str, str] | None) -> ResponseMeta:
-    """SC-Data-Age, SC-Fetched-At, SC-Unit-System and SC-Request-Id (names in any case).
-
-    Unreadable times are dropped rather than failing an otherwise good answer.
-    """
-    if not headers:
-        return EMPTY_META
-    lowered = {key.lower(): value for key, value in headers.items()}
-    return ResponseMeta(
-        data_age=j.parse_timestamp(lowered.get("sc-data-age")),
-        fetched_at=j.parse_timestamp(lowered.get("sc-fetched-at")),
-        unit_system=lowered.get("sc-unit-system") or None,
-        request_id=lowered.get("sc-request-id") or None,
-    )
-
-
-# --- Account level ------------------------------------------------------------------------------
-
-
-def parse_user(body: JsonObject, meta: ResponseMeta) -> User:
-    """GET /user."""
-    return User(id=j.req_str(body, "id"), meta=meta)
-
-
-def parse_vehicle_attributes(body: JsonObject, meta: ResponseMeta) -> VehicleAttributes:
-    """GET /vehicles/{id} (v2: flat) or the v3 vehicle resource (`attributes`, maybe in `data`).
-
-    v3 adds `powertrainType` and `mode` [S18]; the pre-launch SDK fixture sends `year` as text.
-    """
-    resource = j.opt_object(body, "data") or body
-    attributes = j.opt_object(resource, "attributes") or resource
-    return VehicleAttributes(
-        id=j.req_str(resource, "id"),
-        make=j.opt_str(attributes, "make"),
-        model=j.opt_str(attributes, "model"),
-        year=_year(attributes),
-        meta=meta,
-        powertrain_type=j.opt_str(attributes, "powertrainType"),
-        mode=j.opt_str(attributes, "mode"),
-    )
-
-
-def _year(obj: JsonObject) -> int | None:
-    """`year` as a number or as digits (`"2021"` in the Java SDK's v3 fixtures)."""
-    value = obj.get("year")
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return j.opt_int(obj, "year")
-
-
-def parse_command(body: JsonObject, meta: ResponseMeta) -> CommandResult:
-    """Parse a command's answer `{status, message}`."""
-    return CommandResult(
-        status=j.req_str(body, "status"), message=j.opt_str(body, "message"), meta=meta
-    )
-
-
-def parse_webhook_subscription(
-    body: JsonObject, meta: ResponseMeta
-) -> WebhookSubscription:
-    """POST /vehicles/{id}/webhooks/{webhookId}."""
-    return WebhookSubscription(
-        webhook_id=j.req_str(body, "webhookId"),
-        vehicle_id=j.req_str(body, "vehicleId"),
-        meta=meta,
-    )
-
-
-def parse_token(body: JsonObject) -> Token:
-    """Parse the token endpoint's answer."""
-    expires_in = j.opt_int(body, "expires_in")
-    if expires_in is None:
-        raise j.ShapeError("expires_in: a number is required")
-    return Token(
-        access_token=j.req_str(body, "access_token"),
-        token_type=j.opt_str(body, "token_type") or "Bearer",
-        expires_in=expires_in,
-        refresh_token=j.req_str(body, "refresh_token"),
-    )
-
-
-def parse_connection(item: object) -> Connection:
-    """One Management API connection."""
-    obj = j.as_object(item, "connections[]")
-    return Connection(
-        user_id=j.req_str(obj, "userId"),
-        vehicle_id=j.req_str(obj, "vehicleId"),
-        connected_at=j.opt_datetime(obj, "connectedAt"),
-        mode=j.opt_str(obj, "mode"),
-    )
-
-
-def parse_connection_v3(item: object) -> Connection:
-    """One v3 connection resource (`GET /v3/connections[/{id}]`, SMARTCAR_V3.md §3.1).
-
-    The user is `relationships.user.data.id` [S17] (the 3P capture also has `attributes.user.id`
-    [T4]); the vehicle `relationships.vehicle.data.id`; connected at `meta.createdAt`.
-    """
-    obj = j.as_object(item, "data[]")
-    attributes = j.opt_object(obj, "attributes") or {}
-    relationships = j.opt_object(obj, "relationships") or {}
-    vehicle = j.opt_object(attributes, "vehicle") or {}
-    meta = j.opt_object(obj, "meta") or {}
-    user_id = _related_id(relationships, "user") or _nested_id(attributes, "user")
-    vehicle_id = _related_id(relationships, "vehicle") or _nested_id(
-        attributes, "vehicle"
-    )
-    if user_id is None or vehicle_id is None:
-        raise j.ShapeError("connection: a user id and a vehicle id are required")
-    return Connection(
-        user_id=user_id,
-        vehicle_id=vehicle_id,
-        connected_at=j.opt_datetime(meta, "createdAt"),
-        mode=j.opt_str(vehicle, "mode"),
-        connection_id=j.opt_id(obj, "id"),
-        permissions=tuple(
-            j.as_str(value, "permissions[]")
-            for value in j.opt_list(attributes, "permissions") or ()
-        ),
-        make=j.opt_str(vehicle, "make"),
-        model=j.opt_str(vehicle, "model"),
-        year=_year(vehicle),
-        powertrain_type=j.opt_str(vehicle, "powertrainType"),
-        updated_at=j.opt_datetime(meta, "updatedAt"),
-    )
-
-
-def _related_id(relationships: JsonObject, name: str) -> str | None:
-    relation = j.opt_object(relationships, name)
-    data = j.opt_object(relation, "data") if relation else None
-    return j.opt_id(data, "id") if data else None
-
-
-def _nested_id(attributes: JsonObject, name: str) -> str | None:
-    nested = j.opt_object(attributes, name)
-    return j.opt_id(nested, "id") if nested else None
-
-
-# --- Vehicle reads ------------------------------------------------------------------------------
-
-
-def parse_vin(body: JsonObject, meta: ResponseMeta) -> Vin:
-    """GET /vin."""
-    return Vin(vin=j.req_str(body, "vin"), meta=meta)
-
-
-def parse_location(body: JsonObject, meta: ResponseMeta) -> Location:
-    """GET /location."""
-    return Location(
-        latitude=j.req_float(body, "latitude"),
-        longitude=j.req_float(body, "longitude"),
-        meta=meta,
-    )
-
-
-def parse_odometer(body: JsonObject, meta: ResponseMeta) -> Odometer:
-    """GET /odometer."""
-    return Odometer(distance_km=j.req_float(body, "distance"), meta=meta)
-
-
-def parse_fuel(body: JsonObject, meta: ResponseMeta) -> Fuel:
-    """GET /fuel (`percentRemaining` is a fraction)."""
-    return Fuel(
-        range_km=j.opt_float(body, "range"),
-        percent_remaining=fraction_to_percent(j.opt_float(body, "percentRemaining")),
-        amount_remaining_l=j.opt_float(body, "amountRemaining"),
-        meta=meta,
-    )
-
-
-def parse_battery(body: JsonObject, meta: ResponseMeta) -> Battery:
-    """GET /battery (`percentRemaining` is a fraction)."""
-    return Battery(
-        percent_remaining=fraction_to_percent(j.opt_float(body, "percentRemaining")),
-        range_km=j.opt_float(body, "range"),
-        meta=meta,
-    )
-
-
-def parse_battery_capacity(body: JsonObject, meta: ResponseMeta) -> BatteryCapacity:
-    """GET /battery/capacity."""
-    return BatteryCapacity(capacity_kwh=j.req_float(body, "capacity"), meta=meta)
-
-
-def parse_nominal_capacity(body: JsonObject, meta: ResponseMeta) -> NominalCapacity:
-    """GET /battery/nominal_capacity."""
-    options = tuple(
-        CapacityOption(
-            capacity_kwh=j.req_float(option, "capacity"),
-            description=j.opt_str(option, "description"),
-        )
-        for option in (
-            j.as_object(item, "availableCapacities[]")
-            for item in j.opt_list(body, "availableCapacities") or ()
-        )
-    )
-    capacity = j.opt_object(body, "capacity")
-    return NominalCapacity(
-        available_capacities=options,
-        nominal_kwh=j.opt_float(capacity, "nominal") if capacity else None,
-        source=j.opt_str(capacity, "source") if capacity else None,
-        url=j.opt_str(body, "url"),
-        meta=meta,
-    )
-
-
-def parse_charge(body: JsonObject, meta: ResponseMeta) -> Charge:
-    """GET /charge."""
-    return Charge(
-        is_plugged_in=j.opt_bool(body, "isPluggedIn"),
-        state=_enum(ChargeState, j.opt_str(body, "state")),
-        meta=meta,
-    )
-
-
-def parse_charge_limit(body: JsonObject, meta: ResponseMeta) -> ChargeLimit:
-    """GET /charge/limit (`limit` is a fraction)."""
-    return ChargeLimit(
-        limit_percent=round(j.req_float(body, "limit") * 100, _PERCENT_DIGITS),
-        meta=meta,
-    )
-
-
-def parse_engine_oil(body: JsonObject, meta: ResponseMeta) -> EngineOil:
-    """GET /engine/oil (`lifeRemaining` is a fraction)."""
-    return EngineOil(
-        life_remaining_percent=fraction_to_percent(j.opt_float(body, "lifeRemaining")),
-        meta=meta,
-    )
-
-
-def parse_tire_pressure(body: JsonObject, meta: ResponseMeta) -> TirePressure:
-    """GET /tires/pressure (kPa)."""
-    return TirePressure(
-        front_left_kpa=j.opt_float(body, "frontLeft"),
-        front_right_kpa=j.opt_float(body, "frontRight"),
-        back_left_kpa=j.opt_float(body, "backLeft"),
-        back_right_kpa=j.opt_float(body, "backRight"),
-        meta=meta,
-    )
-
-
-def parse_openings(items: Sequence[object] | None, where: str) -> tuple[Opening, ...]:
-    """Items `{type, status: OPEN|CLOSED|UNKNOWN}` of /security."""
-    openings: list[Opening] = []
-    for item in items or ():
-        obj = j.as_object(item, f"{where}[]")
-        status = _enum(OpeningStatus, j.opt_str(obj, "status"))
-        openings.append(
-            Opening(type=j.req_str(obj, "type"), status=status or OpeningStatus.UNKNOWN)
-        )
-    return tuple(openings)
-
-
-def parse_security(body: JsonObject, meta: ResponseMeta) -> Security:
-    """GET /security: lock status and every opening."""
-    return Security(
-        is_locked=j.opt_bool(body, "isLocked"),
-        doors=parse_openings(j.opt_list(body, "doors"), "doors"),
-        windows=parse_openings(j.opt_list(body, "windows"), "windows"),
-        sunroof=parse_openings(j.opt_list(body, "sunroof"), "sunroof"),
-        storage=parse_openings(j.opt_list(body, "storage"), "storage"),
-        charging_port=parse_openings(j.opt_list(body, "chargingPort"), "chargingPort"),
-        meta=meta,
-    )
-
-
-def parse_trouble_code(item: object) -> DiagnosticTroubleCode:
-    """One `{code, timestamp|null}` (v2 `activeCodes[]`, v3 DTC list `values[]`)."""
-    obj = j.as_object(item, "activeCodes[]")
-    return DiagnosticTroubleCode(
-        code=j.req_str(obj, "code"), timestamp=j.opt_datetime(obj, "timestamp")
-    )
-
-
-def parse_trouble_codes(body: JsonObject, meta: ResponseMeta) -> DiagnosticTroubleCodes:
-    """GET /diagnostics/dtcs."""
-    codes = j.opt_list(body, "activeCodes") or ()
-    return DiagnosticTroubleCodes(
-        active_codes=tuple(parse_trouble_code(item) for item in codes), meta=meta
-    )
-
-
-def parse_system_statuses(body: JsonObject, meta: ResponseMeta) -> SystemStatuses:
-    """GET /diagnostics/system_status."""
-    systems: list[SystemStatus] = []
-    for item in j.opt_list(body, "systems") or ():
-        obj = j.as_object(item, "systems[]")
-        status = _enum(SystemHealth, j.opt_str(obj, "status"))
-        if status is None:
-            raise j.ShapeError("systems[].status: OK or ALERT is required")
-        systems.append(
-            SystemStatus(
-                system_id=j.req_str(obj, "systemId"),
-                status=status,
-                description=j.opt_str(obj, "description"),
-            )
-        )
-    return SystemStatuses(systems=tuple(systems), meta=meta)
-
-
-def parse_service_history(body: object, meta: ResponseMeta) -> ServiceHistory:
-    """GET /service/history: a bare array (or wrapped as `{serviceHistory|records: []}`)."""
-    if isinstance(body, Mapping):
-        body = body.get("serviceHistory", body.get("records"))
-    records: list[ServiceRecord] = []
-    for item in j.as_list(body, "service history"):
-        obj = j.as_object(item, "service history[]")
-        cost = j.opt_object(obj, "serviceCost")
-        records.append(
-            ServiceRecord(
-                service_id=j.opt_id(obj, "serviceId"),
-                service_date=j.opt_datetime(obj, "serviceDate"),
-                odometer_distance_km=j.opt_float(obj, "odometerDistance"),
-                service_tasks=_text_items(
-                    j.opt_list(obj, "serviceTasks"), "serviceTasks"
-                ),
-                service_details=_text_items(
-                    _list_or_object(obj, "serviceDetails"), "serviceDetails"
-                ),
-                service_cost=(
-                    ServiceCost(
-                        total_cost=j.opt_float(cost, "totalCost"),
-                        currency=j.opt_str(cost, "currency"),
-                    )
-                    if cost is not None
-                    else None
-                ),
-            )
-        )
-    return ServiceHistory(records=tuple(records), meta=meta)
 
 
 # --- Endpoint results -> VehicleState -------------------------------------------------------------
@@ -620,41 +278,34 @@ def _string_headers(headers: JsonObject | None) -> dict[str, str]:
     return kept
 
 
-def _list_or_object(obj: JsonObject, key: str) -> Sequence[object] | None:
-    """`obj[key]` as an array; one object is an array of one (`serviceDetails` comes as both)."""
-    value = obj.get(key)
-    if isinstance(value, Mapping):
-        return (value,)
-    return j.opt_list(obj, key)
-
-
-def _text_items(
-    items: Sequence[object] | None, where: str
-) -> tuple[dict[str, str | None], ...]:
-    """Objects whose values are kept as text (service tasks and details vary by carmaker)."""
-    return tuple(
-        {
-            key: j.scalar_text(value)
-            for key, value in j.as_object(item, f"{where}[]").items()
-        }
-        for item in items or ()
-    )
-
-
-def _enum[E: StrEnum](kind: type[E], value: str | None) -> E | None:
-    """Read a Smartcar enum value; a word this version does not know reads as None."""
-    if value is None:
-        return None
-    try:
-        return kind(value)
-    except ValueError:
-        return None
-
-
 __all__ = [
     "PATH_READERS",
     "PathReader",
     "fraction_to_percent",
     "meta_from_headers",
+    "parse_battery",
+    "parse_battery_capacity",
+    "parse_charge",
+    "parse_charge_limit",
+    "parse_command",
+    "parse_connection",
+    "parse_connection_v3",
+    "parse_engine_oil",
+    "parse_fuel",
+    "parse_location",
+    "parse_nominal_capacity",
+    "parse_odometer",
+    "parse_openings",
+    "parse_security",
+    "parse_service_history",
+    "parse_system_statuses",
+    "parse_tire_pressure",
+    "parse_token",
+    "parse_trouble_code",
+    "parse_trouble_codes",
+    "parse_user",
+    "parse_vehicle_attributes",
+    "parse_vin",
+    "parse_webhook_subscription",
     "read_path_responses",
 ]

@@ -19,10 +19,12 @@ import aiohttp
 from yarl import URL
 
 from . import _json as j
-from .client import (
+from .errors import ResourceNotFoundError, SmartcarError
+from .models import EMPTY_META, ResponseMeta
+from .origins import Origins
+from .transport import (
     API_V3_VERSION,
     MAX_PAGES,
-    Origins,
     TokenProvider,
     _Answer,
     _required,
@@ -33,8 +35,6 @@ from .client import (
     next_page,
     send_authorized,
 )
-from .errors import ResourceNotFoundError, SmartcarError
-from .models import EMPTY_META, ResponseMeta
 
 # The largest page of `GET /subscriptions` (3P: max 100, default 25).
 SUBSCRIPTIONS_PAGE_SIZE: Final = 100
