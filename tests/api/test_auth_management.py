@@ -440,3 +440,26 @@ async def test_clients_take_their_origins_from_the_environment_by_default(
     assert SmartcarClient(session, token).origins.api == "http://127.0.0.1:1"
     assert SmartcarManagement(session, "m").origins.management == "http://127.0.0.1:2"
     assert SmartcarAuth(session, "i", "s").origins.auth == "http://127.0.0.1:3"
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://auth.example.org",
+        "http://192.168.1.5:8092",
+        "http://10.0.0.1",
+        "http://localhost.example.org",
+        "not a url",
+    ],
+)
+def test_origins_off_this_machine_are_ignored(origin: str) -> None:
+    origins = Origins.from_environment({"SMARTCAR_AUTH_ORIGIN": origin})
+
+    assert origins.auth == "https://auth.smartcar.com"
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://127.0.0.1:9999", "http://127.3.2.1", "http://[::1]:8092"]
+)
+def test_origins_on_this_machine_are_taken(origin: str) -> None:
+    assert Origins.from_environment({"SMARTCAR_IAM_ORIGIN": origin}).iam == origin

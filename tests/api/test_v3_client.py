@@ -636,3 +636,15 @@ async def test_a_command_the_car_cannot_do_s12_is_not_capable(
 
     with pytest.raises(NotCapableError):
         await v3.open_charge_port_v3(VEHICLE_ID)
+
+
+async def test_a_client_bound_to_a_user_names_it_on_the_vehicle_read_too(
+    client: SmartcarClient, smartcar: FakeSmartcar
+) -> None:
+    smartcar.reply(
+        "GET", f"{V3}/vehicles/vehicle123", Canned(example("vehicle-get-docs.json"))
+    )
+
+    await client.for_user("user-1").get_vehicle_v3("vehicle123")
+
+    assert smartcar.only().headers["sc-user-id"] == "user-1"

@@ -37,9 +37,17 @@ CONNECTION_FILTERS: Final = {
 class V3Endpoints(_ClientCore):
     """The v3 reads of `SmartcarClient`: vehicle, signals (`sc-user-id`) and connections."""
 
-    async def get_vehicle_v3(self, vehicle_id: str) -> VehicleAttributes:
-        """GET v3 /vehicles/{id}: make, model, year, powertrainType, mode (no `sc-user-id`)."""
-        answer = await self._v3(self._v3_vehicle_url(vehicle_id))
+    async def get_vehicle_v3(
+        self, vehicle_id: str, *, user_id: str | None = None
+    ) -> VehicleAttributes:
+        """GET v3 /vehicles/{id}: make, model, year, powertrainType, mode.
+
+        The resource does not require `sc-user-id` [S18], [T1]; a client that knows its user
+        sends it all the same, so every vehicle call names the owner it is made for.
+        """
+        answer = await self._v3(
+            self._v3_vehicle_url(vehicle_id), user_id=self._user(user_id)
+        )
         return _parse(answer, "vehicle", parse_vehicle_attributes)
 
     async def get_signals(

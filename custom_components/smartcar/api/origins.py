@@ -1,9 +1,30 @@
-"""Where Smartcar lives (`Origins`, movable with the SDKs' environment variables), and Basic auth."""
+"""Where Smartcar lives (`Origins`), and Basic auth.
+
+The SDKs' environment variables move an origin only to this machine (the simulator): a variable
+pointing anywhere else is ignored, so nothing in a production install's environment can send its
+client secret or tokens to another host.
+"""
 
 import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
+import ipaddress
+import logging
 import os
+from urllib.parse import urlsplit
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def is_loopback(origin: str) -> bool:
+    """Return whether an origin is on this machine (127.0.0.0/8, ::1 or localhost)."""
+    host = urlsplit(origin).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def basic_auth_header(username: str, password: str) -> str:
@@ -41,6 +62,10 @@ class Origins:
 
         def pick(name: str, default: str) -> str:
             value = (source.get(name) or "").strip().rstrip("/")
+            if value and not is_loopback(value):
+                # Only a simulator on this machine: no variable sends credentials elsewhere.
+                _LOGGER.warning("%s is not on this machine; using Smartcar's", name)
+                return default
             return value or default
 
         return cls(
