@@ -85,7 +85,7 @@ async def ui_stack(tmp_path: Path) -> AsyncIterator[UIStack]:
             api = await devstack.onboard_or_login(session, url, USERNAME, PASSWORD)
             await devstack.wait_until_running(api)
             await devstack.confirm_http_config(api)
-            await devstack.add_application_credentials(api)
+            # No application credentials: the owner adds them in the UI, first thing.
             yield UIStack(url, api, home_assistant)
     finally:
         if home_assistant is not None:
@@ -149,6 +149,23 @@ async def test_owner_adds_smartcar_in_the_ui_and_opens_the_car_device_page(
     device = next(device for device in devices if device["id"] == device_id)
     assert device["config_entries"] == [entries[0]["entry_id"]]
     assert (device["manufacturer"], device["model"]) == ("Tesla", "Model 3 (2023)")
+    # The unticked permission stayed unticked all the way.
+    diagnostics = await ui_stack.api.get(
+        f"/api/diagnostics/config_entry/{entries[0]['entry_id']}"
+    )
+    permissions = diagnostics["data"]["entry"]["data"]["permissions"]
+    assert "battery" in permissions
+    assert "fuel" not in permissions
+    entities = await ui_stack.api.websocket_command(
+        {"type": "config/entity_registry/list"}
+    )
+    names = [
+        entity["name"] or entity["original_name"]
+        for entity in entities
+        if entity["device_id"] == device_id
+    ]
+    assert names
+    assert len(names) == len(set(names)), names
 
 
 async def _add_smartcar_and_open_the_tesla(page: Page, url: str) -> None:
@@ -170,11 +187,27 @@ async def _add_smartcar_and_open_the_tesla(page: Page, url: str) -> None:
     await page.get_by_placeholder("Search for a brand name").fill("Smartcar")
     await page.get_by_role("button", name="Smartcar").click()
 
-    # The permissions form as offered; Submit opens Smartcar Connect (the simulator) in a new tab.
+    # No credentials yet: Home Assistant asks for them before anything else is chosen.
+    await expect(page.get_by_text("Add application credentials")).to_be_visible()
+    await page.get_by_role("textbox", name="Name").fill("Smartcar simulator")
+    await page.get_by_role("textbox", name="OAuth Client ID").fill(
+        devstack.DEFAULT_CLIENT_ID
+    )
+    await page.get_by_role("textbox", name="OAuth Client Secret").fill(
+        devstack.DEFAULT_CLIENT_SECRET
+    )
+    await page.get_by_role("button", name=re.compile("^(Add|Create)$")).click()
+
+    # Then the permissions form; the owner unticks Fuel. Submit opens Smartcar Connect (the
+    # simulator) in a new tab, which asks for what is still ticked only.
     await expect(page.get_by_text("Connect your cars with Smartcar")).to_be_visible()
+    # The drawn check mark lies over the input: click it as a person does.
+    await page.get_by_role("checkbox", name="Fuel", exact=True).uncheck(force=True)
     async with page.context.expect_page() as new_tab:
         await page.get_by_role("button", name="Submit").click()
     connect = await new_tab.value
+    assert "read_fuel" not in connect.url
+    assert "read_battery" in connect.url
     await expect(connect.get_by_text("TESLA Model 3 2023")).to_be_visible()
     # Approve: Connect redirects the tab to Home Assistant's callback, which closes it.
     async with connect.expect_event("close"):
