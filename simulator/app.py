@@ -23,6 +23,7 @@ import re
 from aiohttp import web
 
 from . import (
+    compatibility,
     control,
     management,
     management_v3,
@@ -128,6 +129,7 @@ def create_app(config: SimulatorConfig | Simulator | None = None) -> web.Applica
     router.add_post("/oauth2/token", oauth.application_token)
     router.add_get("/v2.0/management/connections", management.get_connections)
     router.add_delete("/v2.0/management/connections", management.delete_connections)
+    router.add_get("/v2.0/compatibility/matrix", compatibility.get_matrix)
     router.add_get("/v2.0/vehicles", vehicle_api.list_vehicles)
     router.add_get("/v2.0/user", vehicle_api.get_user)
     router.add_route(

@@ -4,8 +4,11 @@ import json
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+import pytest
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
+    get_diagnostics_for_device,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -17,6 +20,7 @@ from .conftest import (
     CLIENT_ID,
     CLIENT_SECRET,
     EV_ID,
+    PETROL_ID,
     REFRESH_TOKEN,
     USER_ID,
     Reply,
@@ -140,6 +144,8 @@ def test_every_secret_or_personal_key_is_redacted() -> None:
         "token",
         "client_id",
         "client_secret",
+        "api_client_id",
+        "api_client_secret",
         "auth_implementation",
         "management_token",
         "webhook_id",
@@ -147,6 +153,99 @@ def test_every_secret_or_personal_key_is_redacted() -> None:
         "vin",
         "latitude",
         "longitude",
+        "heading_degrees",
+        "is_at_home",
+        "location_type",
+        "nickname",
         "user_id",
         "unique_id",
     }
+
+
+MATRIX = "https://api.smartcar.com/v2.0/compatibility/matrix"
+
+
+@pytest.mark.parametrize(
+    ("country", "reply", "hint"),
+    [
+        (
+            "DE",
+            Reply(
+                body={
+                    "TESLA": [
+                        {
+                            "model": "3",
+                            "startYear": 2017,
+                            "endYear": 2023,
+                            "type": "BEV",
+                            "endpoints": ["EV battery"],
+                            "permissions": [
+                                "read_battery",
+                                "read_charge",
+                                "read_location",
+                            ],
+                        }
+                    ]
+                }
+            ),
+            "listed",
+        ),
+        ("DE", Reply(status=401, body={"type": "AUTHENTICATION"}), None),
+        ("JP", None, None),
+    ],
+    ids=["europe", "plan-without-compatibility", "no-region"],
+)
+async def test_each_car_says_which_chosen_permissions_its_model_supports(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    credentials: None,
+    smartcar: SmartcarMock,
+    *,
+    country: str,
+    reply: Reply | None,
+    hint: str | None,
+) -> None:
+    hass.config.country = country
+    smartcar.add_vehicle("ev")
+    if reply is not None:
+        smartcar.add_route("GET", MATRIX, reply)
+    entry = make_entry(groups=["battery", "location", "tires"])
+    await setup_entry(hass, entry)
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    compatibility = diagnostics["vehicles"][EV_ID]["compatibility"]
+    if hint is None:
+        assert compatibility is None
+        return
+    assert compatibility == {
+        "model_listed": True,
+        "supported": ["read_battery", "read_charge", "read_location"],
+        "not_supported": ["read_tires"],
+    }
+    # Asked with the application's credentials, never in the query.
+    (call,) = smartcar.calls("GET", MATRIX)
+    assert CLIENT_SECRET not in str(call[1])
+
+
+async def test_a_cars_device_diagnostics_hold_that_car_only(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    credentials: None,
+    smartcar: SmartcarMock,
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.add_vehicle("petrol")
+    entry = make_entry()
+    await setup_entry(hass, entry)
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        ("smartcar", EV_ID), entry.entry_id
+    )
+    assert device is not None
+
+    diagnostics = await get_diagnostics_for_device(hass, hass_client, entry, device)
+
+    assert diagnostics["vehicle"]["profile"]["attributes"]["model"] == "Model 3"
+    assert "vehicles" not in diagnostics
+    assert PETROL_ID not in json.dumps(diagnostics)
+    assert diagnostics["entry"]["data"]["token"] == "**REDACTED**"
