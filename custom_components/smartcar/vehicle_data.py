@@ -13,7 +13,7 @@ import types
 import typing
 from typing import Any, Self
 
-from .api.models import Fact, Opening, VehicleState, field_of
+from .api.models import Fact, Opening, VehicleState
 
 type JsonValue = (
     str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None
@@ -107,11 +107,6 @@ def _replace_key(values: VehicleState, key: str, source: VehicleState) -> Vehicl
     added = tuple(opening for opening in new or () if opening.type == opening_type)
     changes = {name: (kept + added) or None}
     return replace(values, **changes)
-
-
-def fields_of(keys: Iterable[str]) -> frozenset[str]:
-    """Return the `VehicleState` fields that ownership keys name."""
-    return frozenset(field_of(key) for key in keys)
 
 
 def position(state: VehicleState) -> tuple[float, float] | None:
