@@ -21,6 +21,14 @@ from ._stack import (
     running_stack,
     v3_ledger_problems,
 )
+from .test_webhooks import (
+    SMARTCAR_WEBHOOK_ID,
+    TESLA,
+    _entity_ids,
+    _ledger,
+    _turn_webhooks_on,
+    _until,
+)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -107,3 +115,87 @@ async def test_v3_application_from_the_flow_to_v3_commands(v3_stack: Stack) -> N
     assert [p["status"] for p in refused] == [401], devstack.dump(refused)
     assert [p for p in await v3_ledger_problems(stack) if p["status"] < 400] == []
     assert await entry_state(api) == "loaded"
+
+
+async def test_v3_push_changes_an_entity_without_a_billed_read(v3_stack: Stack) -> None:
+    stack = v3_stack
+    api = await stack.start_home_assistant()
+    entry = await _connect_v3(stack, api)
+    await devstack.wait_for(
+        lambda: _refresh_buttons(api), 3, within=60, log=stack.home_assistant
+    )
+    entities = await _entity_ids(api, TESLA)
+    battery = entities["battery_level"]
+
+    callback_url, _ = await _turn_webhooks_on(api, entry["entry_id"], stack.url)
+    await devstack.wait_for(
+        lambda: entry_state(api), "loaded", within=60, log=stack.home_assistant
+    )
+    await stack.sim(
+        "POST", "/sim/webhooks", {"webhook_id": SMARTCAR_WEBHOOK_ID, "name": "HA"}
+    )
+    verify = await stack.sim(
+        "POST",
+        "/sim/webhooks/deliver",
+        {
+            "url": callback_url,
+            "event_type": "VERIFY",
+            "version": "4.0",
+            "webhook_id": SMARTCAR_WEBHOOK_ID,
+        },
+    )
+    assert verify["verified"] is True, devstack.dump(verify)
+
+    async def subscribed() -> list[str]:
+        hooks = (await stack.sim("GET", "/sim/webhooks"))["webhooks"]
+        return next(
+            h["vehicle_ids"] for h in hooks if h["webhook_id"] == SMARTCAR_WEBHOOK_ID
+        )
+
+    fleet = sorted(
+        car["id"] for car in (await stack.sim("GET", "/sim/vehicles"))["vehicles"]
+    )
+    await _until(
+        subscribed,
+        lambda cars: sorted(cars) == fleet,
+        within=30,
+        what="the cars were not subscribed through the v3 Management API",
+        log=stack.hass_log,
+    )
+
+    await stack.sim("PATCH", f"/sim/vehicles/{TESLA}", {"state_of_charge": 0.41})
+    before = await _ledger(stack, TESLA)
+    push = await stack.sim(
+        "POST",
+        "/sim/webhooks/deliver",
+        {
+            "url": callback_url,
+            "event_type": "VEHICLE_STATE",
+            "version": "4.0",
+            "webhook_id": SMARTCAR_WEBHOOK_ID,
+            "vehicle_id": TESLA,
+        },
+    )
+    assert push["status"] == 200, devstack.dump(push)
+    assert push["payload"]["data"]["user"]["id"]
+
+    async def shown() -> float:
+        return float((await api.get(f"/api/states/{battery}"))["state"])
+
+    await _until(
+        shown,
+        lambda value: value == 41,
+        within=10,
+        what="Home Assistant did not show the pushed state",
+        log=stack.hass_log,
+    )
+    assert (await _ledger(stack, TESLA))["billed"] == before["billed"]
+    assert await v3_ledger_problems(stack) == []
+
+
+async def _refresh_buttons(api: devstack.HomeAssistantAPI) -> int:
+    entities = await api.websocket_command({"type": "config/entity_registry/list"})
+    return sum(
+        entity["platform"] == "smartcar" and entity["unique_id"].endswith("_refresh")
+        for entity in entities
+    )
