@@ -11,15 +11,12 @@ from .api.errors import (
     AuthenticationError,
     BillingError,
     ConnectedServicesAccountError,
-    GatewayTimeoutError,
     NotCapableError,
     RateLimitError,
-    ServerError,
     SmartcarConnectionError,
     SmartcarError,
     SmartcarInvalidInputError,
     SmartcarPermissionError,
-    UpstreamError,
     ValidationError,
     VehicleStateError,
 )
@@ -45,13 +42,6 @@ VEHICLE_STATE_CODES = frozenset(
         "UNREACHABLE",
         "VEHICLE_OFFLINE_FOR_SERVICE",
     }
-)
-# Failures of Smartcar, the carmaker or the network that pass: the car keeps its values.
-PASSING_FAILURES = (
-    UpstreamError,
-    GatewayTimeoutError,
-    ServerError,
-    SmartcarConnectionError,
 )
 
 type Failure = SmartcarError | OAuth2TokenRequestBaseError

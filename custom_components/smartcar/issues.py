@@ -6,11 +6,9 @@ Each issue of a car is marked with its config entry, so removing the entry remov
 from datetime import datetime
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import OAuth2TokenRequestReauthError
 from homeassistant.helpers import issue_registry as ir
 
 from .api.errors import (
-    AuthenticationError,
     BillingError,
     ConnectedServicesAccountError,
     SmartcarError,
@@ -18,6 +16,7 @@ from .api.errors import (
 )
 from .budget import VehicleBudget
 from .const import DOMAIN, LOGGER, SMARTCAR_DASHBOARD_URL
+from .failures import Failure, needs_login
 from .planner import next_period_start
 
 ISSUE_BILLING = "billing_limit"
@@ -115,7 +114,7 @@ class VehicleIssues:
         )
 
     async def async_failed(
-        self, vehicle: str, err: Exception, budget: VehicleBudget, now: datetime
+        self, vehicle: str, err: Failure, budget: VehicleBudget, now: datetime
     ) -> None:
         """Tell the owner what a failure needs of them (billing, the account, a login)."""
         if isinstance(err, VersionRetiredError):
@@ -124,7 +123,7 @@ class VehicleIssues:
             await self.async_billing_refused(vehicle, budget, now)
         elif isinstance(err, ConnectedServicesAccountError):
             self.account(vehicle, err)
-        elif isinstance(err, AuthenticationError | OAuth2TokenRequestReauthError):
+        elif needs_login(err):
             entry = self._hass.config_entries.async_get_entry(self._entry_id)
             if entry is not None:
                 entry.async_start_reauth(self._hass)
