@@ -753,9 +753,9 @@ async def test_car_refusing_a_read_keeps_its_values(
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     assert hass.states.get(BATTERY).state == "76.0"
     assert hass.states.get(LOCK).state == "locked"
-    # Billed: 447 polls left.
-    assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 3
-    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
+    # A refused read is not billed (Smartcar bills successful requests): 448 polls left.
+    assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
+    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 448, "spread")
 
 
 async def test_car_asleep_at_setup_gets_its_entities_when_it_wakes(
@@ -801,7 +801,9 @@ async def test_passing_failure_keeps_the_last_values_and_the_pace(
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     assert hass.states.get(BATTERY).state == "76.0"
     assert hass.states.get(LOCK).state == "locked"
-    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
+    # Not billed: 448 polls left.
+    assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
+    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 448, "spread")
 
 
 async def test_unreachable_smartcar_keeps_the_last_values(
@@ -864,7 +866,7 @@ async def test_failed_read_keeps_the_values_until_it_recovers(
     # Entities stay available with their last values (the old design made them unavailable).
     assert hass.states.get(BATTERY).state == "76.0"
     assert hass.states.get(LOCK).state == "locked"
-    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
+    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 448, "spread")
     smartcar.routes["GET", SIGNALS] = Reply(
         body=signals_with(
             **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 73}}

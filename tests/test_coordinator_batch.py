@@ -125,8 +125,8 @@ async def test_batch_reads_only_what_enabled_entities_need_and_drops_501_paths(
     first, second, third = smartcar.batch_paths(EV_ID)
     assert first == ALL_PATHS
     assert second == third == NEEDED_PATHS
-    # Billed per path: the attributes, then 12 and twice 9 paths.
-    assert batch_entry.runtime_data.ledger.usage(EV_ID, NOW).used == 1 + 12 + 9 + 9
+    # Billed per path answered: the attributes, then 10 of 12 (two answered 501) and twice 9.
+    assert batch_entry.runtime_data.ledger.usage(EV_ID, NOW).used == 1 + 10 + 9 + 9
     assert len(smartcar.calls("GET", ATTRIBUTES)) == 1
     assert hass.states.get(BATTERY).state == "76.0"
 
@@ -192,7 +192,7 @@ async def test_nothing_is_read_when_no_entity_needs_data(
 
     # Only the first poll, which learned what the car answers.
     assert len(smartcar.batch_paths(EV_ID)) == 1
-    assert batch_entry.runtime_data.ledger.usage(EV_ID, NOW).used == 1 + 12
+    assert batch_entry.runtime_data.ledger.usage(EV_ID, NOW).used == 1 + 10
 
 
 # --- failed paths -------------------------------------------------------------------------
@@ -361,7 +361,7 @@ async def test_batch_path_rate_limited_backs_off(
     assert len(smartcar.batch_paths(EV_ID)) == 3
 
 
-async def test_failed_batch_still_counts_its_paths(
+async def test_a_failed_batch_bills_nothing(
     hass: HomeAssistant,
     batch_entry: MockConfigEntry,
     smartcar: SmartcarMock,
@@ -371,7 +371,8 @@ async def test_failed_batch_still_counts_its_paths(
 
     await poll_when_due(hass, freezer, batch_entry)
 
-    assert batch_entry.runtime_data.ledger.usage(EV_ID, NOW).used == 1 + 12 + 9
+    # Smartcar bills successful requests only: the attributes and the first poll's 10 paths.
+    assert batch_entry.runtime_data.ledger.usage(EV_ID, NOW).used == 1 + 10
     assert hass.states.get(BATTERY).state == "76.0"
     assert hass.states.get(ODOMETER).state == "18234.6"
 
@@ -405,8 +406,8 @@ async def test_car_without_v3_signals_is_read_with_batch(
 
     assert hass.states.get(BATTERY).state == "76.0"
     assert smartcar.batch_paths(EV_ID) == [ALL_PATHS]
-    # The attributes, the refused signals request, the batch.
-    assert config_entry.runtime_data.ledger.usage(EV_ID, NOW).used == 1 + 1 + 12
+    # The attributes and the 10 batch paths answered; the refused signals request is free.
+    assert config_entry.runtime_data.ledger.usage(EV_ID, NOW).used == 1 + 10
     assert coordinator_of(config_entry).read_path(NOW) is ReadPath.BATCH
     issue = issue_registry.async_get_issue(DOMAIN, f"signals_unavailable_{EV_ID}")
     assert issue is not None

@@ -19,7 +19,6 @@ from .api.errors import (
     NotCapableError,
     RateLimitError,
     ResourceNotFoundError,
-    SmartcarError,
     SmartcarPermissionError,
     ValidationError,
     describe_error,
@@ -38,13 +37,6 @@ type Record = Callable[[int], Awaitable[None]]
 UNANSWERABLE = (NotCapableError, ResourceNotFoundError, ValidationError)
 
 
-def is_billed(err: SmartcarError) -> bool:
-    """Return whether Smartcar counted a failed request against the car's monthly limit."""
-    return err.status is not None and not isinstance(
-        err, AuthenticationError | RateLimitError | BillingError
-    )
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReadOutcome:
     """What one read brought: facts, keys whose source is gone, and what was learned."""
@@ -58,16 +50,14 @@ class ReadOutcome:
     fall_back: bool = False
 
 
-async def async_billed[T: object](
-    record: Record, request: Awaitable[T], refused_cost: int = 1
-) -> T:
-    """Await a request and record what Smartcar bills for it, before it is used."""
-    try:
-        response = await request
-    except SmartcarError as err:
-        if is_billed(err):
-            await record(refused_cost)
-        raise
+async def async_billed[T: object](record: Record, request: Awaitable[T]) -> T:
+    """Await a request and record what Smartcar bills for it, before it is used.
+
+    Smartcar "charges for all successful API requests" (its support article on billable
+    requests, SMARTCAR_API.md §5): a refused request bills nothing, and a batch bills the
+    paths it answered (`StateResult.billed_requests`).
+    """
+    response = await request
     await record(response.billed_requests if isinstance(response, StateResult) else 1)
     return response
 
@@ -146,9 +136,7 @@ class BatchReader:
         paths = profile.batch_paths(needed)
         if not paths:
             return ReadOutcome()
-        result = await async_billed(
-            record, self._client.batch(self._vehicle_id, paths), len(paths)
-        )
+        result = await async_billed(record, self._client.batch(self._vehicle_id, paths))
         return self._outcome(paths, result)
 
     def _outcome(self, paths: tuple[str, ...], result: StateResult) -> ReadOutcome:

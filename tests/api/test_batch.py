@@ -262,7 +262,31 @@ async def test_batch_sends_duplicate_paths_once(
     assert result.billed_requests == 1
 
 
-async def test_batch_counts_every_path_it_sent_as_billed(
+async def test_batch_bills_only_the_paths_answered_with_success(
+    client: SmartcarClient, smartcar: FakeSmartcar
+) -> None:
+    # "Smartcar charges for all successful API requests"; a batch is billed per path.
+    smartcar.reply(
+        "POST",
+        BATCH_PATH,
+        Canned(
+            {
+                "responses": [
+                    ok("/odometer", {"distance": 1.0}),
+                    {"path": "/fuel", "code": 501, "body": {"type": "COMPATIBILITY"}},
+                    {"path": "/battery", "code": 500, "body": "Internal Server Error"},
+                ]
+            }
+        ),
+    )
+
+    result = await client.batch(VEHICLE_ID, ["/odometer", "/fuel", "/battery", "/vin"])
+
+    # /vin was not answered at all: not billed either.
+    assert result.billed_requests == 1
+
+
+async def test_batch_bills_every_path_answered(
     client: SmartcarClient, smartcar: FakeSmartcar
 ) -> None:
     smartcar.reply(

@@ -257,7 +257,11 @@ class V2Endpoints(_ClientCore):
                 result.errors[path] = SmartcarResponseError(
                     f"batch did not answer {path}", request_id=answer.meta.request_id
                 )
-        return replace(result, billed_requests=len(wanted))
+        # Billed per path, and only for the paths answered with success (SMARTCAR_API.md §5).
+        return replace(
+            result,
+            billed_requests=sum(1 for path in wanted if path not in result.errors),
+        )
 
 
 def _next_offset(

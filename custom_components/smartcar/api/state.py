@@ -170,7 +170,7 @@ class StateResult:
     state: VehicleState
     errors: dict[str, Exception] = field(default_factory=dict)
     meta: ResponseMeta = EMPTY_META
-    # What Smartcar may bill for this read: one per batch path, one per signals page.
+    # What Smartcar bills for this read: one per batch path answered, one per signals page.
     billed_requests: int = 1
     # One per source that answered, in the order read: what each one owns and says.
     facts: tuple[Fact, ...] = ()
