@@ -533,7 +533,7 @@ async def _open_options(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
-    assert result["description_placeholders"] == {"safety_hours": "6"}
+    assert result["description_placeholders"] == {"safety_hours": "24"}
     return result
 
 
@@ -596,7 +596,7 @@ async def test_new_token_is_saved_before_the_webhook_step_which_only_informs(
     await hass.async_block_till_done()
     # Pushes bring the data: polling becomes a safety poll.
     runtime = loaded_ev.runtime_data
-    assert runtime.policy.safety_interval == timedelta(hours=6)
+    assert runtime.policy.safety_interval == timedelta(hours=24)
 
     result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     await hass.async_block_till_done()
@@ -628,7 +628,7 @@ async def test_closing_the_webhook_step_keeps_every_change(
     assert loaded_ev.options["monthly_limit"] == 2000
     assert loaded_ev.options["management_token"] == MANAGEMENT_TOKEN
     assert loaded_ev.runtime_data.read_path == "batch"
-    assert loaded_ev.runtime_data.policy.safety_interval == timedelta(hours=6)
+    assert loaded_ev.runtime_data.policy.safety_interval == timedelta(hours=24)
 
 
 async def test_changing_only_the_read_path_with_webhooks_on_saves_at_once(
@@ -716,7 +716,7 @@ async def test_turning_webhooks_off_forgets_the_token_and_polls_again(
     hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
 ) -> None:
     entry = await _webhooks_on(hass, smartcar)
-    assert entry.runtime_data.policy.safety_interval == timedelta(hours=6)
+    assert entry.runtime_data.policy.safety_interval == timedelta(hours=24)
 
     result = await _submit_options(hass, entry, webhooks_off=True)
     await hass.async_block_till_done()

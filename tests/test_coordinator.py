@@ -2,7 +2,8 @@
 
 Every test starts at 20 October 2026, 08:00 UTC: 11 days and 16 hours (280 hours) are left in
 the billing period. With the default options (500 requests a month, 10 % kept for commands) polls
-may use 450 requests. The expected times are worked out by hand from those numbers.
+may use 450 requests, paced through October's 31 days (docs/benchmarks.md, "The planner"). The
+expected times are worked out by hand from those numbers.
 """
 
 import asyncio
@@ -40,9 +41,13 @@ from .conftest import (
 
 NOW = datetime(2026, 10, 20, 8, 0, tzinfo=UTC)
 # The next billing period begins here; polls stopped for the month resume a minute later.
-MONTH_END = datetime(2026, 11, 1, tzinfo=UTC)
 NEXT_PERIOD_POLL = datetime(2026, 11, 1, 0, 1, tzinfo=UTC)
-LEFT = timedelta(days=11, hours=16)
+# 450 polls over 31 days is 450/31 a day. A car set up on the 20th is far behind that pace; it
+# carries over one day's allowance (the cap), spent over the next day: twice the daily pace,
+# one poll every 24 h x 31 / 900 = 49 min 36 s.
+CATCH_UP = timedelta(minutes=49, seconds=36)
+# A poll that brought nothing newer doubles the wait: 99 min 12 s.
+IDLE_ONCE = 2 * CATCH_UP
 SIGNALS = f"{API_V3}/vehicles/{EV_ID}/signals"
 ATTRIBUTES = f"{API}/vehicles/{EV_ID}"
 BATTERY = "sensor.tesla_model_3_battery"
@@ -115,13 +120,13 @@ async def press_refresh(hass: HomeAssistant) -> None:
 # --- the plan -----------------------------------------------------------------------------
 
 
-async def test_polls_are_spread_over_the_rest_of_the_month(
+async def test_a_car_set_up_mid_month_polls_at_twice_the_daily_pace(
     loaded_ev: MockConfigEntry, smartcar: SmartcarMock
 ) -> None:
-    # The attributes (1) and one read (1): 448 polls of one request fit in 280 hours.
+    # The attributes (1) and one read (1); far behind the pace, a day's allowance carried over.
     assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
     assert len(smartcar.calls("GET", SIGNALS)) == 1
-    assert planned(loaded_ev) == (NOW + timedelta(minutes=37, seconds=30), "spread")
+    assert planned(loaded_ev) == (NOW + CATCH_UP, "spread")
 
 
 async def test_the_car_is_read_when_its_plan_says_and_not_before(
@@ -130,15 +135,45 @@ async def test_the_car_is_read_when_its_plan_says_and_not_before(
     smartcar: SmartcarMock,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await next_poll(hass, freezer, 37 * 60 + 25)
+    await next_poll(hass, freezer, 49 * 60 + 31)
     assert len(smartcar.calls("GET", SIGNALS)) == 1
+    smartcar.routes["GET", SIGNALS] = Reply(
+        body=signals_with(
+            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 75}}
+        )
+    )
 
     await next_poll(hass, freezer, 10)
 
     assert len(smartcar.calls("GET", SIGNALS)) == 2
-    polled = NOW + timedelta(minutes=37, seconds=35)
-    # 447 polls left over the rest of the month, counted from when the poll ran.
-    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
+    polled = NOW + timedelta(minutes=49, seconds=41)
+    # Still more than a day behind: the same pace, counted from when the poll ran.
+    assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
+
+
+async def test_polls_that_bring_nothing_newer_stretch_the_wait_until_one_does(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # The fixture's data time stays 07:58: the car sleeps. Each such poll doubles the wait,
+    # up to 3 hours (four times 49 min 36 s would be 3 h 18 min 24 s).
+    for wait in (IDLE_ONCE, timedelta(hours=3), timedelta(hours=3)):
+        polled = await poll_when_due(hass, freezer, loaded_ev)
+        assert planned(loaded_ev) == (polled + wait, "idle")
+    assert len(smartcar.calls("GET", SIGNALS)) == 4
+    smartcar.routes["GET", SIGNALS] = Reply(
+        body=signals_with(
+            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 75}}
+        )
+    )
+
+    polled = await poll_when_due(hass, freezer, loaded_ev)
+
+    # The car woke up: the pace again.
+    assert hass.states.get(BATTERY).state == "75.0"
+    assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
 
 
 async def test_signals_read_over_two_pages_counts_two_billed_requests(
@@ -166,12 +201,12 @@ async def test_signals_read_over_two_pages_counts_two_billed_requests(
     # The car's attributes (1) and one read Smartcar answered in two pages (2).
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     assert config_entry.runtime_data.ledger.usage(EV_ID, NOW).used == 3
-    assert planned(config_entry) == (NOW + LEFT / 447, "spread")
+    assert planned(config_entry) == (NOW + CATCH_UP, "spread")
     assert hass.states.get(BATTERY).state == "76.0"
     assert hass.states.get(ODOMETER).state == "18234.6"
 
 
-async def test_charging_car_polls_more_often_but_not_below_the_floor(
+async def test_charging_car_polls_at_three_times_the_daily_pace(
     hass: HomeAssistant,
     credentials: None,
     smartcar: SmartcarMock,
@@ -181,8 +216,22 @@ async def test_charging_car_polls_more_often_but_not_below_the_floor(
 
     await setup_entry(hass, config_entry)
 
-    # 280 h / 448 / 3 is 12.5 minutes: the 15-minute floor applies.
-    assert planned(config_entry, PHEV_ID) == (NOW + timedelta(minutes=15), "floor")
+    # 24 h x 31 / (3 x 450) is 33 min 4 s, sooner than the catch-up pace.
+    boosted = timedelta(minutes=33, seconds=4)
+    assert planned(config_entry, PHEV_ID) == (NOW + boosted, "active")
+
+
+async def test_charging_car_never_polls_below_the_floor(
+    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
+) -> None:
+    # 2000 requests: 1800 for polls, 1800/31 a day; three times that pace is every
+    # 24 h x 31 / 5400 = 8 min 16 s: the 15-minute floor applies.
+    entry = make_entry(options={"monthly_limit": 2000})
+    smartcar.add_vehicle("phev")
+
+    await setup_entry(hass, entry)
+
+    assert planned(entry, PHEV_ID) == (NOW + timedelta(minutes=15), "floor")
 
 
 async def test_moving_car_polls_three_times_as_often(
@@ -191,11 +240,11 @@ async def test_moving_car_polls_three_times_as_often(
     smartcar: SmartcarMock,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    # 252 requests: 226 for polls, 224 left after the first: one every 75 minutes.
-    entry = make_entry(options={"monthly_limit": 252})
+    # 276 requests: 248 for polls, 8 a day in October; catching up, twice that: every 90 min.
+    entry = make_entry(options={"monthly_limit": 276})
     smartcar.add_vehicle("ev")
     await setup_entry(hass, entry)
-    assert planned(entry) == (NOW + timedelta(minutes=75), "spread")
+    assert planned(entry) == (NOW + timedelta(minutes=90), "spread")
     smartcar.routes["GET", SIGNALS] = Reply(
         body=signals_with(
             **{
@@ -212,8 +261,8 @@ async def test_moving_car_polls_three_times_as_often(
 
     polled = await poll_when_due(hass, freezer, entry)
 
-    # 223 polls in the 278 h 45 min left is still 75 minutes; a third of it while moving.
-    assert planned(entry) == (polled + timedelta(minutes=25), "active")
+    # Moving: three times the daily pace, 24 h / 24 = 60 minutes.
+    assert planned(entry) == (polled + timedelta(minutes=60), "active")
 
 
 async def test_ledger_survives_a_restart(
@@ -238,7 +287,12 @@ async def test_ledger_survives_a_restart(
     # Written through at once: the attributes and the first read.
     saved = hass_storage[key]["data"][EV_ID]
     assert saved == {"period": "2026-10", "used": 302, "billing_blocked": False}
-    assert planned(config_entry) == (NOW + LEFT / 148, "spread")
+    # 302 used where the pace allows 450 x 19 1/3 / 31 = 280.6: ahead by more than a day's
+    # allowance, so half the daily pace: 24 h x 31 / 225 = 3 h 18 min 24 s.
+    assert planned(config_entry) == (
+        NOW + timedelta(hours=3, minutes=18, seconds=24),
+        "spread",
+    )
 
 
 async def test_new_month_starts_from_zero(
@@ -349,8 +403,8 @@ async def test_restart_shows_the_stored_values_and_keeps_the_planned_poll(
     assert hass.states.get(BATTERY).state == "76.0"
     assert len(smartcar.calls("GET", SIGNALS)) == 1
     assert len(smartcar.calls("GET", ATTRIBUTES)) == 1
-    assert planned(loaded_ev) == (NOW + timedelta(minutes=37, seconds=30), "spread")
-    await next_poll(hass, freezer, 27 * 60 + 25)
+    assert planned(loaded_ev) == (NOW + CATCH_UP, "spread")
+    await next_poll(hass, freezer, 39 * 60 + 31)
     assert len(smartcar.calls("GET", SIGNALS)) == 1
     await next_poll(hass, freezer, 10)
     assert len(smartcar.calls("GET", SIGNALS)) == 2
@@ -371,7 +425,8 @@ async def test_restart_after_the_planned_poll_polls_at_once(
 
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     polled = NOW + timedelta(hours=1)
-    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
+    # The car's data time did not move since the stored values (07:58): twice the wait.
+    assert planned(loaded_ev) == (polled + IDLE_ONCE, "idle")
 
 
 async def test_command_never_moves_the_planned_poll(
@@ -386,7 +441,7 @@ async def test_command_never_moves_the_planned_poll(
     assert hass.states.get(LOCK).state == "unlocked"
     # Billed, but the plan stays.
     assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 3
-    assert planned(loaded_ev) == (NOW + timedelta(minutes=37, seconds=30), "spread")
+    assert planned(loaded_ev) == (NOW + CATCH_UP, "spread")
 
 
 # --- the refresh button -------------------------------------------------------------------
@@ -410,8 +465,8 @@ async def test_refresh_button_polls_now_and_keeps_the_planned_poll(
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     assert hass.states.get(BATTERY).state == "74.0"
     assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 3
-    assert planned(loaded_ev) == (NOW + timedelta(minutes=37, seconds=30), "spread")
-    await next_poll(hass, freezer, 22 * 60 + 35)
+    assert planned(loaded_ev) == (NOW + CATCH_UP, "spread")
+    await next_poll(hass, freezer, 34 * 60 + 41)
     assert len(smartcar.calls("GET", SIGNALS)) == 3
 
 
@@ -486,7 +541,7 @@ async def test_refresh_button_reports_a_read_that_failed(
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     # The last values stay shown all the same, and the plan stays.
     assert hass.states.get(BATTERY).state == "76.0"
-    assert planned(loaded_ev) == (NOW + timedelta(minutes=37, seconds=30), "spread")
+    assert planned(loaded_ev) == (NOW + CATCH_UP, "spread")
 
 
 async def test_refresh_button_reports_a_token_that_cannot_be_refreshed(
@@ -612,7 +667,7 @@ async def test_authentication_error_starts_reauth_and_keeps_the_values(
     assert smartcar.refreshes == 1
     # Neither 401 is billed.
     assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
-    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 448, "spread")
+    assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
 
 
 async def test_token_rejected_before_it_expires_is_refreshed_once(
@@ -652,7 +707,7 @@ async def test_rate_limit_never_brings_the_next_poll_sooner(
     polled = await poll_when_due(hass, freezer, loaded_ev)
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     # Retry-After is shorter than the plan: the plan wins (a 429 is not billed).
-    due = polled + (MONTH_END - polled) / 448
+    due = polled + CATCH_UP
     assert planned(loaded_ev) == (due, "spread")
     assert hass.states.get(BATTERY).state == "76.0"
     smartcar.routes["GET", SIGNALS] = fixture_signals()
@@ -703,8 +758,8 @@ async def test_refresh_button_is_refused_while_backed_off(
         await press_refresh(hass)
 
     assert raised.value.translation_key == "refresh_refused_rate_limited"
-    # 08:37:30 UTC plus two hours is 03:37 in US/Pacific.
-    assert raised.value.translation_placeholders == {"time": "2026-10-20 03:37"}
+    # 08:49:36 UTC plus two hours is 03:49 in US/Pacific.
+    assert raised.value.translation_placeholders == {"time": "2026-10-20 03:49"}
     assert len(smartcar.calls("GET", SIGNALS)) == 2
 
 
@@ -717,21 +772,24 @@ async def test_rate_limit_without_retry_after_doubles_the_planned_wait(
     smartcar.routes["GET", SIGNALS] = v3_error(429, "RATE_LIMIT", "SMARTCAR_API")
 
     # Never sooner than the plan, then twice and four times as long (429s are not billed:
-    # 448 polls stay left).
+    # the pace stays the catch-up one).
     for factor, reason in ((1, "spread"), (2, "rate_limited"), (4, "rate_limited")):
         polled = await poll_when_due(hass, freezer, loaded_ev)
-        spread = (MONTH_END - polled) / 448
-        assert planned(loaded_ev) == (polled + factor * spread, reason)
+        assert planned(loaded_ev) == (polled + factor * CATCH_UP, reason)
     assert len(smartcar.calls("GET", SIGNALS)) == 4
     assert hass.states.get(BATTERY).state == "76.0"
 
-    smartcar.routes["GET", SIGNALS] = fixture_signals()
+    smartcar.routes["GET", SIGNALS] = Reply(
+        body=signals_with(
+            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 75}}
+        )
+    )
     polled = await poll_when_due(hass, freezer, loaded_ev)
-    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
+    assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
     # A success starts the count again.
     smartcar.routes["GET", SIGNALS] = v3_error(429, "RATE_LIMIT", "SMARTCAR_API")
     polled = await poll_when_due(hass, freezer, loaded_ev)
-    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 447, "spread")
+    assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
 
 
 @pytest.mark.parametrize(
@@ -755,7 +813,7 @@ async def test_car_refusing_a_read_keeps_its_values(
     assert hass.states.get(LOCK).state == "locked"
     # A refused read is not billed (Smartcar bills successful requests): 448 polls left.
     assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
-    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 448, "spread")
+    assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
 
 
 async def test_car_asleep_at_setup_gets_its_entities_when_it_wakes(
@@ -803,7 +861,7 @@ async def test_passing_failure_keeps_the_last_values_and_the_pace(
     assert hass.states.get(LOCK).state == "locked"
     # Not billed: 448 polls left.
     assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
-    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 448, "spread")
+    assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
 
 
 async def test_unreachable_smartcar_keeps_the_last_values(
@@ -823,7 +881,7 @@ async def test_unreachable_smartcar_keeps_the_last_values(
     assert hass.states.get(BATTERY).state == "76.0"
     # Nothing answered, nothing billed.
     assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
-    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 448, "spread")
+    assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
 
 
 async def test_unreachable_smartcar_without_any_values_keeps_the_pace(
@@ -842,8 +900,8 @@ async def test_unreachable_smartcar_without_any_values_keeps_the_pace(
 
     assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(BATTERY) is None
-    # Not stuck at the floor: only the attributes were billed, 449 polls are left.
-    assert planned(config_entry) == (NOW + LEFT / 449, "spread")
+    # Not stuck at the floor: only the attributes were billed; the catch-up pace.
+    assert planned(config_entry) == (NOW + CATCH_UP, "spread")
 
 
 @pytest.mark.parametrize(
@@ -866,7 +924,7 @@ async def test_failed_read_keeps_the_values_until_it_recovers(
     # Entities stay available with their last values (the old design made them unavailable).
     assert hass.states.get(BATTERY).state == "76.0"
     assert hass.states.get(LOCK).state == "locked"
-    assert planned(loaded_ev) == (polled + (MONTH_END - polled) / 448, "spread")
+    assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
     smartcar.routes["GET", SIGNALS] = Reply(
         body=signals_with(
             **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 73}}

@@ -115,7 +115,7 @@ async def test_diagnostics_hold_neither_management_token_nor_webhook_id(
     assert diagnostics["entry"]["options"]["management_token"] == "**REDACTED**"
     assert diagnostics["entry"]["options"]["webhook_id"] == "**REDACTED**"
     # Still useful: webhooks are on, so polling is a safety poll.
-    assert diagnostics["policy"]["safety_interval"] == "6:00:00"
+    assert diagnostics["policy"]["safety_interval"] == "1 day, 0:00:00"
 
 
 async def test_diagnostics_of_an_entry_that_is_not_loaded(

@@ -1,7 +1,8 @@
 """The planner: absolute next-poll times and their reasons, at month ends, leap days and DST.
 
-Expected values are worked out by hand from the documented rule (what is left of the month's
-allowance spread over what is left of the month), never by calling the planner.
+Expected values are worked out by hand from the documented rules (the daily pace with carry-over
+by default; `Pacing.MONTH`, what is left spread over what is left of the month, which the bench
+compares against), never by calling the planner. At the start of a month both give the same.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -24,7 +25,10 @@ from custom_components.smartcar.planner import (
     refresh_refusal,
 )
 
-POLICY = BudgetPolicy()  # 500 a month, 10 % kept for commands, 15-minute floor
+POLICY = (
+    BudgetPolicy()
+)  # 500 a month, 10 % kept for commands, 15-minute floor, daily pace
+MONTH_RULE = BudgetPolicy(pacing=Pacing.MONTH)
 
 
 def test_default_policy_keeps_a_tenth_for_commands() -> None:
@@ -72,19 +76,19 @@ def test_period_is_the_utc_calendar_month(
     assert next_period_start(now) == next_start
 
 
-def test_what_is_left_is_spread_over_the_rest_of_the_month() -> None:
+def test_month_rule_spreads_what_is_left_over_the_rest_of_the_month() -> None:
     # 1 November, midnight: 30 days for 450 polls -> one every 96 minutes.
     start = datetime(2026, 11, 1, tzinfo=UTC)
-    assert plan_next_poll(POLICY, now=start, used=0, cost=1) == PollPlan(
+    assert plan_next_poll(MONTH_RULE, now=start, used=0, cost=1) == PollPlan(
         at=start + timedelta(minutes=96), reason=PollReason.SPREAD
     )
     # Halfway through, with half used: the same pace; having used more, slower.
     halfway = datetime(2026, 11, 16, tzinfo=UTC)
     assert plan_next_poll(
-        POLICY, now=halfway, used=225, cost=1
+        MONTH_RULE, now=halfway, used=225, cost=1
     ).at == halfway + timedelta(minutes=96)
     assert plan_next_poll(
-        POLICY, now=halfway, used=405, cost=1
+        MONTH_RULE, now=halfway, used=405, cost=1
     ).at == halfway + timedelta(hours=8)
 
 
@@ -100,7 +104,7 @@ def test_february_spreads_over_28_days_and_a_leap_february_over_29() -> None:
     )
 
 
-def test_dst_change_does_not_change_the_spread() -> None:
+def test_month_rule_ignores_the_dst_change() -> None:
     # Europe/Berlin leaves summer time on 25 October 2026 at 03:00 local (01:00 UTC): the hour
     # that repeats locally changes nothing, the rest of the UTC month is shared by 100 polls.
     berlin = ZoneInfo("Europe/Berlin")
@@ -108,7 +112,7 @@ def test_dst_change_does_not_change_the_spread() -> None:
     after = before + timedelta(minutes=2)  # 01:01 UTC, winter time
     assert after.utcoffset() != before.utcoffset()
 
-    plan = plan_next_poll(POLICY, now=after.astimezone(UTC), used=350, cost=1)
+    plan = plan_next_poll(MONTH_RULE, now=after.astimezone(UTC), used=350, cost=1)
 
     minutes_left = (datetime(2026, 11, 1, tzinfo=UTC) - after).total_seconds() / 60
     assert plan.at == after + timedelta(minutes=minutes_left / 100)

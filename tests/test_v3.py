@@ -187,7 +187,8 @@ async def test_a_token_smartcar_refused_early_is_renewed_once(
         return working(body) if callable(working) else working
 
     smartcar.routes["GET", signals] = refuse_the_first_token
-    await next_poll(hass, freezer, timedelta(minutes=45).total_seconds())
+    # The next poll: 49 min 36 s later (twice October's daily pace, catching up).
+    await next_poll(hass, freezer, timedelta(minutes=50).total_seconds())
 
     assert v3.tokens_issued == 2
     assert _headers(smartcar, signals)[-1]["Authorization"] == "Bearer app-token-2"

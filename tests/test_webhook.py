@@ -350,7 +350,7 @@ async def test_delivery_for_another_car_is_acknowledged_and_ignored(
     assert states(hass) == before
 
 
-async def test_safety_poll_comes_six_hours_after_the_last_poll_however_often_pushes_arrive(
+async def test_safety_poll_comes_a_day_after_the_last_poll_however_often_pushes_arrive(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
     smartcar: SmartcarMock,
@@ -359,15 +359,15 @@ async def test_safety_poll_comes_six_hours_after_the_last_poll_however_often_pus
 ) -> None:
     polls = len(smartcar.calls("GET", SIGNALS))
 
-    # A push every 30 minutes for almost six hours: signals Smartcar does not push still
-    # need the safety poll, so pushes never move it.
-    for minute in range(11):
-        raw = encode(vehicle_state(event_id=f"evt-{minute}"))
-        await next_poll(hass, freezer, timedelta(minutes=30).total_seconds())
+    # A push every two hours for 22 hours: signals Smartcar does not push still need the
+    # safety poll, so pushes never move it.
+    for hour in range(11):
+        raw = encode(vehicle_state(event_id=f"evt-{hour}"))
+        await next_poll(hass, freezer, timedelta(hours=2).total_seconds())
         await deliver(hass_client_no_auth, raw, sign(raw))
     assert len(smartcar.calls("GET", SIGNALS)) == polls
 
-    await next_poll(hass, freezer, timedelta(minutes=30).total_seconds())
+    await next_poll(hass, freezer, timedelta(hours=2).total_seconds())
 
     assert len(smartcar.calls("GET", SIGNALS)) == polls + 1
 
@@ -736,9 +736,10 @@ async def test_without_webhooks_nothing_is_registered(
 async def test_webhooks_slow_polling_to_a_safety_poll(loaded: MockConfigEntry) -> None:
     coordinator = loaded.runtime_data.vehicles[EV_ID]
 
-    # The budget would allow a poll every 37 minutes; pushes bring the data instead.
-    assert loaded.runtime_data.policy.safety_interval == timedelta(hours=6)
-    assert coordinator.car.poll.next_at == NOW + timedelta(hours=6)
+    # The budget would allow a poll every 49 minutes; pushes bring the data instead: at most
+    # 31 billed polls a month.
+    assert loaded.runtime_data.policy.safety_interval == timedelta(hours=24)
+    assert coordinator.car.poll.next_at == NOW + timedelta(hours=24)
 
 
 async def test_safety_poll_never_exceeds_the_budget(
@@ -749,15 +750,16 @@ async def test_safety_poll_never_exceeds_the_budget(
         options={
             "management_token": MANAGEMENT_TOKEN,
             "webhook_id": WEBHOOK_ID,
-            "monthly_limit": 20,
+            "monthly_limit": 10,
         }
     )
 
     await setup_entry(hass, entry)
 
-    # 18 requests for polls, 2 used: 16 polls spread over 11 days and 16 hours.
-    assert entry.runtime_data.vehicles[EV_ID].car.poll.next_at == NOW + (
-        timedelta(days=11, hours=16) / 16
+    # 9 requests for polls, 9/31 a day in October; far behind that pace, twice it: one poll
+    # every 24 h x 31 / 18 = 41 h 20 min, longer than the daily safety poll.
+    assert entry.runtime_data.vehicles[EV_ID].car.poll.next_at == NOW + timedelta(
+        hours=41, minutes=20
     )
 
 

@@ -60,8 +60,9 @@ DEFAULT_MONTHLY_LIMIT: Final = 500
 # Minutes; Smartcar asks for no more than one poll every 30 minutes in typical use.
 DEFAULT_MIN_POLL_INTERVAL: Final = 15
 MIN_POLL_INTERVAL_FLOOR: Final = 5
-# While webhooks bring the data, a poll only now and then catches what a lost delivery missed.
-WEBHOOK_SAFETY_POLL_INTERVAL: Final = timedelta(hours=6)
+# While webhooks bring the data, a daily poll catches what a lost delivery missed: at most 31
+# billed polls a car-month (issue #10).
+WEBHOOK_SAFETY_POLL_INTERVAL: Final = timedelta(hours=24)
 
 # Cars added to the Smartcar account later appear within this time; /vehicles is not billed.
 VEHICLE_DISCOVERY_INTERVAL: Final = timedelta(hours=6)

@@ -20,7 +20,7 @@ from .budget import VehicleBudget
 from .commands import VehicleCommands
 from .const import CONF_PERMISSIONS, DOMAIN, LOGGER, ReadPath, scopes_for
 from .failures import Failure, failure_name
-from .issues import ISSUE_ACCOUNT, ISSUE_SIGNALS, VehicleIssues
+from .issues import ISSUE_ACCOUNT, VehicleIssues
 from .models import SmartcarConfigEntry
 from .planner import PollReason, PollState
 from .profile import VehicleProfile
@@ -142,9 +142,9 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         now = dt_util.utcnow()
         runtime = self.config_entry.runtime_data
         before = self.car.shown.values
-        self.last_read_error = rate_limit = None
+        self.last_read_error, read, rate_limit = None, False, None
         try:
-            rate_limit = await runtime.tokens.async_authorized(
+            read, rate_limit = await runtime.tokens.async_authorized(
                 lambda: self._async_poll(now)
             )
             if not self._readable:
@@ -162,6 +162,8 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             active=after.is_charging is True or has_moved(before, after),
             rate_limited=rate_limit is not None,
             retry_after=None if rate_limit is None else rate_limit.retry_after,
+            # Answered, nothing newer: the car sleeps, or its data is refreshed only daily.
+            unchanged=read and rate_limit is None and after.data_age == before.data_age,
         )
         if poll.reason is PollReason.BUDGET_EXHAUSTED:
             self.issues.sync_period(self.vehicle_name, now, billing=False, budget=True)
@@ -172,8 +174,8 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         await runtime.store.async_save(self.vehicle_id, self.car)
         return after
 
-    async def _async_poll(self, now: datetime) -> RateLimitError | None:
-        """Read the car unless the budget or billing says no; apply what came back."""
+    async def _async_poll(self, now: datetime) -> tuple[bool, RateLimitError | None]:
+        """Read unless the budget or billing says no; apply it; say if answered, and a 429."""
         runtime = self.config_entry.runtime_data
 
         def affordable(profile: VehicleProfile) -> bool:
@@ -185,7 +187,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             self.vehicle_name, now, billing=billing, budget=exhausted
         )
         if billing or exhausted or cost == 0:
-            return None
+            return False, None
         profile, outcome = await self._reader.async_read(
             self.car.profile,
             preferred=runtime.read_path,
@@ -197,16 +199,13 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         )
         self.car = replace(self.car, profile=profile)
         if outcome is None:
-            return None
-        if profile.signals_failure is not None:
-            self.issues.signals_unavailable(self.vehicle_name, profile.signals_failure)
-        else:
-            self.issues.delete(ISSUE_SIGNALS)
+            return False, None
+        self.issues.sync_signals(self.vehicle_name, profile.signals_failure)
         self._apply(fact_ages_or(outcome.facts, now), gone=outcome.gone)
         self.issues.delete(ISSUE_ACCOUNT)
         if outcome.billing_refused:
             await self.issues.async_billing_refused(self.vehicle_name, self.budget, now)
-        return outcome.rate_limit
+        return True, outcome.rate_limit
 
     async def _async_read_failed(self, now: datetime, err: Failure) -> None:
         """Act on a failed read; it is logged once until the car can be read again."""

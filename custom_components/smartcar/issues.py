@@ -152,8 +152,14 @@ class VehicleIssues:
             self.account(vehicle, err)
 
     @callback
-    def signals_unavailable(self, vehicle: str, reason: str) -> None:
-        """Tell the owner the car is read with v2 batch: v3 refused it (costs more)."""
+    def sync_signals(self, vehicle: str, reason: str | None) -> None:
+        """Tell the owner the car is read with v2 batch because v3 refused it (`reason`).
+
+        v2 batch costs more; the issue goes once v3 reads the car again (`reason` is None).
+        """
+        if reason is None:
+            self.delete(ISSUE_SIGNALS)
+            return
         self._create(
             ISSUE_SIGNALS,
             ISSUE_SIGNALS,
