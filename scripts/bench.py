@@ -54,7 +54,13 @@ from custom_components.smartcar.api.errors import (
     SmartcarError,
 )
 from custom_components.smartcar.api.models import Token
-from custom_components.smartcar.const import PermissionGroup, ReadPath, scopes_for
+from custom_components.smartcar.const import (
+    WEBHOOK_SAFETY_POLL_INTERVAL,
+    PermissionGroup,
+    ReadPath,
+    scopes_for,
+)
+from custom_components.smartcar.failures import passes
 from custom_components.smartcar.ledger import RequestLedger
 from custom_components.smartcar.planner import (
     BudgetPolicy,
@@ -123,12 +129,12 @@ STORE_REFRESH_HOUR = 4.0
 STRATEGIES = {
     "community_6h": "baseline: v2 batch of the default-scope paths every 6 h",
     "every_30min": "baseline: every endpoint every 30 min",
-    "ours": "ours: v3 signals, default settings (daily pacing)",
-    "ours_month_pacing": "ours: v3 signals, as shipped (month-remaining pacing, no idle)",
+    "ours": "ours: v3 signals, default settings",
+    "ours_month_pacing": "ours: v3 signals, the pacing before #10 (month-remaining, no idle)",
     "ours_at_6h_bill": "ours: v3 signals, limit = the 6 h baseline's bill",
     "ours_batch": "ours: v2 batch path, default settings",
-    "ours_webhooks": "ours: webhooks on, safety poll as shipped (6 h)",
-    "ours_webhooks_24h": "ours: webhooks on, safety poll every 24 h",
+    "ours_webhooks": "ours: webhooks on, default settings (a safety poll a day)",
+    "ours_webhooks_6h": "ours: webhooks on, the safety poll before #10 (6 h)",
 }
 # The every-endpoint baseline bills ~30 000 requests a scenario: run it in one only.
 HEAVY = {"every_30min": ("nightly-charge",)}
@@ -569,11 +575,11 @@ class Ours(Agent):
         ledger: RequestLedger,
         store: MemoryStore,
         webhooks: bool = False,
-        idle: bool = True,
+        informed: bool = True,
     ) -> None:
         super().__init__(*args)
-        # Whether the planner hears that a poll brought nothing newer (issue #10's input).
-        self.idle = idle
+        # Whether the planner hears what #10 added: nothing newer came back, a read failed and passes.
+        self.informed = informed
         self.policy = policy
         self.read_path = read_path
         self.ledger = ledger
@@ -593,7 +599,7 @@ class Ours(Agent):
         at = moment(now)
         before = self.shown.values
         rate_limit: RateLimitError | None = None
-        answered = False
+        answered = failed = False
 
         async def record(requests: int) -> None:
             await self.ledger.async_record(vehicle_id, requests, moment(self.clock()))
@@ -619,7 +625,8 @@ class Ours(Agent):
             except RateLimitError as err:
                 rate_limit = err
                 self.car.failed_polls += 1
-            except SmartcarError:
+            except SmartcarError as err:
+                failed = passes(err)
                 self.car.failed_polls += 1
             else:
                 if outcome is not None:
@@ -642,7 +649,8 @@ class Ours(Agent):
             rate_limited=rate_limit is not None,
             retry_after=None if rate_limit is None else rate_limit.retry_after,
             # The line issue #10 asks of the coordinator: nothing newer came back.
-            unchanged=self.idle and answered and after.data_age == before.data_age,
+            unchanged=self.informed and answered and after.data_age == before.data_age,
+            failed=self.informed and failed,
         )
         reason = str(self.poll_state.reason)
         self.car.reasons[reason] = self.car.reasons.get(reason, 0) + 1
@@ -702,18 +710,18 @@ def make_agent(
         return BatchBaseline(*args, paths=COMMUNITY_PATHS, interval=6 * HOUR)
     if key == "every_30min":
         return EveryEndpoint(*args)
-    policy = BudgetPolicy(pacing=Pacing.DAILY)
+    policy = BudgetPolicy()  # the integration's defaults
     read_path = ReadPath.SIGNALS
     if key == "ours_month_pacing":
-        policy = BudgetPolicy()
+        policy = BudgetPolicy(pacing=Pacing.MONTH)
     elif key == "ours_at_6h_bill":
-        policy = BudgetPolicy(pacing=Pacing.DAILY, monthly_limit=limits[car.vehicle_id])
+        policy = BudgetPolicy(monthly_limit=limits[car.vehicle_id])
     elif key == "ours_batch":
         read_path = ReadPath.BATCH
     elif key == "ours_webhooks":
-        policy = BudgetPolicy(pacing=Pacing.DAILY, safety_interval=timedelta(hours=6))
-    elif key == "ours_webhooks_24h":
-        policy = BudgetPolicy(pacing=Pacing.DAILY, safety_interval=timedelta(hours=24))
+        policy = BudgetPolicy(safety_interval=WEBHOOK_SAFETY_POLL_INTERVAL)
+    elif key == "ours_webhooks_6h":
+        policy = BudgetPolicy(safety_interval=timedelta(hours=6))
     return Ours(
         *args,
         policy=policy,
@@ -721,7 +729,7 @@ def make_agent(
         ledger=ledger,
         store=store,
         webhooks=key.startswith("ours_webhooks"),
-        idle=key != "ours_month_pacing",
+        informed=key != "ours_month_pacing",
     )
 
 
@@ -1124,7 +1132,7 @@ def targets(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
                     "met": car["billed_april_simulator"] <= 450
                     and car["age_mean_min"] <= base["cars"][vehicle_id]["age_mean_min"],
                 }
-        for key in ("ours_webhooks", "ours_webhooks_24h"):
+        for key in ("ours_webhooks", "ours_webhooks_6h"):
             hooks = runs.get(key)
             if hooks:
                 for car in hooks["cars"].values():

@@ -28,7 +28,7 @@ SHORT = (
     "ours",
     "ours_at_6h_bill",
     "ours_batch",
-    "ours_webhooks_24h",
+    "ours_webhooks",
 )
 
 
@@ -131,7 +131,7 @@ def test_every_car_keeps_its_budget(short: dict[str, Any]) -> None:
             for period in ("april", "may"):
                 assert car[f"billed_{period}_integration"] <= allowance, (key, car)
                 assert car[f"billed_{period}_simulator"] <= allowance, (key, car)
-    for car in runs["ours_webhooks_24h"]["cars"].values():
+    for car in runs["ours_webhooks"]["cars"].values():
         # Safety polls a day apart: the first poll, one a day, one after the restart.
         assert car["polls"] <= 3 + 2
 
@@ -151,9 +151,7 @@ def test_a_restart_bills_nothing_for_ours_and_a_first_refresh_for_the_baseline(
 
 def test_pushes_keep_the_age_within_one_push_interval(short: dict[str, Any]) -> None:
     bound = (bench.PUSH_EVERY + bench.PUSH_LATENCY) / 60
-    for car in short["scenarios"]["nightly-charge"]["ours_webhooks_24h"][
-        "cars"
-    ].values():
+    for car in short["scenarios"]["nightly-charge"]["ours_webhooks"]["cars"].values():
         assert car["pushes"] > 0
         assert car["longest_gap_min"] <= bound
 

@@ -695,7 +695,7 @@ async def test_token_rejected_before_it_expires_is_refreshed_once(
     assert hass.states.get(BATTERY).state == "75.0"
 
 
-async def test_rate_limit_never_brings_the_next_poll_sooner(
+async def test_rate_limit_is_retried_when_smartcar_says_but_not_before_the_floor(
     hass: HomeAssistant,
     loaded_ev: MockConfigEntry,
     smartcar: SmartcarMock,
@@ -706,11 +706,17 @@ async def test_rate_limit_never_brings_the_next_poll_sooner(
     )
     polled = await poll_when_due(hass, freezer, loaded_ev)
     assert len(smartcar.calls("GET", SIGNALS)) == 2
-    # Retry-After is shorter than the plan: the plan wins (a 429 is not billed).
-    due = polled + CATCH_UP
-    assert planned(loaded_ev) == (due, "spread")
+    # Retry-After (2 minutes) is within the floor: 15 minutes, sooner than the plan (a 429 is
+    # not billed).
+    due = polled + timedelta(minutes=15)
+    assert planned(loaded_ev) == (due, "rate_limited")
+    assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
     assert hass.states.get(BATTERY).state == "76.0"
-    smartcar.routes["GET", SIGNALS] = fixture_signals()
+    smartcar.routes["GET", SIGNALS] = Reply(
+        body=signals_with(
+            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 75}}
+        )
+    )
 
     await next_poll(hass, freezer, 121)
     await next_poll(hass, freezer, (due - dt_util.utcnow()).total_seconds() - 5)
@@ -718,7 +724,9 @@ async def test_rate_limit_never_brings_the_next_poll_sooner(
 
     await next_poll(hass, freezer, 10)
     assert len(smartcar.calls("GET", SIGNALS)) == 3
-    assert hass.states.get(BATTERY).state == "76.0"
+    assert hass.states.get(BATTERY).state == "75.0"
+    # The clock reached the retry 5 seconds late.
+    assert planned(loaded_ev) == (due + timedelta(seconds=5) + CATCH_UP, "spread")
 
 
 async def test_rate_limit_retry_after_longer_than_the_plan_is_honoured(
@@ -859,9 +867,25 @@ async def test_passing_failure_keeps_the_last_values_and_the_pace(
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     assert hass.states.get(BATTERY).state == "76.0"
     assert hass.states.get(LOCK).state == "locked"
-    # Not billed: 448 polls left.
+    # Not billed, so tried again sooner than the plan: the floor's 15 minutes, then 30.
     assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
+    assert planned(loaded_ev) == (polled + timedelta(minutes=15), "retry")
+    polled = await poll_when_due(hass, freezer, loaded_ev)
+    assert planned(loaded_ev) == (polled + timedelta(minutes=30), "retry")
+    # 60 minutes would be later than the plan (49 min 36 s): the plan.
+    polled = await poll_when_due(hass, freezer, loaded_ev)
     assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
+    smartcar.routes["GET", SIGNALS] = Reply(
+        body=signals_with(
+            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 75}}
+        )
+    )
+
+    polled = await poll_when_due(hass, freezer, loaded_ev)
+
+    assert hass.states.get(BATTERY).state == "75.0"
+    assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
+    assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 3
 
 
 async def test_unreachable_smartcar_keeps_the_last_values(
@@ -879,12 +903,12 @@ async def test_unreachable_smartcar_keeps_the_last_values(
 
     assert len(smartcar.calls("GET", SIGNALS)) == 2
     assert hass.states.get(BATTERY).state == "76.0"
-    # Nothing answered, nothing billed.
+    # Nothing answered, nothing billed; tried again in 15 minutes.
     assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
-    assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
+    assert planned(loaded_ev) == (polled + timedelta(minutes=15), "retry")
 
 
-async def test_unreachable_smartcar_without_any_values_keeps_the_pace(
+async def test_unreachable_smartcar_without_any_values_is_tried_again_sooner(
     hass: HomeAssistant,
     credentials: None,
     smartcar: SmartcarMock,
@@ -900,8 +924,8 @@ async def test_unreachable_smartcar_without_any_values_keeps_the_pace(
 
     assert config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get(BATTERY) is None
-    # Not stuck at the floor: only the attributes were billed; the catch-up pace.
-    assert planned(config_entry) == (NOW + CATCH_UP, "spread")
+    # Only the attributes were billed; the read is tried again in 15 minutes, not stuck there.
+    assert planned(config_entry) == (NOW + timedelta(minutes=15), "retry")
 
 
 @pytest.mark.parametrize(

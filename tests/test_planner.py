@@ -155,27 +155,54 @@ def test_billing_refusal_on_new_years_eve_waits_for_january() -> None:
     ) == PollPlan(at=datetime(2027, 1, 1, 0, 1, tzinfo=UTC), reason=PollReason.BILLING)
 
 
-def test_back_off_honours_retry_after_but_never_polls_sooner_than_planned() -> None:
+def test_back_off_retries_when_smartcar_says_but_never_before_the_floor() -> None:
     now = datetime(2026, 11, 5, tzinfo=UTC)
     planned = PollPlan(at=now + timedelta(hours=1), reason=PollReason.SPREAD)
+    floor = timedelta(minutes=15)
 
-    assert back_off(planned, now=now, retry_after=7200, times=0) == PollPlan(
-        at=now + timedelta(hours=2), reason=PollReason.RATE_LIMITED
+    def limited(wait: timedelta) -> PollPlan:
+        return PollPlan(at=now + wait, reason=PollReason.RATE_LIMITED)
+
+    # Longer than the plan: Smartcar's time.
+    assert back_off(
+        planned, now=now, retry_after=7200, times=0, min_interval=floor
+    ) == limited(timedelta(hours=2))
+    # Sooner than the plan: when Smartcar says, but not before the floor, which doubles with
+    # each 429 in a row (15, 30 minutes) up to the planned wait.
+    assert back_off(
+        planned, now=now, retry_after=60, times=0, min_interval=floor
+    ) == limited(timedelta(minutes=15))
+    assert back_off(
+        planned, now=now, retry_after=1200, times=0, min_interval=floor
+    ) == limited(timedelta(minutes=20))
+    assert back_off(
+        planned, now=now, retry_after=60, times=1, min_interval=floor
+    ) == limited(timedelta(minutes=30))
+    assert back_off(
+        planned, now=now, retry_after=60, times=4, min_interval=floor
+    ) == limited(timedelta(hours=1))
+    # A billing stop is never shortened.
+    stop = PollPlan(
+        at=datetime(2026, 12, 1, 0, 1, tzinfo=UTC), reason=PollReason.BILLING
     )
-    assert back_off(planned, now=now, retry_after=60, times=0) == planned
+    assert back_off(stop, now=now, retry_after=60, times=0, min_interval=floor) == stop
 
 
 def test_back_off_without_retry_after_doubles_up_to_six_hours() -> None:
     now = datetime(2026, 11, 5, tzinfo=UTC)
     planned = PollPlan(at=now + timedelta(hours=1), reason=PollReason.SPREAD)
+    floor = timedelta(minutes=15)
 
-    assert back_off(planned, now=now, retry_after=None, times=0) == planned
-    assert back_off(planned, now=now, retry_after=None, times=1).at == now + timedelta(
-        hours=2
+    assert (
+        back_off(planned, now=now, retry_after=None, times=0, min_interval=floor)
+        == planned
     )
-    assert back_off(planned, now=now, retry_after=None, times=5).at == now + timedelta(
-        hours=6
-    )
+    assert back_off(
+        planned, now=now, retry_after=None, times=1, min_interval=floor
+    ).at == now + timedelta(hours=2)
+    assert back_off(
+        planned, now=now, retry_after=None, times=5, min_interval=floor
+    ).at == now + timedelta(hours=6)
 
 
 @pytest.mark.parametrize(
@@ -222,6 +249,8 @@ def test_poll_state_survives_json() -> None:
         last_poll=datetime(2026, 11, 5, 12, tzinfo=UTC),
         rate_limited_times=2,
         backed_off_until=datetime(2026, 11, 5, 13, tzinfo=UTC),
+        idle_polls=1,
+        failed_times=3,
     )
     assert PollState.from_json(state.to_json()) == state
     assert PollState.from_json({}) == PollState()
@@ -325,6 +354,59 @@ def test_after_poll_counts_unchanged_polls_and_resets_on_news() -> None:
         key: value for key, value in again.to_json().items() if key != "idle_polls"
     }
     assert PollState.from_json(stored).idle_polls == 0
+
+
+def test_a_passing_failure_is_tried_again_sooner_doubling_never_later_than_the_plan() -> (
+    None
+):
+    # 11 November at pace: the plan is 96 minutes away. A 5xx bills nothing: 15 minutes (the
+    # floor), then 30, then 60; 120 would be later than the plan, so the plan.
+    state = PollState()
+    for wait, reason in (
+        (timedelta(minutes=15), PollReason.RETRY),
+        (timedelta(minutes=30), PollReason.RETRY),
+        (timedelta(minutes=60), PollReason.RETRY),
+        (timedelta(minutes=96), PollReason.SPREAD),
+    ):
+        state = after_poll(
+            POLICY, state, now=NOV_11, used=150, cost=1, active=False,
+            billing_blocked=False, failed=True,
+        )  # fmt: skip
+        assert (state.next_at, state.reason) == (NOV_11 + wait, reason)
+    assert state.failed_times == 4
+    answered = after_poll(
+        POLICY, state, now=NOV_11, used=151, cost=1, active=False,
+        billing_blocked=False,
+    )  # fmt: skip
+    assert answered.failed_times == 0
+    # A stored state from before failures were counted.
+    stored = {k: v for k, v in answered.to_json().items() if k != "failed_times"}
+    assert PollState.from_json(stored) == answered
+
+
+def test_a_retry_never_overrides_a_billing_stop_an_empty_budget_or_a_rate_limit() -> (
+    None
+):
+    december = datetime(2026, 12, 1, 0, 1, tzinfo=UTC)
+    for used, blocked, reason in (
+        (10, True, PollReason.BILLING),
+        (450, False, PollReason.BUDGET_EXHAUSTED),
+    ):
+        state = after_poll(
+            POLICY, PollState(), now=NOV_11, used=used, cost=1, active=False,
+            billing_blocked=blocked, failed=True,
+        )  # fmt: skip
+        assert (state.next_at, state.reason) == (december, reason)
+    # A 429 backs off (Retry-After: two hours) and is not retried sooner.
+    limited = after_poll(
+        POLICY, PollState(), now=NOV_11, used=150, cost=1, active=False,
+        billing_blocked=False, failed=True, rate_limited=True, retry_after=7200,
+    )  # fmt: skip
+    assert (limited.next_at, limited.reason) == (
+        NOV_11 + timedelta(hours=2),
+        PollReason.RATE_LIMITED,
+    )
+    assert limited.failed_times == 0
 
 
 @pytest.mark.parametrize(

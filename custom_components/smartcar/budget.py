@@ -53,10 +53,12 @@ class VehicleBudget:
         retry_after: float | None = None,
         rate_limited: bool = False,
         unchanged: bool = False,
+        failed: bool = False,
     ) -> PollState:
         """Return the schedule after a poll that ended at `now`.
 
-        `unchanged`: the read was answered with nothing newer than what was shown.
+        `unchanged`: the read was answered with nothing newer than what was shown; `failed`:
+        it failed for a passing reason and is tried again sooner.
         """
         usage = self.usage(now)
         return after_poll(
@@ -70,6 +72,7 @@ class VehicleBudget:
             rate_limited=rate_limited,
             retry_after=retry_after,
             unchanged=unchanged,
+            failed=failed,
         )
 
     def refusal(

@@ -19,7 +19,7 @@ from .api.models import Fact, VehicleAttributes, VehicleState
 from .budget import VehicleBudget
 from .commands import VehicleCommands
 from .const import CONF_PERMISSIONS, DOMAIN, LOGGER, ReadPath, scopes_for
-from .failures import Failure, failure_name
+from .failures import Failure, failure_name, passes
 from .issues import ISSUE_ACCOUNT, VehicleIssues
 from .models import SmartcarConfigEntry
 from .planner import PollReason, PollState
@@ -164,6 +164,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             retry_after=None if rate_limit is None else rate_limit.retry_after,
             # Answered, nothing newer: the car sleeps, or its data is refreshed only daily.
             unchanged=read and rate_limit is None and after.data_age == before.data_age,
+            failed=passes(self.last_read_error),
         )
         if poll.reason is PollReason.BUDGET_EXHAUSTED:
             self.issues.sync_period(self.vehicle_name, now, billing=False, budget=True)

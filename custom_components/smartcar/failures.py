@@ -4,6 +4,7 @@ from homeassistant.exceptions import (
     HomeAssistantError,
     OAuth2TokenRequestBaseError,
     OAuth2TokenRequestReauthError,
+    OAuth2TokenRequestTransientError,
     ServiceValidationError,
 )
 
@@ -11,12 +12,15 @@ from .api.errors import (
     AuthenticationError,
     BillingError,
     ConnectedServicesAccountError,
+    GatewayTimeoutError,
     NotCapableError,
     RateLimitError,
+    ServerError,
     SmartcarConnectionError,
     SmartcarError,
     SmartcarInvalidInputError,
     SmartcarPermissionError,
+    UpstreamError,
     ValidationError,
     VehicleStateError,
 )
@@ -57,6 +61,22 @@ def failure_name(err: Failure) -> str:
 def needs_login(err: Failure) -> bool:
     """Return whether only the owner logging in again can fix the failure."""
     return isinstance(err, AuthenticationError | OAuth2TokenRequestReauthError)
+
+
+def passes(err: Failure | None) -> bool:
+    """Return whether the failure is Smartcar or the carmaker not answering (5xx, a timeout).
+
+    Such a read bills nothing and is worth trying again soon; an asleep car, a refusal or a
+    rate limit is not.
+    """
+    return isinstance(
+        err,
+        ServerError
+        | UpstreamError
+        | GatewayTimeoutError
+        | SmartcarConnectionError
+        | OAuth2TokenRequestTransientError,
+    )
 
 
 def _error(key: str, **placeholders: str) -> HomeAssistantError:

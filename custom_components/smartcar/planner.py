@@ -83,6 +83,7 @@ class PollReason(StrEnum):
     FLOOR = "floor"
     SAFETY = "safety"
     RATE_LIMITED = "rate_limited"
+    RETRY = "retry"
     BUDGET_EXHAUSTED = "budget_exhausted"
     BILLING = "billing"
 
@@ -208,18 +209,39 @@ def back_off(
     now: datetime,
     retry_after: float | None,
     times: int,
+    min_interval: timedelta,
 ) -> PollPlan:
-    """Return the plan after the `times`-th 429 in a row; never sooner than `plan`.
+    """Return the plan after the `times`-th 429 in a row (0: the first).
 
-    Smartcar's `Retry-After` is honoured; without one the wait doubles from the planned one.
+    With a `Retry-After`, the read is tried again when Smartcar says, but no sooner than the
+    floor, doubling with each 429 in a row, up to the planned wait: a 429 bills nothing and
+    the pace decides the polls after the retry. Without one the wait doubles from the planned
+    one, up to `RATE_LIMIT_BACKOFF_MAX`, never sooner than `plan`.
     """
+    if plan.reason in (PollReason.BILLING, PollReason.BUDGET_EXHAUSTED):
+        return plan
     if retry_after is not None:
-        wait = timedelta(seconds=retry_after)
-    else:
-        wait = min((plan.at - now) * 2**times, RATE_LIMIT_BACKOFF_MAX)
+        floor = min(min_interval * 2**times, plan.at - now)
+        wait = max(timedelta(seconds=retry_after), floor)
+        return PollPlan(at=now + wait, reason=PollReason.RATE_LIMITED)
+    wait = min((plan.at - now) * 2**times, RATE_LIMIT_BACKOFF_MAX)
     if now + wait <= plan.at:
         return plan
     return PollPlan(at=now + wait, reason=PollReason.RATE_LIMITED)
+
+
+def retry_sooner(
+    plan: PollPlan, *, now: datetime, min_interval: timedelta, times: int
+) -> PollPlan:
+    """Return the plan after the `times`-th read in a row that failed for a passing reason.
+
+    Smartcar or the carmaker did not answer (5xx, a timeout) and bills nothing for it, so the
+    read is tried again the floor's length later, doubling each time, never later than `plan`.
+    """
+    if plan.reason in (PollReason.BILLING, PollReason.BUDGET_EXHAUSTED):
+        return plan
+    at = now + min_interval * 2 ** (times - 1)
+    return PollPlan(at=at, reason=PollReason.RETRY) if at < plan.at else plan
 
 
 def refresh_refusal(
@@ -256,11 +278,13 @@ def after_poll(
     rate_limited: bool = False,
     retry_after: float | None = None,
     unchanged: bool = False,
+    failed: bool = False,
 ) -> PollState:
     """Return the schedule after a poll that ended at `now` (429s in a row back off).
 
     `unchanged`: the poll was answered but brought nothing newer than what was shown (the
-    car's own data time did not move); polls like it in a row stretch the wait.
+    car's own data time did not move); polls like it in a row stretch the wait. `failed`: the
+    read failed for a passing reason (`retry_sooner`).
     """
     idle = previous.idle_polls + 1 if unchanged else 0
     plan = plan_next_poll(
@@ -274,7 +298,18 @@ def after_poll(
     )
     times = previous.rate_limited_times
     if rate_limited:
-        plan = back_off(plan, now=now, retry_after=retry_after, times=times)
+        plan = back_off(
+            plan,
+            now=now,
+            retry_after=retry_after,
+            times=times,
+            min_interval=policy.min_interval,
+        )
+    failures = previous.failed_times + 1 if failed and not rate_limited else 0
+    if failures:
+        plan = retry_sooner(
+            plan, now=now, min_interval=policy.min_interval, times=failures
+        )
     return PollState(
         next_at=plan.at,
         reason=plan.reason,
@@ -282,6 +317,7 @@ def after_poll(
         rate_limited_times=times + 1 if rate_limited else 0,
         backed_off_until=plan.at if rate_limited else None,
         idle_polls=idle,
+        failed_times=failures,
     )
 
 
@@ -296,6 +332,8 @@ class PollState:
     backed_off_until: datetime | None = None
     # Polls in a row that brought nothing newer than what was shown.
     idle_polls: int = 0
+    # Reads in a row that failed for a passing reason (5xx, a timeout).
+    failed_times: int = 0
 
     def to_json(self) -> dict[str, str | int | None]:
         """Return the state as JSON for the store."""
@@ -306,6 +344,7 @@ class PollState:
             "rate_limited_times": self.rate_limited_times,
             "backed_off_until": _iso(self.backed_off_until),
             "idle_polls": self.idle_polls,
+            "failed_times": self.failed_times,
         }
 
     @classmethod
@@ -319,6 +358,7 @@ class PollState:
             rate_limited_times=int(data.get("rate_limited_times", 0)),
             backed_off_until=_from_iso(data.get("backed_off_until")),
             idle_polls=int(data.get("idle_polls", 0)),
+            failed_times=int(data.get("failed_times", 0)),
         )
 
 
