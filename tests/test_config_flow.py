@@ -509,6 +509,32 @@ async def test_options_hold_read_path_and_polling_settings(
     assert runtime.read_path == "batch"
 
 
+async def test_options_keep_the_entities_that_trigger_a_read(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry
+) -> None:
+    hass.states.async_set("person.owner", "home")
+    result = await hass.config_entries.options.async_init(loaded_ev.entry_id)
+    assert "read_triggers" in _fields(result)
+    assert "read_triggers" not in _suggested(result)
+    polling = {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**polling, "read_triggers": ["person.owner"]}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_ev.options == {**polling, "read_triggers": ["person.owner"]}
+    result = await hass.config_entries.options.async_init(loaded_ev.entry_id)
+    assert _suggested(result)["read_triggers"] == ["person.owner"]
+    # Emptied: nothing triggers a read and nothing is stored.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**polling, "read_triggers": []}
+    )
+    await hass.async_block_till_done()
+    assert loaded_ev.options == polling
+
+
 MANAGEMENT_TOKEN = "amt-0123456789abcdef"
 HOOK_ID = "a1" * 32
 CLOUDHOOK_URL = "https://hooks.nabu.casa/c0ffee"

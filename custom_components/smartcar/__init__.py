@@ -67,6 +67,7 @@ from .subscriptions import (
     subscribed_vehicles,
     webhooks_enabled,
 )
+from .triggers import async_track_read_triggers
 from .vehicle_store import StoredVehicle, VehicleStore
 from .webhook import async_register_webhook
 
@@ -111,6 +112,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     # Polls run on each car's own schedule, in the background: the setup never waits for them.
     for coordinator in entry.runtime_data.vehicles.values():
         coordinator.async_start()
+    async_track_read_triggers(hass, entry)
     if webhooks_enabled(entry.options):
         async_register_webhook(hass, entry)
         # In the background: Smartcar's answers never hold up the setup, nor fail it.

@@ -36,6 +36,10 @@ CONF_VEHICLES: Final = "vehicles"
 # something with the id they were subscribed to, so both change in one write; and the options are
 # rebuilt from the form on every submit, which could drop an id learned while the form was open.
 CONF_SMARTCAR_WEBHOOK_ID: Final = "smartcar_webhook_id"
+# Entities of the owner's (a person, an alarm clock) whose change asks for a read of the cars.
+CONF_READ_TRIGGERS: Final = "read_triggers"
+# A triggered read waits this long: a car that just parked reports its state a little later.
+READ_TRIGGER_DELAY: Final = timedelta(minutes=2)
 CONF_SUBSCRIBED_VEHICLES: Final = "subscribed_vehicles"
 
 # Which kind of Smartcar application the entry uses: a V3 application (API credentials, one

@@ -12,6 +12,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -29,6 +31,7 @@ from .const import (
     CONF_MIN_POLL_INTERVAL,
     CONF_MONTHLY_LIMIT,
     CONF_READ_PATH,
+    CONF_READ_TRIGGERS,
     CONF_SMARTCAR_WEBHOOK_ID,
     DEFAULT_MIN_POLL_INTERVAL,
     DEFAULT_MONTHLY_LIMIT,
@@ -77,6 +80,9 @@ def _options_schema(*, webhooks_on: bool) -> probatio.Schema:
                 mode=NumberSelectorMode.BOX,
                 unit_of_measurement="min",
             )
+        ),
+        probatio.Optional(CONF_READ_TRIGGERS): EntitySelector(
+            EntitySelectorConfig(multiple=True)
         ),
         # Never filled in: a secret is not sent back to the browser. Empty keeps the stored one.
         probatio.Optional(CONF_MANAGEMENT_TOKEN): TextSelector(
@@ -140,6 +146,8 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
             key: self.config_entry.options.get(key, default)
             for key, default in DEFAULT_OPTIONS.items()
         }
+        if triggers := self.config_entry.options.get(CONF_READ_TRIGGERS):
+            current[CONF_READ_TRIGGERS] = triggers
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
@@ -162,10 +170,13 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
 
     @staticmethod
     def _polling(user_input: dict[str, Any]) -> dict[str, Any]:
+        triggers = list(user_input.get(CONF_READ_TRIGGERS) or [])
         return {
             CONF_READ_PATH: user_input[CONF_READ_PATH],
             CONF_MONTHLY_LIMIT: int(user_input[CONF_MONTHLY_LIMIT]),
             CONF_MIN_POLL_INTERVAL: int(user_input[CONF_MIN_POLL_INTERVAL]),
+            # Only when chosen: the entities whose change asks for a read (triggers.py).
+            **({CONF_READ_TRIGGERS: triggers} if triggers else {}),
         }
 
     async def _async_save(
