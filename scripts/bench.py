@@ -586,7 +586,7 @@ class Ours(Agent):
         self.pushed: float | None = None
 
     def cost(self, profile: VehicleProfile, now: datetime) -> int:
-        return profile.poll_cost(profile.read_path(self.read_path, now), NEEDED)
+        return profile.poll_cost(profile.read_path(self.read_path, now), NEEDED, now)
 
     async def poll(self, now: float) -> float:
         vehicle_id = self.car.vehicle_id
