@@ -562,3 +562,40 @@ async def test_lock_control_alone_brings_the_lock(
 
     assert hass.states.get(LOCK).state == "locked"
     assert hass.states.get(BATTERY) is None
+
+
+# --- tiers: slow data is asked only once its tier's interval passed (issue #10) ------------
+
+
+async def test_after_a_restart_the_slower_tiers_keep_their_times(
+    hass: HomeAssistant,
+    batch_entry: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # The second poll reads what the new entities listen for; the third the energy tier.
+    await poll_when_due(hass, freezer, batch_entry)
+    await reload(hass, batch_entry)
+
+    await poll_when_due(hass, freezer, batch_entry)
+
+    assert smartcar.batch_paths(EV_ID)[-1] == ["/battery", "/charge"]
+
+
+async def test_a_poll_is_only_sent_when_what_it_really_asks_fits(
+    hass: HomeAssistant,
+    batch_entry: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    ledger = batch_entry.runtime_data.ledger
+    # 1 + 10 used by the setup; 434 more leave 5 of the 450 for polls. The next poll would
+    # ask the 9 paths the new entities listen for: more than the paced cost of 4, and more
+    # than what is left.
+    await ledger.async_record(EV_ID, 434, NOW)
+
+    await poll_when_due(hass, freezer, batch_entry)
+
+    assert len(smartcar.batch_paths(EV_ID)) == 1
+    assert ledger.usage(EV_ID, NOW).used == 445
+    assert planned(batch_entry) == (NEXT_PERIOD_POLL, "budget_exhausted")
