@@ -154,14 +154,16 @@ class VehicleProfile:
 
         On v2 batch, the larger of what a poll at `now` really asks (`batch_paths`: the hard
         cap never lets a poll go out that does not fit) and the paced cost: the needed paths
-        asked at every poll, plus `ceil` of what the slower tiers add to an average poll. The
-        planner spreads the month with this figure, so a poll that also reads the slow tiers
-        does not make the next wait longer, and the wait right after one does not shrink to
-        what the energy paths alone cost. The slower tiers' share is counted as one path a
-        poll, rounded up from their daily requests over the polls of a day at the default
-        plan (docs/benchmarks.md): a figure a little high paces a little slower than the
-        allowance, which the daily pacing's carry-over spends; one too low would run ahead of
-        the pace and use up the charging boost.
+        asked at every poll, plus the slower tiers' reads a day over `TIER_POLLS_A_DAY`,
+        rounded up. The planner spreads the month with this figure, so a poll that also reads
+        the slow tiers does not make the next wait longer, and the wait right after one does
+        not shrink to what the energy paths alone cost. The planner takes whole requests; a
+        figure a little high paces a little slower than the allowance, which the daily
+        pacing's carry-over spends, while one too low would run ahead of the pace and use up
+        the charging boost, so the share is rounded up. At the default plan a car with two
+        energy paths polls about five times a day (docs/benchmarks.md), hence the divisor.
+        The price: in a month's last hours a poll whose energy paths alone would fit may be
+        refused for the paced cost (at most a few requests left unspent).
         """
         if read_path is ReadPath.SIGNALS or self.permissions is None:
             return 1
