@@ -54,6 +54,7 @@ from custom_components.smartcar.api.errors import (
     SmartcarError,
 )
 from custom_components.smartcar.api.models import Token
+from custom_components.smartcar.api.parsers import PATH_READERS
 from custom_components.smartcar.const import (
     WEBHOOK_SAFETY_POLL_INTERVAL,
     PermissionGroup,
@@ -478,12 +479,29 @@ class Car:
     failed_polls: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     pushes: int = 0
+    # Batch strategies: per v2 path an entity shows, (time, data time shown) when it changed.
+    path_timelines: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
     def show(self, at: float, data_time: float | None) -> None:
         if data_time is None:
             return
         if not self.timeline or data_time > self.timeline[-1][1]:
             self.timeline.append((at, data_time))
+
+    def show_paths(self, at: float, shown: ShownState, paths: Sequence[str]) -> None:
+        """Record the data time shown for each path (its fields' newest age)."""
+        for path in paths:
+            times = [
+                shown.ages[key]
+                for key in PATH_READERS[path].fields
+                if key in shown.ages
+            ]
+            if not times:
+                continue
+            timeline = self.path_timelines.setdefault(path, [])
+            data_time = epoch(max(times))
+            if not timeline or data_time != timeline[-1][1]:
+                timeline.append((at, data_time))
 
 
 class Agent:
@@ -526,6 +544,7 @@ class BatchBaseline(Agent):
             self.shown = self.shown.apply(fact_ages_or(result.facts, moment(now)))
             age = self.shown.values.data_age
             self.car.show(now, None if age is None else epoch(age))
+            self.car.show_paths(now, self.shown, self.paths)
         return now + self.interval
 
 
@@ -592,7 +611,7 @@ class Ours(Agent):
         self.pushed: float | None = None
 
     def cost(self, profile: VehicleProfile, now: datetime) -> int:
-        return profile.poll_cost(profile.read_path(self.read_path, now), NEEDED)
+        return profile.poll_cost(profile.read_path(self.read_path, now), NEEDED, now)
 
     async def poll(self, now: float) -> float:
         vehicle_id = self.car.vehicle_id
@@ -655,6 +674,8 @@ class Ours(Agent):
         reason = str(self.poll_state.reason)
         self.car.reasons[reason] = self.car.reasons.get(reason, 0) + 1
         self.car.show(now, self._shown_time())
+        if self.read_path is ReadPath.BATCH:
+            self.car.show_paths(now, self.shown, sorted(NEEDED))
         assert self.poll_state.next_at is not None
         return epoch(self.poll_state.next_at)
 
@@ -960,6 +981,30 @@ def ages(car: Car, begin: float, end: float) -> tuple[list[float], list[float]]:
     return stale, raw
 
 
+def path_ages(car: Car, begin: float, end: float) -> dict[str, dict[str, float]]:
+    """Per path an entity shows: the time-averaged and the largest `now - data time`, hours.
+
+    Sampled every minute like `ages`; before a path's first answer its age counts from the
+    start. The car-wide age above is the newest data time of any path, which a scheme that
+    reads one path often and the others seldom keeps low: this shows every path's own.
+    """
+    found: dict[str, dict[str, float]] = {}
+    for path, timeline in sorted(car.path_timelines.items()):
+        samples: list[float] = []
+        index, shown, at = -1, None, begin
+        while at < end:
+            while index + 1 < len(timeline) and timeline[index + 1][0] <= at:
+                index += 1
+                shown = timeline[index][1]
+            samples.append(at - (begin if shown is None else shown))
+            at += SAMPLE
+        found[path] = {
+            "mean_h": round(statistics.fmean(samples) / HOUR, 1),
+            "max_h": round(max(samples) / HOUR, 1),
+        }
+    return found
+
+
 def _minutes(seconds: float) -> float:
     return round(seconds / 60, 1)
 
@@ -1021,6 +1066,8 @@ def score(
             "longest_gap_min": _minutes(max(stale)),
             "raw_age_mean_min": _minutes(statistics.fmean(raw)),
         }
+        if car.path_timelines:
+            rows[vehicle_id]["path_age_h"] = path_ages(car, begin, end)
     return {
         "label": STRATEGIES[key],
         "scenario": scenario,
@@ -1189,6 +1236,14 @@ def format_report(results: dict[str, Any]) -> str:
                     f"{car['age_worst_week_mean_min'] or 0:>9.1f}"
                     f"{car['longest_gap_min']:>7.0f}{car['raw_age_mean_min']:>7.0f}"
                 )
+                if car.get("path_age_h"):
+                    lines.append(
+                        f"{'':<22}{'':<7}per path, h mean/max: "
+                        + "  ".join(
+                            f"{path} {row['mean_h']:g}/{row['max_h']:g}"
+                            for path, row in car["path_age_h"].items()
+                        )
+                    )
     lines += ["", "Targets (issue #10):"]
     for scenario, found in results["targets"].items():
         for name, check in found.items():

@@ -257,3 +257,47 @@ def test_the_daily_store_answers_with_its_last_refresh() -> None:
     assert plan.data_time(base + 27 * 3600) == base + 4 * 3600
     # What the car did reaches Home Assistant no sooner than the store's next refresh.
     assert plan.changes[:2] == [(base + 4 * 3600,) * 2, (base + 28 * 3600,) * 2]
+
+
+def test_batch_strategies_report_every_path_no_fresher_than_the_newest(
+    short: dict[str, Any],
+) -> None:
+    runs = short["scenarios"]["nightly-charge"]
+    for key, run in runs.items():
+        for car in run["cars"].values():
+            paths = car.get("path_age_h")
+            if key not in ("community_6h", "ours_batch"):
+                assert paths is None, key
+                continue
+            assert paths, (key, car["label"])
+            wanted = bench.COMMUNITY_PATHS if key == "community_6h" else bench.NEEDED
+            assert set(paths) <= set(wanted)
+            for path, row in paths.items():
+                assert 0 <= row["mean_h"] <= row["max_h"], (key, path)
+                # The car-wide age is that of the newest path: none is younger (rounding
+                # aside: hours to one decimal here, minutes there).
+                assert row["mean_h"] * 60 >= car["raw_age_mean_min"] - 3, (key, path)
+    # The car answers the energy paths at every poll of ours: they are in the report.
+    bev = runs["ours_batch"]["cars"][bench.TESLA_ID]["path_age_h"]
+    assert {"/battery", "/charge", "/odometer", "/location", "/security"} <= set(bev)
+
+
+def test_path_ages_count_from_each_paths_own_data_time() -> None:
+    car = bench.Car(
+        vehicle_id="car",
+        plan=bench.CarPlan(),
+        path_timelines={
+            "/battery": [(0.0, 0.0), (1800.0, 1800.0)],
+            "/odometer": [(1800.0, 0.0)],
+        },
+    )
+
+    found = bench.path_ages(car, 0.0, 3600.0)
+
+    # Minute samples over an hour: /battery ages 0-29 min, then 0-29 again (mean 14.5
+    # min, max 29); /odometer counts from the start before its first answer, then from
+    # its data time 0: 0-59 min (mean 29.5, max 59).
+    assert found == {
+        "/battery": {"mean_h": round(14.5 / 60, 1), "max_h": round(29 / 60, 1)},
+        "/odometer": {"mean_h": round(29.5 / 60, 1), "max_h": round(59 / 60, 1)},
+    }

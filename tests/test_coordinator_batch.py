@@ -127,9 +127,11 @@ async def test_batch_reads_only_what_enabled_entities_need_and_drops_501_paths(
 
     first, second, third = smartcar.batch_paths(EV_ID)
     assert first == ALL_PATHS
-    assert second == third == NEEDED_PATHS
-    # Billed per path answered: the attributes, then 10 of 12 (two answered 501) and twice 9.
-    assert batch_entry.runtime_data.ledger.usage(EV_ID, NOW).used == 1 + 10 + 9 + 9
+    # The entities appeared after the first read: their paths once, then the energy tier.
+    assert second == NEEDED_PATHS
+    assert third == ["/battery", "/charge"]
+    # Billed per path answered: the attributes, then 10 of 12 (two answered 501), 9 and 2.
+    assert batch_entry.runtime_data.ledger.usage(EV_ID, NOW).used == 1 + 10 + 9 + 2
     assert len(smartcar.calls("GET", ATTRIBUTES)) == 1
     assert hass.states.get(BATTERY).state == "76.0"
 
@@ -141,8 +143,13 @@ async def test_batch_poll_is_paced_by_the_paths_it_asks(
 ) -> None:
     polled = await poll_when_due(hass, freezer, batch_entry)
 
-    # 1 + 10 + 9 = 20 used, still far behind the pace of 50 polls of 9 paths in October.
-    assert planned(batch_entry) == (polled + BATCH_CATCH_UP, "spread")
+    # 1 + 10 + 9 = 20 used, far behind October's pace. The paced cost is 4: /battery and
+    # /charge, and 9 slower-tier reads a day counted as ceil(9 / 5) = 2 paths a poll; 450 / 4
+    # polls a month, twice the daily pace: 24 h x 31 x 4 / 900 = 3 h 18 min 24 s.
+    assert planned(batch_entry) == (
+        polled + timedelta(hours=3, minutes=18, seconds=24),
+        "spread",
+    )
 
 
 async def test_batch_first_plan_counts_the_paths_the_entities_need(
@@ -214,7 +221,7 @@ async def test_batch_keeps_values_of_sleeping_paths(
 
     assert hass.states.get(BATTERY).state == "76.0"
     # Asked again: it will answer once the car wakes.
-    assert smartcar.batch_paths(EV_ID)[-1] == NEEDED_PATHS
+    assert "/battery" in smartcar.batch_paths(EV_ID)[-1]
 
 
 async def test_batch_path_refused_for_permission_at_setup_creates_no_entity(
@@ -561,3 +568,40 @@ async def test_lock_control_alone_brings_the_lock(
 
     assert hass.states.get(LOCK).state == "locked"
     assert hass.states.get(BATTERY) is None
+
+
+# --- tiers: slow data is asked only once its tier's interval passed (issue #10) ------------
+
+
+async def test_after_a_restart_the_slower_tiers_keep_their_times(
+    hass: HomeAssistant,
+    batch_entry: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # The second poll reads what the new entities listen for; the third the energy tier.
+    await poll_when_due(hass, freezer, batch_entry)
+    await reload(hass, batch_entry)
+
+    await poll_when_due(hass, freezer, batch_entry)
+
+    assert smartcar.batch_paths(EV_ID)[-1] == ["/battery", "/charge"]
+
+
+async def test_a_poll_is_only_sent_when_what_it_really_asks_fits(
+    hass: HomeAssistant,
+    batch_entry: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    ledger = batch_entry.runtime_data.ledger
+    # 1 + 10 used by the setup; 434 more leave 5 of the 450 for polls. The next poll would
+    # ask the 9 paths the new entities listen for: more than the paced cost of 4, and more
+    # than what is left.
+    await ledger.async_record(EV_ID, 434, NOW)
+
+    await poll_when_due(hass, freezer, batch_entry)
+
+    assert len(smartcar.batch_paths(EV_ID)) == 1
+    assert ledger.usage(EV_ID, NOW).used == 445
+    assert planned(batch_entry) == (NEXT_PERIOD_POLL, "budget_exhausted")

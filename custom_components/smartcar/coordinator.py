@@ -91,7 +91,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
     def poll_cost(self, now: datetime, profile: VehicleProfile | None = None) -> int:
         """Billed requests one poll costs now (v2 batch: the paths entities listen for)."""
         needed = {context for context in self.async_contexts() if context}
-        return (profile or self.car.profile).poll_cost(self.read_path(now), needed)
+        return (profile or self.car.profile).poll_cost(self.read_path(now), needed, now)
 
     # --- the schedule: an absolute time that only a poll moves --------------------------
 

@@ -66,9 +66,13 @@ class Reader(Protocol):
     """One way of reading a car."""
 
     async def async_read(
-        self, profile: VehicleProfile, needed: Collection[str], record: Record
+        self,
+        profile: VehicleProfile,
+        needed: Collection[str],
+        record: Record,
+        now: datetime,
     ) -> ReadOutcome:
-        """Read the car once, recording what is billed before anything is used."""
+        """Read the car once at `now`, recording what is billed before anything is used."""
         ...
 
 
@@ -81,7 +85,11 @@ class SignalsReader:
         self._vehicle_id = vehicle_id
 
     async def async_read(
-        self, profile: VehicleProfile, needed: Collection[str], record: Record
+        self,
+        profile: VehicleProfile,
+        needed: Collection[str],
+        record: Record,
+        now: datetime,
     ) -> ReadOutcome:
         """Read every signal; a 404 or 501 means this car must be read with v2."""
         try:
@@ -122,7 +130,11 @@ def _fall_back(reason: str) -> ReadOutcome:
 
 
 class BatchReader:
-    """Reads a car with v2 batch: only the paths that enabled entities need or that are new."""
+    """Reads a car with v2 batch: the paths enabled entities need that are due, or new ones.
+
+    Due: on the every-poll tier, or on a slower tier whose interval passed since the path last
+    answered, or needed since the last read (`VehicleProfile.batch_paths`).
+    """
 
     def __init__(self, client: SmartcarClient, vehicle_id: str) -> None:
         """Read `vehicle_id` through `client`."""
@@ -130,16 +142,22 @@ class BatchReader:
         self._vehicle_id = vehicle_id
 
     async def async_read(
-        self, profile: VehicleProfile, needed: Collection[str], record: Record
+        self,
+        profile: VehicleProfile,
+        needed: Collection[str],
+        record: Record,
+        now: datetime,
     ) -> ReadOutcome:
-        """Read the paths in one request; each failed path is handled on its own."""
-        paths = profile.batch_paths(needed)
+        """Read the due paths in one request; each failed path is handled on its own."""
+        paths = profile.batch_paths(needed, now)
         if not paths:
             return ReadOutcome()
         result = await async_billed(record, self._client.batch(self._vehicle_id, paths))
-        return self._outcome(paths, result)
+        return self._outcome(paths, result, frozenset(needed))
 
-    def _outcome(self, paths: tuple[str, ...], result: StateResult) -> ReadOutcome:
+    def _outcome(
+        self, paths: tuple[str, ...], result: StateResult, needed: frozenset[str]
+    ) -> ReadOutcome:
         errors = result.errors
         unanswerable = {
             path for path, err in errors.items() if isinstance(err, UNANSWERABLE)
@@ -170,6 +188,7 @@ class BatchReader:
                 unsupported=frozenset(unanswerable),
                 denied=frozenset(denied),
                 answered=frozenset(path for path in paths if path not in errors),
+                followed=needed,
             ),
             rate_limit=rate_limit,
             billing_refused=billing,
@@ -253,16 +272,18 @@ class CarReader:
         if self._v3:
             # No v2 to fall back to: a refused read keeps the values, as any failure.
             outcome = await self._readers[ReadPath.SIGNALS].async_read(
-                profile, needed, record
+                profile, needed, record, now
             )
             return profile, ReadOutcome() if outcome.fall_back else outcome
         read_path = profile.read_path(preferred, now)
-        outcome = await self._readers[read_path].async_read(profile, needed, record)
+        outcome = await self._readers[read_path].async_read(
+            profile, needed, record, now
+        )
         profile = outcome.change.applied_to(profile, now)
         if not outcome.fall_back:
             return profile, outcome
         _LOGGER.info("%s cannot be read with v3 signals; using v2", self._vehicle_id)
         outcome = await self._readers[ReadPath.BATCH].async_read(
-            profile, needed, record
+            profile, needed, record, now
         )
         return outcome.change.applied_to(profile, now), outcome
