@@ -27,7 +27,7 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 import heapq
 import json
@@ -56,6 +56,7 @@ from custom_components.smartcar.api.errors import (
 from custom_components.smartcar.api.models import Token
 from custom_components.smartcar.api.parsers import PATH_READERS
 from custom_components.smartcar.const import (
+    READ_TRIGGER_DELAY,
     WEBHOOK_SAFETY_POLL_INTERVAL,
     PermissionGroup,
     ReadPath,
@@ -64,11 +65,14 @@ from custom_components.smartcar.const import (
 from custom_components.smartcar.failures import passes
 from custom_components.smartcar.ledger import RequestLedger
 from custom_components.smartcar.planner import (
+    BLOCKING,
     BudgetPolicy,
     Pacing,
+    PollReason,
     PollState,
     after_poll,
     polls_left,
+    refresh_refusal,
 )
 from custom_components.smartcar.profile import VehicleProfile
 from custom_components.smartcar.reader import CarReader, fact_ages_or
@@ -133,6 +137,8 @@ STRATEGIES = {
     "ours": "ours: v3 signals, default settings",
     "ours_month_pacing": "ours: v3 signals, the pacing before #10 (month-remaining, no idle)",
     "ours_at_6h_bill": "ours: v3 signals, limit = the 6 h baseline's bill",
+    "ours_triggers": "ours: default settings and a read trigger (the owner coming home)",
+    "ours_at_6h_bill_triggers": "ours_at_6h_bill and a read trigger (the owner coming home)",
     "ours_batch": "ours: v2 batch path, default settings",
     "ours_webhooks": "ours: webhooks on, default settings (a safety poll a day)",
     "ours_webhooks_6h": "ours: webhooks on, the safety poll before #10 (6 h)",
@@ -309,6 +315,8 @@ class CarPlan:
     changes: list[tuple[float, float]] = field(default_factory=list)
     # V3's store: reads answer what was fetched at the last refresh (epoch of one of them).
     store_refreshed_at: float | None = None
+    # When each drive ends: the owner (a person entity) comes home, a read trigger fires.
+    arrivals: list[float] = field(default_factory=list)
 
     def data_time(self, at: float) -> float:
         """The car's own data time a read at `at` answers with."""
@@ -397,6 +405,7 @@ def build_plans(
             plan.patches.append((start, "drive_start", ()))
             plan.patches.append((start + minutes * 60, "drive_end", (km,)))
             plan.changes.append((start, start + minutes * 60))
+            plan.arrivals.append(start + minutes * 60)
 
         def charge(start: float, soc: float, rate: float) -> None:
             if in_weekend(start):
@@ -479,6 +488,7 @@ class Car:
     failed_polls: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     pushes: int = 0
+    triggered_reads: int = 0
     # Batch strategies: per v2 path an entity shows, (time, data time shown) when it changed.
     path_timelines: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
@@ -595,10 +605,13 @@ class Ours(Agent):
         store: MemoryStore,
         webhooks: bool = False,
         informed: bool = True,
+        triggers: bool = False,
     ) -> None:
         super().__init__(*args)
         # Whether the planner hears what #10 added: nothing newer came back, a read failed and passes.
         self.informed = informed
+        # Whether the owner's coming home triggers a read (the `read_triggers` option).
+        self.triggers = triggers
         self.policy = policy
         self.read_path = read_path
         self.ledger = ledger
@@ -679,6 +692,35 @@ class Ours(Agent):
         assert self.poll_state.next_at is not None
         return epoch(self.poll_state.next_at)
 
+    async def trigger(self, now: float) -> float | None:
+        """A read trigger fired: read as `triggers._async_read` does; return a later try.
+
+        Refused by the floor: tried again when it ends. Refused otherwise: not made. Made: the
+        planned poll stays, unless the read ended in a stop or a back-off (as a refresh).
+        """
+        at = moment(now)
+        usage = self.ledger.usage(self.car.vehicle_id, at)
+        refusal = refresh_refusal(
+            self.policy,
+            now=at,
+            last_poll=self.poll_state.last_poll,
+            backed_off_until=self.poll_state.backed_off_until,
+            used=usage.used,
+            cost=max(self.cost(self.profile, at), 1),
+            billing_blocked=usage.billing_blocked,
+        )
+        if refusal is not None:
+            reason, until = refusal
+            return epoch(until) if reason is PollReason.FLOOR else None
+        planned = self.poll_state
+        self.car.triggered_reads += 1
+        await self.poll(now)
+        if planned.next_at is not None and self.poll_state.reason not in BLOCKING:
+            self.poll_state = replace(
+                self.poll_state, next_at=planned.next_at, reason=planned.reason
+            )
+        return None
+
     def _shown_time(self) -> float | None:
         age = self.shown.values.data_age
         times = [t for t in (None if age is None else epoch(age), self.pushed) if t]
@@ -705,7 +747,7 @@ class Ours(Agent):
 
 # --- One strategy over one scenario ---------------------------------------------------------
 
-_PATCH, _FAULT, _SNAPSHOT, _RESTART, _PUSH, _POLL = range(6)
+_PATCH, _FAULT, _SNAPSHOT, _RESTART, _PUSH, _TRIGGER, _POLL = range(7)
 
 
 @dataclass(order=True)
@@ -735,7 +777,7 @@ def make_agent(
     read_path = ReadPath.SIGNALS
     if key == "ours_month_pacing":
         policy = BudgetPolicy(pacing=Pacing.MONTH)
-    elif key == "ours_at_6h_bill":
+    elif key in ("ours_at_6h_bill", "ours_at_6h_bill_triggers"):
         policy = BudgetPolicy(monthly_limit=limits[car.vehicle_id])
     elif key == "ours_batch":
         read_path = ReadPath.BATCH
@@ -751,6 +793,7 @@ def make_agent(
         store=store,
         webhooks=key.startswith("ours_webhooks"),
         informed=key != "ours_month_pacing",
+        triggers=key.endswith("_triggers"),
     )
 
 
@@ -814,6 +857,16 @@ async def run_strategy(
                             break
                     if stop > start:
                         push(stop + PUSH_LATENCY, _PUSH, vehicle_id, stop)
+            if (
+                isinstance(agents[vehicle_id], Ours)
+                and cast("Ours", agents[vehicle_id]).triggers
+            ):
+                for arrival in plan.arrivals:
+                    push(
+                        arrival + READ_TRIGGER_DELAY.total_seconds(),
+                        _TRIGGER,
+                        vehicle_id,
+                    )
             push(begin, _POLL, vehicle_id, 0)
         push(
             epoch(window.rate_limit_at),
@@ -882,6 +935,23 @@ async def run_strategy(
                 }
             elif event.kind == _PUSH:
                 agents[vehicle_id].push(event.at, event.payload)
+            elif event.kind == _TRIGGER:
+                agent = cast("Ours", agents[vehicle_id])
+                planned_at = agent.poll_state.next_at
+                await _read(harness, agent, plans[vehicle_id], event.at, data_age)
+                later = await agent.trigger(event.at)
+                if later is not None:
+                    push(later, _TRIGGER, vehicle_id)
+                elif agent.poll_state.next_at != planned_at:
+                    # A stop or a back-off replaced the plan: the old poll event is void.
+                    generation[vehicle_id] += 1
+                    assert agent.poll_state.next_at is not None
+                    push(
+                        epoch(agent.poll_state.next_at),
+                        _POLL,
+                        vehicle_id,
+                        generation[vehicle_id],
+                    )
             elif event.payload == generation[vehicle_id]:
                 await _read(
                     harness, agents[vehicle_id], plans[vehicle_id], event.at, data_age
@@ -1050,6 +1120,7 @@ def score(
             "polls": car.polls,
             "failed_polls": car.failed_polls,
             "pushes": car.pushes,
+            "triggered_reads": car.triggered_reads,
             "plan_reasons": car.reasons,
             "billed_simulator": billed,
             "requests_simulator": int(row.get("requests", 0)),
@@ -1095,7 +1166,10 @@ async def run_benchmark(
         runs: dict[str, Any] = {}
         limits: dict[str, int] = {}
         wanted = list(strategies)
-        if "ours_at_6h_bill" in wanted and "community_6h" not in wanted:
+        if (
+            any(key.startswith("ours_at_6h_bill") for key in wanted)
+            and "community_6h" not in wanted
+        ):
             wanted.insert(0, "community_6h")
         for key in wanted:
             if key in HEAVY and scenario not in HEAVY[key]:
@@ -1154,12 +1228,18 @@ def targets(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
                     and (car["age_worst_week_mean_min"] or 0) <= 1.3 * mean + 0.05
                     and car["longest_gap_min"] <= 240,
                 }
-        base, cheap = runs.get("community_6h"), runs.get("ours_at_6h_bill")
-        if base and cheap:
+        base = runs.get("community_6h")
+        for cheap_key, name in (
+            ("ours_at_6h_bill", "at 6 h bill"),
+            ("ours_at_6h_bill_triggers", "at 6 h bill, triggers"),
+        ):
+            cheap = runs.get(cheap_key)
+            if not (base and cheap):
+                continue
             for vehicle_id, car in cheap["cars"].items():
                 weeks = car["age_weekly_mean_min"]
                 base_weeks = base["cars"][vehicle_id]["age_weekly_mean_min"]
-                found[f"at 6 h bill {car['label']}"] = {
+                found[f"{name} {car['label']}"] = {
                     "weekly_ratio": [
                         round(ours_week / base_week, 2) if base_week else None
                         for ours_week, base_week in zip(weeks, base_weeks, strict=False)

@@ -27,6 +27,7 @@ SHORT = (
     "every_30min",
     "ours",
     "ours_at_6h_bill",
+    "ours_at_6h_bill_triggers",
     "ours_batch",
     "ours_webhooks",
 )
@@ -125,7 +126,7 @@ def test_every_car_keeps_its_budget(short: dict[str, Any]) -> None:
     for key, run in _ours(short).items():
         for vehicle_id, car in run["cars"].items():
             allowance = 450
-            if key == "ours_at_6h_bill":
+            if key.startswith("ours_at_6h_bill"):
                 limit = max(1, round(community[vehicle_id]["billed_simulator"] * 10))
                 allowance = int(limit * 0.9)
             for period in ("april", "may"):
@@ -301,3 +302,16 @@ def test_path_ages_count_from_each_paths_own_data_time() -> None:
         "/battery": {"mean_h": round(14.5 / 60, 1), "max_h": round(29 / 60, 1)},
         "/odometer": {"mean_h": round(29.5 / 60, 1), "max_h": round(59 / 60, 1)},
     }
+
+
+def test_a_read_trigger_reads_after_each_drive_within_the_budget(
+    short: dict[str, Any],
+) -> None:
+    runs = short["scenarios"]["nightly-charge"]
+    for car in runs["ours_at_6h_bill_triggers"]["cars"].values():
+        # Three days hold three drives (each day's drive is 12 hours after the window's daily
+        # start); a trigger the floor refuses is made later, so at most one read per drive.
+        # Their requests stay within the allowance (test_every_car_keeps_its_budget).
+        assert 0 < car["triggered_reads"] <= 3, car
+    for car in runs["ours_at_6h_bill"]["cars"].values():
+        assert car["triggered_reads"] == 0

@@ -19,16 +19,12 @@ from .api.errors import SmartcarError
 from .api.models import CommandResult, Fact, ServiceHistory, VehicleState
 from .const import DOMAIN
 from .failures import translate
-from .planner import PollReason
+from .planner import BLOCKING
 from .reader import async_billed
 
 if TYPE_CHECKING:
     from .coordinator import SmartcarCoordinator
 
-# Plans a refresh may push later; any other keeps the poll that was planned.
-_BLOCKING = frozenset(
-    {PollReason.BILLING, PollReason.BUDGET_EXHAUSTED, PollReason.RATE_LIMITED}
-)
 
 type LegacyCommand = Callable[[SmartcarClient, str], Awaitable[CommandResult]]
 type V3Call = Callable[[SmartcarClient, str], Awaitable[CommandExecution]]
@@ -155,7 +151,7 @@ class VehicleCommands:
                 },
             )
         await coordinator.async_refresh()
-        if planned.next_at is not None and coordinator.car.poll.reason not in _BLOCKING:
+        if planned.next_at is not None and coordinator.car.poll.reason not in BLOCKING:
             # A refresh never moves the planned poll.
             coordinator.async_set_poll(
                 replace(

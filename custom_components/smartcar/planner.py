@@ -88,6 +88,12 @@ class PollReason(StrEnum):
     BILLING = "billing"
 
 
+# Plans a refresh (or a triggered read) may push later; any other keeps the planned poll.
+BLOCKING = frozenset(
+    {PollReason.BILLING, PollReason.BUDGET_EXHAUSTED, PollReason.RATE_LIMITED}
+)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PollPlan:
     """The next poll: when, and why then."""
