@@ -1259,7 +1259,8 @@ def targets(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
                     "met": car["billed_april_simulator"] <= 450
                     and car["age_mean_min"] <= base["cars"][vehicle_id]["age_mean_min"],
                 }
-        for key in ("ours_webhooks", "ours_webhooks_6h"):
+        # The 6 h safety poll (before #10) is a comparison, not a setting to meet targets.
+        for key in ("ours_webhooks",):
             hooks = runs.get(key)
             if hooks:
                 for car in hooks["cars"].values():
