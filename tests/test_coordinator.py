@@ -888,6 +888,32 @@ async def test_passing_failure_keeps_the_last_values_and_the_pace(
     assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 3
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        v3_error(502, "UPSTREAM", "RATE_LIMIT"),
+        v3_error(500, "SERVER", "RECORD_NOT_FOUND"),
+        v3_error(500, "SERVER", "MULTIPLE_RECORDS_FOUND"),
+    ],
+    ids=["carmaker_rate_limit", "record_not_found", "multiple_records"],
+)
+async def test_lasting_server_failures_keep_the_pace_instead_of_retrying(
+    hass: HomeAssistant,
+    *,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+    reply: Reply,
+) -> None:
+    smartcar.routes["GET", SIGNALS] = reply
+
+    polled = await poll_when_due(hass, freezer, loaded_ev)
+
+    # The carmaker's rate limit wants a long back-off: no retry 15 minutes later.
+    assert hass.states.get(BATTERY).state == "76.0"
+    assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
+
+
 async def test_unreachable_smartcar_keeps_the_last_values(
     hass: HomeAssistant,
     loaded_ev: MockConfigEntry,

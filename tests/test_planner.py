@@ -477,3 +477,41 @@ def test_with_webhooks_the_daily_pace_only_sets_safety_polls() -> None:
     hooks = BudgetPolicy(pacing=Pacing.DAILY, safety_interval=timedelta(hours=24))
     plan = plan_next_poll(hooks, now=NOV_11, used=150, cost=1, active=True)
     assert plan == PollPlan(at=NOV_11 + timedelta(hours=24), reason=PollReason.SAFETY)
+
+
+def test_a_week_asleep_or_days_of_outage_never_overflow_the_wait() -> None:
+    # A car parked at an airport for weeks, an outage of days, a 429 on every try: the counts
+    # grow without end, the waits stay at their caps.
+    state = PollState()
+    now = NOV_11
+    for _ in range(500):
+        state = after_poll(
+            POLICY, state, now=now, used=150, cost=1, active=False,
+            billing_blocked=False, unchanged=True,
+        )  # fmt: skip
+    assert state.idle_polls == 500
+    assert (state.next_at, state.reason) == (now + timedelta(hours=3), PollReason.IDLE)
+    for _ in range(500):
+        state = after_poll(
+            POLICY, state, now=now, used=150, cost=1, active=False,
+            billing_blocked=False, failed=True,
+        )  # fmt: skip
+    assert state.failed_times == 500
+    assert (state.next_at, state.reason) == (
+        now + timedelta(minutes=96),
+        PollReason.SPREAD,
+    )
+    for retry_after in (60.0, None):
+        limited = PollState()
+        for _ in range(500):
+            limited = after_poll(
+                POLICY, limited, now=now, used=150, cost=1, active=False,
+                billing_blocked=False, rate_limited=True, retry_after=retry_after,
+            )  # fmt: skip
+        assert limited.rate_limited_times == 500
+        # With a Retry-After: the floor doubled up to the planned wait; without: six hours.
+        wait = timedelta(minutes=96) if retry_after else timedelta(hours=6)
+        assert (limited.next_at, limited.reason) == (
+            now + wait,
+            PollReason.RATE_LIMITED,
+        )

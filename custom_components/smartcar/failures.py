@@ -63,20 +63,20 @@ def needs_login(err: Failure) -> bool:
     return isinstance(err, AuthenticationError | OAuth2TokenRequestReauthError)
 
 
+# Codes of those errors that are no passing trouble: the carmaker's rate limit wants a long
+# back-off, and a record Smartcar cannot find (or finds twice) will not appear by retrying.
+_LASTING_CODES = frozenset({"RATE_LIMIT", "RECORD_NOT_FOUND", "MULTIPLE_RECORDS_FOUND"})
+
+
 def passes(err: Failure | None) -> bool:
     """Return whether the failure is Smartcar or the carmaker not answering (5xx, a timeout).
 
-    Such a read bills nothing and is worth trying again soon; an asleep car, a refusal or a
-    rate limit is not.
+    Such a read bills nothing and is worth trying again soon; an asleep car, a refusal, a rate
+    limit (Smartcar's or the carmaker's, `UPSTREAM:RATE_LIMIT`) or a missing record is not.
     """
-    return isinstance(
-        err,
-        ServerError
-        | UpstreamError
-        | GatewayTimeoutError
-        | SmartcarConnectionError
-        | OAuth2TokenRequestTransientError,
-    )
+    if isinstance(err, ServerError | UpstreamError | GatewayTimeoutError):
+        return err.code not in _LASTING_CODES
+    return isinstance(err, SmartcarConnectionError | OAuth2TokenRequestTransientError)
 
 
 def _error(key: str, **placeholders: str) -> HomeAssistantError:

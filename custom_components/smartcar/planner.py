@@ -44,6 +44,14 @@ BOOST_RESERVE_DAYS = 0.25
 MIN_PACE_SHARE = 0.5
 # Polls that bring nothing newer stretch the wait, doubling, up to this.
 IDLE_MAX = timedelta(hours=3)
+# Doublings stop counting here (2**12 outlasts every cap above), so a car asleep for weeks or an
+# outage of days never overflows a timedelta.
+MAX_DOUBLINGS = 12
+
+
+def _doubled(wait: timedelta, times: int) -> timedelta:
+    """Return `wait` doubled `times` times (at most `MAX_DOUBLINGS`)."""
+    return wait * 2 ** min(max(times, 0), MAX_DOUBLINGS)
 
 
 class Pacing(StrEnum):
@@ -182,7 +190,7 @@ def plan_next_poll(
     if active and boosted is not None and boosted < wait:
         wait, reason = boosted, PollReason.ACTIVE
     elif idle_polls > 0 and not active:
-        stretched = min(wait * 2**idle_polls, max(IDLE_MAX, wait))
+        stretched = min(_doubled(wait, idle_polls), max(IDLE_MAX, wait))
         if stretched > wait:
             wait, reason = stretched, PollReason.IDLE
     if wait < policy.min_interval:
@@ -227,10 +235,10 @@ def back_off(
     if plan.reason in (PollReason.BILLING, PollReason.BUDGET_EXHAUSTED):
         return plan
     if retry_after is not None:
-        floor = min(min_interval * 2**times, plan.at - now)
+        floor = min(_doubled(min_interval, times), plan.at - now)
         wait = max(timedelta(seconds=retry_after), floor)
         return PollPlan(at=now + wait, reason=PollReason.RATE_LIMITED)
-    wait = min((plan.at - now) * 2**times, RATE_LIMIT_BACKOFF_MAX)
+    wait = min(_doubled(plan.at - now, times), RATE_LIMIT_BACKOFF_MAX)
     if now + wait <= plan.at:
         return plan
     return PollPlan(at=now + wait, reason=PollReason.RATE_LIMITED)
@@ -246,7 +254,7 @@ def retry_sooner(
     """
     if plan.reason in (PollReason.BILLING, PollReason.BUDGET_EXHAUSTED):
         return plan
-    at = now + min_interval * 2 ** (times - 1)
+    at = now + _doubled(min_interval, times - 1)
     return PollPlan(at=at, reason=PollReason.RETRY) if at < plan.at else plan
 
 
