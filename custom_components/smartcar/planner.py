@@ -51,7 +51,8 @@ MAX_DOUBLINGS = 12
 
 def _doubled(wait: timedelta, times: int) -> timedelta:
     """Return `wait` doubled `times` times (at most `MAX_DOUBLINGS`)."""
-    return wait * 2 ** min(max(times, 0), MAX_DOUBLINGS)
+    factor: int = 2 ** min(max(times, 0), MAX_DOUBLINGS)
+    return wait * factor
 
 
 class Pacing(StrEnum):
