@@ -73,6 +73,7 @@ from custom_components.smartcar.planner import (
     after_poll,
     polls_left,
     refresh_refusal,
+    trigger_allowed,
 )
 from custom_components.smartcar.profile import VehicleProfile
 from custom_components.smartcar.reader import CarReader, fact_ages_or
@@ -692,13 +693,17 @@ class Ours(Agent):
         assert self.poll_state.next_at is not None
         return epoch(self.poll_state.next_at)
 
-    async def trigger(self, now: float) -> float | None:
-        """A read trigger fired: read as `triggers._async_read` does; return a later try.
+    async def trigger(self, now: float, due: float) -> float | None:
+        """A read trigger due at `due` fired: read as `read_triggers._async_read` does.
 
-        Refused by the floor: tried again when it ends. Refused otherwise: not made. Made: the
-        planned poll stays, unless the read ended in a stop or a back-off (as a refresh).
+        Return when to try again (refused by the floor: when it ends). Not made after a poll
+        since `due`, when refused otherwise, or a day ahead of the pace. Made: the planned poll
+        stays unless the read ended in a stop or a later back-off (as a refresh).
         """
         at = moment(now)
+        last = self.poll_state.last_poll
+        if last is not None and epoch(last) >= due:
+            return None
         usage = self.ledger.usage(self.car.vehicle_id, at)
         refusal = refresh_refusal(
             self.policy,
@@ -712,10 +717,17 @@ class Ours(Agent):
         if refusal is not None:
             reason, until = refusal
             return epoch(until) if reason is PollReason.FLOOR else None
+        cost = max(self.cost(self.profile, at), 1)
+        if not trigger_allowed(self.policy, now=at, used=usage.used, cost=cost):
+            return None
         planned = self.poll_state
         self.car.triggered_reads += 1
         await self.poll(now)
-        if planned.next_at is not None and self.poll_state.reason not in BLOCKING:
+        after = self.poll_state
+        if planned.next_at is not None and (
+            after.reason not in BLOCKING
+            or (after.next_at is not None and after.next_at < planned.next_at)
+        ):
             self.poll_state = replace(
                 self.poll_state, next_at=planned.next_at, reason=planned.reason
             )
@@ -862,11 +874,8 @@ async def run_strategy(
                 and cast("Ours", agents[vehicle_id]).triggers
             ):
                 for arrival in plan.arrivals:
-                    push(
-                        arrival + READ_TRIGGER_DELAY.total_seconds(),
-                        _TRIGGER,
-                        vehicle_id,
-                    )
+                    due = arrival + READ_TRIGGER_DELAY.total_seconds()
+                    push(due, _TRIGGER, vehicle_id, due)
             push(begin, _POLL, vehicle_id, 0)
         push(
             epoch(window.rate_limit_at),
@@ -939,9 +948,9 @@ async def run_strategy(
                 agent = cast("Ours", agents[vehicle_id])
                 planned_at = agent.poll_state.next_at
                 await _read(harness, agent, plans[vehicle_id], event.at, data_age)
-                later = await agent.trigger(event.at)
+                later = await agent.trigger(event.at, event.payload)
                 if later is not None:
-                    push(later, _TRIGGER, vehicle_id)
+                    push(later, _TRIGGER, vehicle_id, event.payload)
                 elif agent.poll_state.next_at != planned_at:
                     # A stop or a back-off replaced the plan: the old poll event is void.
                     generation[vehicle_id] += 1

@@ -535,6 +535,25 @@ async def test_options_keep_the_entities_that_trigger_a_read(
     assert loaded_ev.options == polling
 
 
+async def test_options_refuse_the_integrations_own_entities_as_read_triggers(
+    hass: HomeAssistant, loaded_ev: MockConfigEntry
+) -> None:
+    hass.states.async_set("person.owner", "home")
+    result = await hass.config_entries.options.async_init(loaded_ev.entry_id)
+    polling = {"read_path": "batch", "monthly_limit": 1000, "min_poll_interval": 30}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**polling, "read_triggers": ["person.owner", "sensor.tesla_model_3_battery"]},
+    )
+
+    # A read changes the battery sensor, which would trigger the next read: nothing saved.
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"read_triggers": "read_trigger_own_entity"}
+    assert "read_triggers" not in loaded_ev.options
+    assert loaded_ev.options["read_path"] == "signals"
+
+
 MANAGEMENT_TOKEN = "amt-0123456789abcdef"
 HOOK_ID = "a1" * 32
 CLOUDHOOK_URL = "https://hooks.nabu.casa/c0ffee"
@@ -559,7 +578,10 @@ async def _open_options(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
-    assert result["description_placeholders"] == {"safety_hours": "24"}
+    assert result["description_placeholders"] == {
+        "safety_hours": "24",
+        "trigger_minutes": "2",
+    }
     return result
 
 

@@ -470,6 +470,27 @@ async def test_refresh_button_polls_now_and_keeps_the_planned_poll(
     assert len(smartcar.calls("GET", SIGNALS)) == 3
 
 
+async def test_refresh_answered_429_never_brings_the_planned_poll_sooner(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    freezer.tick(timedelta(minutes=15))
+    smartcar.routes["GET", SIGNALS] = v3_error(
+        429, "RATE_LIMIT", "VEHICLE", retry_after=60
+    )
+
+    with pytest.raises(HomeAssistantError):
+        await press_refresh(hass)
+
+    # A retry would be due at 08:30 (the floor); the poll planned for 08:49:36 stays, and a
+    # refresh waits for the back-off.
+    assert planned(loaded_ev) == (NOW + CATCH_UP, "spread")
+    poll = coordinator_of(loaded_ev).car.poll
+    assert poll.backed_off_until == NOW + timedelta(minutes=30)
+
+
 async def test_refresh_button_is_refused_within_the_floor(
     hass: HomeAssistant,
     loaded_ev: MockConfigEntry,

@@ -154,6 +154,7 @@ def test_every_secret_or_personal_key_is_redacted() -> None:
         "latitude",
         "longitude",
         "heading_degrees",
+        "read_triggers",
         "is_at_home",
         "location_type",
         "nickname",

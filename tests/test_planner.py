@@ -23,6 +23,7 @@ from custom_components.smartcar.planner import (
     plan_next_poll,
     polls_left,
     refresh_refusal,
+    trigger_allowed,
 )
 
 POLICY = (
@@ -515,3 +516,12 @@ def test_a_week_asleep_or_days_of_outage_never_overflow_the_wait() -> None:
             now + wait,
             PollReason.RATE_LIMITED,
         )
+
+
+def test_a_triggered_read_waits_while_the_car_is_a_day_ahead_of_its_pace() -> None:
+    # 11 November: the pace allows 150 polls and a day's allowance is 15.
+    assert trigger_allowed(POLICY, now=NOV_11, used=164, cost=1)
+    assert not trigger_allowed(POLICY, now=NOV_11, used=165, cost=1)
+    # A batch of 3 paths: 50 polls by now, 5 a day; 54 polls (162 requests) ahead by 4.
+    assert trigger_allowed(POLICY, now=NOV_11, used=162, cost=3)
+    assert not trigger_allowed(POLICY, now=NOV_11, used=165, cost=3)

@@ -58,6 +58,7 @@ from .ledger import RequestLedger
 from .models import SmartcarConfigEntry, SmartcarData
 from .naming import entry_title
 from .planner import BudgetPolicy
+from .read_triggers import async_track_read_triggers
 from .services import async_setup_services
 from .subscriptions import (
     async_retain_subscriptions,
@@ -67,7 +68,6 @@ from .subscriptions import (
     subscribed_vehicles,
     webhooks_enabled,
 )
-from .triggers import async_track_read_triggers
 from .vehicle_store import StoredVehicle, VehicleStore
 from .webhook import async_register_webhook
 

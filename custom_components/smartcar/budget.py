@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 from homeassistant.util import dt as dt_util
 
 from .ledger import VehicleUsage
-from .planner import PollReason, PollState, after_poll, polls_left, refresh_refusal
+from .planner import (
+    PollReason,
+    PollState,
+    after_poll,
+    polls_left,
+    refresh_refusal,
+    trigger_allowed,
+)
 
 if TYPE_CHECKING:
     from .models import SmartcarData
@@ -42,6 +49,12 @@ class VehicleBudget:
         """Return whether a poll of `cost` requests fits what is left for polls."""
         used = self.usage(now).used
         return cost > 0 and polls_left(self._runtime.policy, used, cost) > 0
+
+    def trigger_allowed(self, now: datetime, cost: int) -> bool:
+        """Return whether a triggered read may come on top of the pace (not a day ahead)."""
+        return trigger_allowed(
+            self._runtime.policy, now=now, used=self.usage(now).used, cost=max(cost, 1)
+        )
 
     def after_poll(
         self,

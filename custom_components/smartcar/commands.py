@@ -151,8 +151,12 @@ class VehicleCommands:
                 },
             )
         await coordinator.async_refresh()
-        if planned.next_at is not None and coordinator.car.poll.reason not in BLOCKING:
-            # A refresh never moves the planned poll.
+        after = coordinator.car.poll
+        if planned.next_at is not None and (
+            after.reason not in BLOCKING
+            or (after.next_at is not None and after.next_at < planned.next_at)
+        ):
+            # A refresh never moves the planned poll, and never brings it sooner.
             coordinator.async_set_poll(
                 replace(
                     coordinator.car.poll, next_at=planned.next_at, reason=planned.reason

@@ -36,10 +36,6 @@ CONF_VEHICLES: Final = "vehicles"
 # something with the id they were subscribed to, so both change in one write; and the options are
 # rebuilt from the form on every submit, which could drop an id learned while the form was open.
 CONF_SMARTCAR_WEBHOOK_ID: Final = "smartcar_webhook_id"
-# Entities of the owner's (a person, an alarm clock) whose change asks for a read of the cars.
-CONF_READ_TRIGGERS: Final = "read_triggers"
-# A triggered read waits this long: a car that just parked reports its state a little later.
-READ_TRIGGER_DELAY: Final = timedelta(minutes=2)
 CONF_SUBSCRIBED_VEHICLES: Final = "subscribed_vehicles"
 
 # Which kind of Smartcar application the entry uses: a V3 application (API credentials, one
@@ -59,6 +55,11 @@ CONF_MONTHLY_LIMIT: Final = "monthly_limit"
 CONF_MIN_POLL_INTERVAL: Final = "min_poll_interval"
 # The Application Management Token signs Smartcar's webhooks; with it set, webhooks are on.
 CONF_MANAGEMENT_TOKEN: Final = "management_token"  # noqa: S105  - a key, not a secret
+
+# Entities of the owner's (a person, an alarm clock) whose change asks for a read of the cars.
+CONF_READ_TRIGGERS: Final = "read_triggers"
+# A triggered read waits this long: a car that just parked reports its state a little later.
+READ_TRIGGER_DELAY: Final = timedelta(minutes=2)
 
 DEFAULT_MONTHLY_LIMIT: Final = 500
 # Minutes; Smartcar asks for no more than one poll every 30 minutes in typical use.

@@ -176,7 +176,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         return after
 
     async def _async_poll(self, now: datetime) -> tuple[bool, RateLimitError | None]:
-        """Read unless the budget or billing says no; apply it; say if answered, and a 429."""
+        """Read unless the budget or billing says no; apply it; say if facts came, and a 429."""
         runtime = self.config_entry.runtime_data
 
         def affordable(profile: VehicleProfile) -> bool:
@@ -206,7 +206,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         self.issues.delete(ISSUE_ACCOUNT)
         if outcome.billing_refused:
             await self.issues.async_billing_refused(self.vehicle_name, self.budget, now)
-        return True, outcome.rate_limit
+        return bool(outcome.facts), outcome.rate_limit
 
     async def _async_read_failed(self, now: datetime, err: Failure) -> None:
         """Act on a failed read; it is logged once until the car can be read again."""

@@ -43,6 +43,8 @@ TO_REDACT = {
     "latitude",
     "longitude",
     "heading_degrees",
+    # Entity ids of the owner's, such as person.jane_doe.
+    "read_triggers",
     "is_at_home",
     "location_type",
     "nickname",

@@ -37,10 +37,12 @@ from .const import (
     DEFAULT_MONTHLY_LIMIT,
     LOGGER,
     MIN_POLL_INTERVAL_FLOOR,
+    READ_TRIGGER_DELAY,
     SMARTCAR_DASHBOARD_URL,
     WEBHOOK_SAFETY_POLL_INTERVAL,
     ReadPath,
 )
+from .read_triggers import own_entities
 from .subscriptions import (
     async_forget_webhook,
     async_use_webhook_id,
@@ -134,7 +136,12 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
         """Show the options and save them; the entry reloads with them."""
         stored_token: str | None = self.config_entry.options.get(CONF_MANAGEMENT_TOKEN)
         errors: dict[str, str] = {}
-        if user_input is not None:
+        if user_input is not None and own_entities(
+            self.hass, list(user_input.get(CONF_READ_TRIGGERS) or [])
+        ):
+            # A read changes the integration's own entities, which would trigger the next.
+            errors[CONF_READ_TRIGGERS] = "read_trigger_own_entity"
+        elif user_input is not None:
             token = user_input.get(CONF_MANAGEMENT_TOKEN, "").strip()
             if not user_input.get(CONF_WEBHOOKS_OFF):
                 return await self._async_save(user_input, token or stored_token)
@@ -164,7 +171,8 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
             description_placeholders={
                 "safety_hours": str(
                     round(WEBHOOK_SAFETY_POLL_INTERVAL.total_seconds() / 3600)
-                )
+                ),
+                "trigger_minutes": str(round(READ_TRIGGER_DELAY.total_seconds() / 60)),
             },
         )
 
@@ -175,7 +183,7 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
             CONF_READ_PATH: user_input[CONF_READ_PATH],
             CONF_MONTHLY_LIMIT: int(user_input[CONF_MONTHLY_LIMIT]),
             CONF_MIN_POLL_INTERVAL: int(user_input[CONF_MIN_POLL_INTERVAL]),
-            # Only when chosen: the entities whose change asks for a read (triggers.py).
+            # Only when chosen: the entities whose change asks for a read (read_triggers.py).
             **({CONF_READ_TRIGGERS: triggers} if triggers else {}),
         }
 

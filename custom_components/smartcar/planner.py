@@ -149,6 +149,18 @@ def pace(policy: BudgetPolicy, *, now: datetime, used: int, cost: int) -> float:
     )
 
 
+def trigger_allowed(
+    policy: BudgetPolicy, *, now: datetime, used: int, cost: int
+) -> bool:
+    """Return whether a read the owner's entities asked for may come on top of the pace.
+
+    Not while the car is a day's allowance ahead of its pace (`CARRY_MAX_DAYS`): a trigger that
+    fires all the time can at most double the polls of a day, then waits for the pace.
+    """
+    ahead = -pace(policy, now=now, used=used, cost=cost)
+    return ahead < daily_allowance(policy, now, cost) * CARRY_MAX_DAYS
+
+
 def daily_allowance(policy: BudgetPolicy, now: datetime, cost: int) -> float:
     """Return the polls of `cost` requests a day of this month's pace allows."""
     length = next_period_start(now) - period_start(now)

@@ -14,7 +14,15 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from .conftest import EV_ID, Reply, SmartcarMock, make_entry, next_poll, setup_entry
-from .test_coordinator import BATTERY, CATCH_UP, NOW, SIGNALS, planned, signals_with
+from .test_coordinator import (
+    BATTERY,
+    CATCH_UP,
+    NOW,
+    SIGNALS,
+    planned,
+    press_refresh,
+    signals_with,
+)
 
 OWNER = "person.owner"
 GARAGE = "cover.garage"
@@ -103,7 +111,81 @@ async def test_changes_while_a_read_is_pending_make_one_read(
     await next_poll(hass, freezer, 30)
     hass.states.async_set(OWNER, "home")
 
+    # Two more reads would have come by 08:37 (the floor after the first at 08:22:00).
     await next_poll(hass, freezer, timedelta(minutes=5).total_seconds())
+    await next_poll(hass, freezer, timedelta(minutes=15).total_seconds())
+
+    assert len(smartcar.calls("GET", SIGNALS)) == 2
+
+
+async def test_a_deferred_read_is_dropped_when_a_poll_came_in_between(
+    hass: HomeAssistant,
+    triggered: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # Refreshed at 08:40; the owner comes home at 08:44, so the read due at 08:46 waits for
+    # the floor (08:55); the planned poll at 08:49:36 comes first and brings what it would.
+    await next_poll(hass, freezer, timedelta(minutes=40).total_seconds())
+    await press_refresh(hass)
+    await next_poll(hass, freezer, timedelta(minutes=4).total_seconds())
+    hass.states.async_set(OWNER, "home")
+    await next_poll(hass, freezer, timedelta(minutes=2).total_seconds())
+    assert len(smartcar.calls("GET", SIGNALS)) == 2
+    await next_poll(hass, freezer, timedelta(minutes=4).total_seconds())
+    assert len(smartcar.calls("GET", SIGNALS)) == 3
+
+    await next_poll(hass, freezer, timedelta(minutes=10).total_seconds())
+
+    assert len(smartcar.calls("GET", SIGNALS)) == 3
+
+
+@pytest.mark.parametrize(("recorded", "reads"), [(292, 2), (294, 1)])
+async def test_no_read_while_the_car_is_a_day_ahead_of_its_pace(
+    hass: HomeAssistant,
+    *,
+    triggered: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+    recorded: int,
+    reads: int,
+) -> None:
+    # At 08:22 on 20 October the pace allows 450 x (19 days 8 h 22 min) / 31 days = 280.9
+    # polls and a day's allowance is 450 / 31 = 14.5: 2 + 292 used is 13.1 ahead (read),
+    # 2 + 294 is 15.1 ahead (not read).
+    await triggered.runtime_data.ledger.async_record(EV_ID, recorded, NOW)
+    await next_poll(hass, freezer, timedelta(minutes=20).total_seconds())
+    hass.states.async_set(OWNER, "home")
+
+    await next_poll(hass, freezer, timedelta(minutes=5).total_seconds())
+
+    assert len(smartcar.calls("GET", SIGNALS)) == reads
+
+
+async def test_the_integrations_own_entities_trigger_nothing(
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    smartcar.add_vehicle("ev")
+    entry = make_entry(
+        options={
+            "read_path": "signals",
+            "monthly_limit": 500,
+            "min_poll_interval": 15,
+            # Stored before the options refused them: a read changes the battery, which
+            # would trigger the next read.
+            "read_triggers": [BATTERY],
+        }
+    )
+    await setup_entry(hass, entry)
+    newer_battery(smartcar, 71)
+    await next_poll(hass, freezer, timedelta(minutes=20).total_seconds())
+    await press_refresh(hass)
+    assert hass.states.get(BATTERY).state == "71.0"
+
+    await next_poll(hass, freezer, timedelta(minutes=20).total_seconds())
 
     assert len(smartcar.calls("GET", SIGNALS)) == 2
 
