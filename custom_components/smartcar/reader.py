@@ -53,9 +53,9 @@ class ReadOutcome:
 async def async_billed[T: object](record: Record, request: Awaitable[T]) -> T:
     """Await a request and record what Smartcar bills for it, before it is used.
 
-    Smartcar "charges for all successful API requests" (its support article on billable
-    requests, SMARTCAR_API.md §5): a refused request bills nothing, and a batch bills the
-    paths it answered (`StateResult.billed_requests`).
+    Smartcar "charges for all successful API requests" (its support article "What is a
+    billable API request", S32 in SMARTCAR_V3.md): a refused request bills nothing, and a
+    batch bills the paths it answered (`StateResult.billed_requests`).
     """
     response = await request
     await record(response.billed_requests if isinstance(response, StateResult) else 1)

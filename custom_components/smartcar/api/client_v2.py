@@ -257,7 +257,8 @@ class V2Endpoints(_ClientCore):
                 result.errors[path] = SmartcarResponseError(
                     f"batch did not answer {path}", request_id=answer.meta.request_id
                 )
-        # Billed per path, and only for the paths answered with success (SMARTCAR_API.md §5).
+        # Billed per path (SMARTCAR_API.md §5), and only the paths answered with success: Smartcar
+        # "charges for all successful API requests" (support article S32 in SMARTCAR_V3.md).
         return replace(
             result,
             billed_requests=sum(1 for path in wanted if path not in result.errors),
