@@ -13,7 +13,16 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .conftest import EV_ID, Reply, SmartcarMock, make_entry, next_poll, setup_entry
+from .conftest import (
+    API_V3,
+    EV_ID,
+    PETROL_ID,
+    Reply,
+    SmartcarMock,
+    make_entry,
+    next_poll,
+    setup_entry,
+)
 from .test_coordinator import (
     BATTERY,
     CATCH_UP,
@@ -270,3 +279,39 @@ async def test_unloading_cancels_a_pending_read(
     await next_poll(hass, freezer, timedelta(minutes=5).total_seconds())
 
     assert len(smartcar.calls("GET", SIGNALS)) == 1
+
+
+async def test_a_car_that_left_the_account_while_its_read_was_pending_is_not_read(
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass.states.async_set(OWNER, "not_home")
+    smartcar.add_vehicle("ev")
+    smartcar.add_vehicle("petrol")
+    entry = make_entry(
+        options={
+            "read_path": "signals",
+            "monthly_limit": 500,
+            "min_poll_interval": 15,
+            "read_triggers": [OWNER],
+        }
+    )
+    await setup_entry(hass, entry)
+    petrol = f"{API_V3}/vehicles/{PETROL_ID}/signals"
+    # 13:59: the owner comes home (the clock's jump ran the cars' polls at 13:59); at 14:00 the
+    # cars are listed again and the petrol car has left; only the EV is read, at the floor's end.
+    await next_poll(hass, freezer, timedelta(hours=5, minutes=59).total_seconds())
+    hass.states.async_set(OWNER, "home")
+    await hass.async_block_till_done()
+    smartcar.remove_vehicle(PETROL_ID)
+    petrol_reads = len(smartcar.calls("GET", petrol))
+    ev_reads = len(smartcar.calls("GET", SIGNALS))
+
+    await next_poll(hass, freezer, 60)
+    assert PETROL_ID not in entry.runtime_data.vehicles
+    await next_poll(hass, freezer, timedelta(minutes=20).total_seconds())
+
+    assert len(smartcar.calls("GET", petrol)) == petrol_reads
+    assert len(smartcar.calls("GET", SIGNALS)) == ev_reads + 1
