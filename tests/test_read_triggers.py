@@ -37,6 +37,18 @@ OWNER = "person.owner"
 GARAGE = "cover.garage"
 
 
+def entry_read_when(*entities: str) -> MockConfigEntry:
+    """An entry with the default options and these entities as read triggers."""
+    return make_entry(
+        options={
+            "read_path": "signals",
+            "monthly_limit": 500,
+            "min_poll_interval": 15,
+            "read_triggers": list(entities),
+        }
+    )
+
+
 @pytest.fixture
 async def triggered(
     hass: HomeAssistant, credentials: None, smartcar: SmartcarMock
@@ -44,14 +56,7 @@ async def triggered(
     """A loaded entry reading the EV when the owner's person entity changes."""
     hass.states.async_set(OWNER, "not_home")
     hass.states.async_set(GARAGE, "closed")
-    entry = make_entry(
-        options={
-            "read_path": "signals",
-            "monthly_limit": 500,
-            "min_poll_interval": 15,
-            "read_triggers": [OWNER],
-        }
-    )
+    entry = entry_read_when(OWNER)
     smartcar.add_vehicle("ev")
     await setup_entry(hass, entry)
     assert len(smartcar.calls("GET", SIGNALS)) == 1
@@ -178,16 +183,9 @@ async def test_the_integrations_own_entities_trigger_nothing(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     smartcar.add_vehicle("ev")
-    entry = make_entry(
-        options={
-            "read_path": "signals",
-            "monthly_limit": 500,
-            "min_poll_interval": 15,
-            # Stored before the options refused them: a read changes the battery, which
-            # would trigger the next read.
-            "read_triggers": [BATTERY],
-        }
-    )
+    # Stored before the options refused it: a read changes the battery, which would trigger
+    # the next read.
+    entry = entry_read_when(BATTERY)
     await setup_entry(hass, entry)
     newer_battery(smartcar, 71)
     await next_poll(hass, freezer, timedelta(minutes=20).total_seconds())
@@ -290,14 +288,7 @@ async def test_a_car_that_left_the_account_while_its_read_was_pending_is_not_rea
     hass.states.async_set(OWNER, "not_home")
     smartcar.add_vehicle("ev")
     smartcar.add_vehicle("petrol")
-    entry = make_entry(
-        options={
-            "read_path": "signals",
-            "monthly_limit": 500,
-            "min_poll_interval": 15,
-            "read_triggers": [OWNER],
-        }
-    )
+    entry = entry_read_when(OWNER)
     await setup_entry(hass, entry)
     petrol = f"{API_V3}/vehicles/{PETROL_ID}/signals"
     # 13:59: the owner comes home (the clock's jump ran the cars' polls at 13:59); at 14:00 the
