@@ -27,7 +27,7 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 import contextlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import heapq
 import json
@@ -65,15 +65,13 @@ from custom_components.smartcar.const import (
 from custom_components.smartcar.failures import passes
 from custom_components.smartcar.ledger import RequestLedger
 from custom_components.smartcar.planner import (
-    BLOCKING,
     BudgetPolicy,
     Pacing,
-    PollReason,
     PollState,
     after_poll,
+    kept_plan,
     polls_left,
-    refresh_refusal,
-    trigger_allowed,
+    triggered_read,
 )
 from custom_components.smartcar.profile import VehicleProfile
 from custom_components.smartcar.reader import CarReader, fact_ages_or
@@ -701,37 +699,22 @@ class Ours(Agent):
         stays unless the read ended in a stop or a later back-off (as a refresh).
         """
         at = moment(now)
-        last = self.poll_state.last_poll
-        if last is not None and epoch(last) >= due:
-            return None
         usage = self.ledger.usage(self.car.vehicle_id, at)
-        refusal = refresh_refusal(
+        read, later = triggered_read(
             self.policy,
+            self.poll_state,
             now=at,
-            last_poll=self.poll_state.last_poll,
-            backed_off_until=self.poll_state.backed_off_until,
+            due=moment(due),
             used=usage.used,
             cost=max(self.cost(self.profile, at), 1),
             billing_blocked=usage.billing_blocked,
         )
-        if refusal is not None:
-            reason, until = refusal
-            return epoch(until) if reason is PollReason.FLOOR else None
-        cost = max(self.cost(self.profile, at), 1)
-        if not trigger_allowed(self.policy, now=at, used=usage.used, cost=cost):
-            return None
-        planned = self.poll_state
-        self.car.triggered_reads += 1
-        await self.poll(now)
-        after = self.poll_state
-        if planned.next_at is not None and (
-            after.reason not in BLOCKING
-            or (after.next_at is not None and after.next_at < planned.next_at)
-        ):
-            self.poll_state = replace(
-                self.poll_state, next_at=planned.next_at, reason=planned.reason
-            )
-        return None
+        if read:
+            planned = self.poll_state
+            self.car.triggered_reads += 1
+            await self.poll(now)
+            self.poll_state = kept_plan(planned, self.poll_state)
+        return None if later is None else epoch(later)
 
     def _shown_time(self) -> float | None:
         age = self.shown.values.data_age

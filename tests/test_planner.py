@@ -20,6 +20,7 @@ from custom_components.smartcar.planner import (
     after_poll,
     back_off,
     billing_period,
+    kept_plan,
     next_period_start,
     plan_next_poll,
     polls_left,
@@ -526,3 +527,32 @@ def test_a_triggered_read_waits_while_the_car_is_a_day_ahead_of_its_pace() -> No
     # A batch of 3 paths: 50 polls by now, 5 a day; 54 polls (162 requests) ahead by 4.
     assert trigger_allowed(POLICY, now=NOV_11, used=162, cost=3)
     assert not trigger_allowed(POLICY, now=NOV_11, used=165, cost=3)
+
+
+def test_a_refresh_keeps_the_planned_poll_unless_it_ended_in_a_stop_or_a_later_back_off() -> (
+    None
+):
+    planned = PollState(
+        next_at=NOV_11 + timedelta(hours=2), reason=PollReason.SPREAD, last_poll=NOV_11
+    )
+    refreshed = NOV_11 + timedelta(minutes=30)
+
+    def after(wait: timedelta, reason: PollReason) -> PollState:
+        return PollState(next_at=refreshed + wait, reason=reason, last_poll=refreshed)
+
+    # Answered: the plan stays, with the refresh as the last poll.
+    assert kept_plan(planned, after(timedelta(minutes=96), PollReason.SPREAD)) == (
+        PollState(
+            next_at=planned.next_at, reason=PollReason.SPREAD, last_poll=refreshed
+        )
+    )
+    # A back-off sooner than the plan never brings it sooner.
+    sooner = after(timedelta(minutes=15), PollReason.RATE_LIMITED)
+    assert kept_plan(planned, sooner).next_at == planned.next_at
+    # A later back-off, or a stop, replaces it.
+    later = after(timedelta(hours=4), PollReason.RATE_LIMITED)
+    assert kept_plan(planned, later) == later
+    stop = after(timedelta(days=19), PollReason.BUDGET_EXHAUSTED)
+    assert kept_plan(planned, stop) == stop
+    # Nothing was planned (a car read for the first time): what the read planned.
+    assert kept_plan(PollState(), later) == later

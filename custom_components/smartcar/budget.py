@@ -16,7 +16,7 @@ from .planner import (
     after_poll,
     polls_left,
     refresh_refusal,
-    trigger_allowed,
+    triggered_read,
 )
 
 if TYPE_CHECKING:
@@ -50,10 +50,19 @@ class VehicleBudget:
         used = self.usage(now).used
         return cost > 0 and polls_left(self._runtime.policy, used, cost) > 0
 
-    def trigger_allowed(self, now: datetime, cost: int) -> bool:
-        """Return whether a triggered read may come on top of the pace (not a day ahead)."""
-        return trigger_allowed(
-            self._runtime.policy, now=now, used=self.usage(now).used, cost=max(cost, 1)
+    def triggered_read(
+        self, poll: PollState, now: datetime, due: datetime, cost: int
+    ) -> tuple[bool, datetime | None]:
+        """Return whether a triggered read due at `due` is made now; else when to ask again."""
+        usage = self.usage(now)
+        return triggered_read(
+            self._runtime.policy,
+            poll,
+            now=now,
+            due=due,
+            used=usage.used,
+            cost=max(cost, 1),
+            billing_blocked=usage.billing_blocked,
         )
 
     def after_poll(

@@ -6,7 +6,7 @@ stop of polling blocks them. One command at a time per car; a failure is a trans
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ from .api.errors import SmartcarError
 from .api.models import CommandResult, Fact, ServiceHistory, VehicleState
 from .const import DOMAIN
 from .failures import translate
-from .planner import BLOCKING
+from .planner import kept_plan
 from .reader import async_billed
 
 if TYPE_CHECKING:
@@ -151,16 +151,8 @@ class VehicleCommands:
                 },
             )
         await coordinator.async_refresh()
-        after = coordinator.car.poll
-        if planned.next_at is not None and (
-            after.reason not in BLOCKING
-            or (after.next_at is not None and after.next_at < planned.next_at)
-        ):
-            # A refresh never moves the planned poll, and never brings it sooner.
-            coordinator.async_set_poll(
-                replace(
-                    coordinator.car.poll, next_at=planned.next_at, reason=planned.reason
-                )
-            )
+        # A refresh never moves the planned poll, and never brings it sooner.
+        if (kept := kept_plan(planned, coordinator.car.poll)) != coordinator.car.poll:
+            coordinator.async_set_poll(kept)
         if coordinator.last_read_error is not None:
             raise translate(coordinator.last_read_error, "update_failed")

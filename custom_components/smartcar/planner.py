@@ -17,7 +17,7 @@ resets it. The month's allowance is a hard cap whatever the pace says.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 import math
@@ -98,7 +98,7 @@ class PollReason(StrEnum):
 
 
 # Plans a refresh (or a triggered read) may push later; any other keeps the planned poll.
-BLOCKING = frozenset(
+_BLOCKING = frozenset(
     {PollReason.BILLING, PollReason.BUDGET_EXHAUSTED, PollReason.RATE_LIMITED}
 )
 
@@ -147,6 +147,54 @@ def pace(policy: BudgetPolicy, *, now: datetime, used: int, cost: int) -> float:
     return min(
         due - used / max(cost, 1), daily_allowance(policy, now, cost) * CARRY_MAX_DAYS
     )
+
+
+def triggered_read(
+    policy: BudgetPolicy,
+    poll: PollState,
+    *,
+    now: datetime,
+    due: datetime,
+    used: int,
+    cost: int,
+    billing_blocked: bool,
+) -> tuple[bool, datetime | None]:
+    """Return whether a read the owner's entities asked for (due at `due`) is made now.
+
+    And, when only the floor refused it, when to ask again. Not made when a poll came since
+    `due` (it brought what the read would), when `refresh_refusal` says no, or while the car
+    is a day's allowance ahead of its pace (`trigger_allowed`).
+    """
+    if poll.last_poll is not None and poll.last_poll >= due:
+        return False, None
+    refusal = refresh_refusal(
+        policy,
+        now=now,
+        last_poll=poll.last_poll,
+        backed_off_until=poll.backed_off_until,
+        used=used,
+        cost=cost,
+        billing_blocked=billing_blocked,
+    )
+    if refusal is not None:
+        reason, until = refusal
+        return False, until if reason is PollReason.FLOOR else None
+    return trigger_allowed(policy, now=now, used=used, cost=cost), None
+
+
+def kept_plan(planned: PollState, after: PollState) -> PollState:
+    """Return the schedule after a refresh or a triggered read that ran with `planned`.
+
+    The planned poll stays where it was, unless the read ended in a stop (billing, an empty
+    budget) or a back-off that is not sooner than it.
+    """
+    if planned.next_at is None:
+        return after
+    if after.reason in _BLOCKING and (
+        after.next_at is None or after.next_at >= planned.next_at
+    ):
+        return after
+    return replace(after, next_at=planned.next_at, reason=planned.reason)
 
 
 def trigger_allowed(

@@ -31,7 +31,6 @@ from homeassistant.util import dt as dt_util
 from .const import CONF_READ_TRIGGERS, DOMAIN, LOGGER, READ_TRIGGER_DELAY
 from .coordinator import SmartcarCoordinator
 from .models import SmartcarConfigEntry
-from .planner import PollReason
 
 _NO_STATE = (None, STATE_UNAVAILABLE, STATE_UNKNOWN)
 
@@ -105,20 +104,14 @@ async def _async_read(
 
     `due` is when the read was first due: a poll since then already brought what it would.
     """
-    vehicle_id, poll = coordinator.vehicle_id, coordinator.car.poll
-    if poll.last_poll is not None and poll.last_poll >= due:
-        return
-    now = dt_util.utcnow()
-    cost = coordinator.poll_cost(now)
-    if (refusal := coordinator.budget.refusal(poll, now, cost)) is not None:
-        reason, until = refusal
-        if reason is PollReason.FLOOR:
-            read_later(vehicle_id, until, due)
-        else:
-            LOGGER.debug("%s: triggered read not made (%s)", vehicle_id, reason)
-        return
-    if not coordinator.budget.trigger_allowed(now, cost):
-        LOGGER.debug("%s: triggered read not made (a day ahead of pace)", vehicle_id)
+    vehicle_id, now = coordinator.vehicle_id, dt_util.utcnow()
+    read, later = coordinator.budget.triggered_read(
+        coordinator.car.poll, now, due, coordinator.poll_cost(now)
+    )
+    if later is not None:
+        read_later(vehicle_id, later, due)
+    if not read:
+        LOGGER.debug("%s: triggered read not made now", vehicle_id)
         return
     try:
         await coordinator.commands.async_refresh_now()
