@@ -70,6 +70,26 @@ def planned(entry: MockConfigEntry, vehicle_id: str = EV_ID) -> tuple[Any, Any]:
     return poll.next_at, poll.reason
 
 
+def store_usage(
+    hass_storage: dict[str, Any],
+    entry: MockConfigEntry,
+    used: int,
+    *,
+    period: str = "2026-10",
+    billing_blocked: bool = False,
+) -> str:
+    """Put the EV's request ledger on disk before setup, as a run before left it; its key."""
+    key = f"smartcar.{entry.entry_id}.budget"
+    row = {"period": period, "used": used, "billing_blocked": billing_blocked}
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {EV_ID: row},
+    }
+    return key
+
+
 async def poll_when_due(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -273,13 +293,7 @@ async def test_ledger_survives_a_restart(
     config_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
 ) -> None:
-    key = f"smartcar.{config_entry.entry_id}.budget"
-    hass_storage[key] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": key,
-        "data": {EV_ID: {"period": "2026-10", "used": 300, "billing_blocked": False}},
-    }
+    key = store_usage(hass_storage, config_entry, 300)
     smartcar.add_vehicle("ev")
 
     await setup_entry(hass, config_entry)
@@ -302,12 +316,7 @@ async def test_new_month_starts_from_zero(
     config_entry: MockConfigEntry,
     hass_storage: dict[str, Any],
 ) -> None:
-    key = f"smartcar.{config_entry.entry_id}.budget"
-    hass_storage[key] = {
-        "version": 1,
-        "key": key,
-        "data": {EV_ID: {"period": "2026-09", "used": 450, "billing_blocked": True}},
-    }
+    store_usage(hass_storage, config_entry, 450, period="2026-09", billing_blocked=True)
     smartcar.add_vehicle("ev")
 
     await setup_entry(hass, config_entry)
@@ -327,12 +336,7 @@ async def test_used_up_budget_stops_polling_until_next_month(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     entry = make_entry()
-    key = f"smartcar.{entry.entry_id}.budget"
-    hass_storage[key] = {
-        "version": 1,
-        "key": key,
-        "data": {EV_ID: {"period": "2026-10", "used": 449, "billing_blocked": False}},
-    }
+    store_usage(hass_storage, entry, 449)
     smartcar.add_vehicle("ev")
 
     await setup_entry(hass, entry)
@@ -368,12 +372,7 @@ async def test_poll_that_uses_the_last_request_raises_the_budget_issue(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     entry = make_entry()
-    key = f"smartcar.{entry.entry_id}.budget"
-    hass_storage[key] = {
-        "version": 1,
-        "key": key,
-        "data": {EV_ID: {"period": "2026-10", "used": 448, "billing_blocked": False}},
-    }
+    store_usage(hass_storage, entry, 448)
     smartcar.add_vehicle("ev")
 
     await setup_entry(hass, entry)
