@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
@@ -177,6 +178,12 @@ async def test_reauth_of_a_v3_entry_keeps_its_stored_secret(
     assert result["reason"] == "reauth_successful"
     assert entry.data["api_generation"] == "v3"
     assert entry.data["api_client_secret"] == API_CLIENT_SECRET
+    # The entry is set up again with the kept secret and reads the car through v3 only.
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
+    signals = smartcar.calls("GET", f"{API_V3}/vehicles/{EV_ID}/signals")
+    assert signals[-1][3]["sc-user-id"] == USER_ID
+    assert not _v2_calls(smartcar)
 
 
 async def test_reconfigure_with_api_credentials_moves_a_legacy_entry_to_v3(
