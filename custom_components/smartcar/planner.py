@@ -23,7 +23,7 @@ from enum import StrEnum
 import math
 from typing import Any
 
-from .const import DEFAULT_MIN_POLL_INTERVAL, DEFAULT_MONTHLY_LIMIT
+from .const import DAY, DEFAULT_MIN_POLL_INTERVAL, DEFAULT_MONTHLY_LIMIT
 
 # Polls leave this share of the month's requests for commands (lock, charge, ...).
 COMMAND_RESERVE = 0.10
@@ -33,7 +33,6 @@ ACTIVE_SPEEDUP = 3
 PERIOD_START_MARGIN = timedelta(minutes=1)
 # Without a Retry-After, the wait after each further 429 doubles, up to this.
 RATE_LIMIT_BACKOFF_MAX = timedelta(hours=6)
-DAY = timedelta(days=1)
 # Polls saved or overspent against the pace are evened out over this long.
 CARRY_HORIZON = timedelta(days=1)
 # At most this share of a day's allowance is carried over (saved up) at any time.

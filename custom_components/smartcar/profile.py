@@ -19,7 +19,7 @@ from typing import Any, Final, Self
 
 from .api.client import BATCH_PATHS
 from .api.models import VehicleAttributes
-from .const import PATH_SCOPES, ReadPath
+from .const import DAY, PATH_SCOPES, ReadPath
 
 # A car that could not be read with v3 signals is offered them again this long after.
 SIGNALS_RETRY_AFTER = timedelta(days=7)
@@ -48,7 +48,6 @@ PATH_TIERS: Final[Mapping[str, timedelta]] = {
 }
 
 
-DAY: Final = timedelta(days=1)
 # The polls of a day the slower tiers' reads are counted over in the paced cost (`poll_cost`).
 TIER_POLLS_A_DAY: Final = 5
 
