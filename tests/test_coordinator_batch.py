@@ -44,6 +44,7 @@ from .test_coordinator import (
     fixture_signals,
     planned,
     poll_when_due,
+    store_usage,
 )
 
 BATCH = f"{API}/vehicles/{EV_ID}/batch"
@@ -430,6 +431,37 @@ async def test_car_without_v3_signals_is_read_with_batch(
     assert len(smartcar.calls("GET", SIGNALS)) == 1
     assert smartcar.batch_paths(EV_ID)[-1] == NEEDED_PATHS
     assert config_entry.options["read_path"] == "signals"
+
+
+async def test_a_fall_back_to_batch_that_does_not_fit_the_budget_is_not_sent(
+    hass: HomeAssistant,
+    *,
+    hass_storage: dict[str, Any],
+    credentials: None,
+    smartcar: SmartcarMock,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.routes["GET", SIGNALS] = v3_error(
+        501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE"
+    )
+    # With the attributes, 449 of the 450 for polls: room for the signals request, not for the
+    # batch of ten paths the fall back would ask.
+    store_usage(hass_storage, config_entry, 448)
+
+    await setup_entry(hass, config_entry)
+
+    assert len(smartcar.calls("GET", SIGNALS)) == 1
+    assert smartcar.batch_paths(EV_ID) == []
+    assert config_entry.runtime_data.ledger.usage(EV_ID, NOW).used == 449
+    assert coordinator_of(config_entry).read_path(NOW) is ReadPath.BATCH
+    assert planned(config_entry) == (NEXT_PERIOD_POLL, "budget_exhausted")
+    # In November, more than seven days on, the signals are asked once more, and the batch
+    # that now fits follows.
+    await poll_when_due(hass, freezer, config_entry)
+    assert len(smartcar.calls("GET", SIGNALS)) == 2
+    assert smartcar.batch_paths(EV_ID) == [ALL_PATHS]
 
 
 async def test_car_without_v3_signals_tries_them_again_after_seven_days(

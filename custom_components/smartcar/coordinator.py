@@ -89,9 +89,10 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         return self.car.profile.read_path(self.config_entry.runtime_data.read_path, now)
 
     def poll_cost(self, now: datetime, profile: VehicleProfile | None = None) -> int:
-        """Billed requests one poll costs now (v2 batch: the paths entities listen for)."""
-        needed = {context for context in self.async_contexts() if context}
-        return (profile or self.car.profile).poll_cost(self.read_path(now), needed, now)
+        """Billed requests a poll costs now, read as `profile` (by default the car's) says."""
+        car = profile or self.car.profile
+        path = car.read_path(self.config_entry.runtime_data.read_path, now)
+        return car.poll_cost(path, {c for c in self.async_contexts() if c}, now)
 
     # --- the schedule: an absolute time that only a poll moves --------------------------
 

@@ -283,6 +283,9 @@ class CarReader:
         if not outcome.fall_back:
             return profile, outcome
         _LOGGER.info("%s cannot be read with v3 signals; using v2", self._vehicle_id)
+        if not affordable(profile):
+            # The batch asks more than the signals did: it waits for a poll it fits.
+            return profile, None
         outcome = await self._readers[ReadPath.BATCH].async_read(
             profile, needed, record, now
         )
