@@ -15,8 +15,6 @@ from custom_components.smartcar.planner import (
     BudgetPolicy,
     Pacing,
     PollPlan,
-    PollReason,
-    PollState,
     after_poll,
     back_off,
     billing_period,
@@ -27,6 +25,7 @@ from custom_components.smartcar.planner import (
     refresh_refusal,
     trigger_allowed,
 )
+from custom_components.smartcar.poll_state import PollReason, PollState
 
 POLICY = (
     BudgetPolicy()

@@ -10,14 +10,8 @@ from typing import TYPE_CHECKING
 from homeassistant.util import dt as dt_util
 
 from .ledger import VehicleUsage
-from .planner import (
-    PollReason,
-    PollState,
-    after_poll,
-    polls_left,
-    refresh_refusal,
-    triggered_read,
-)
+from .planner import after_poll, polls_left, refresh_refusal, triggered_read
+from .poll_state import PollReason, PollState
 
 if TYPE_CHECKING:
     from .models import SmartcarData

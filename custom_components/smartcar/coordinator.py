@@ -22,7 +22,7 @@ from .const import CONF_PERMISSIONS, DOMAIN, LOGGER, ReadPath, scopes_for
 from .failures import Failure, failure_name, passes
 from .issues import ISSUE_ACCOUNT, VehicleIssues
 from .models import SmartcarConfigEntry
-from .planner import PollReason, PollState
+from .poll_state import PollReason, PollState
 from .profile import VehicleProfile
 from .reader import CarReader, fact_ages_or
 from .timer import PollTimer

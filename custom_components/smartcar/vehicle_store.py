@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN
-from .planner import PollState
+from .poll_state import PollState
 from .profile import VehicleProfile
 from .vehicle_data import ShownState
 
