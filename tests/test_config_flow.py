@@ -13,7 +13,7 @@ from homeassistant.components.application_credentials import (
     async_import_client_credential,
 )
 from homeassistant.components.cloud import CloudNotAvailable
-from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import config_entry_oauth2_flow
@@ -410,6 +410,9 @@ async def test_reauth_with_same_account_updates_tokens_and_permissions(
     assert result["reason"] == "reauth_successful"
     assert entry.data["token"]["refresh_token"] == "refresh-token-1"
     assert entry.data["permissions"] == ["battery", "location"]
+    # The entry is set up again with the new token.
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
 
 
 async def test_reauth_with_other_account_aborts(
@@ -460,6 +463,9 @@ async def test_reconfigure_changes_permissions_and_mode(
     assert result["reason"] == "reconfigure_successful"
     assert entry.data["permissions"] == ["fuel", "control_navigation"]
     assert entry.data["mode"] == "simulated"
+    # The entry is set up again with what was chosen.
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
 
 
 async def test_reconfigure_with_other_account_aborts(
