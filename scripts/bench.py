@@ -682,6 +682,7 @@ class Ours(Agent):
             # The line issue #10 asks of the coordinator: nothing newer came back.
             unchanged=self.informed and answered and after.data_age == before.data_age,
             failed=self.informed and failed,
+            data_time=after.data_age if self.informed else None,
         )
         reason = str(self.poll_state.reason)
         self.car.reasons[reason] = self.car.reasons.get(reason, 0) + 1

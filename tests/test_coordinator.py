@@ -196,6 +196,52 @@ async def test_polls_that_bring_nothing_newer_stretch_the_wait_until_one_does(
     assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
 
 
+def daily_store(body: Any) -> Reply:
+    """The EV's signals as a store refreshed once a day, at 04:00 UTC, answers them."""
+    now = dt_util.utcnow()
+    refresh = now.replace(hour=4, minute=0, second=0, microsecond=0)
+    if refresh > now:
+        refresh -= timedelta(days=1)
+    answer = load_fixture("ev/signals.json")
+    stamp = int(refresh.timestamp() * 1000)
+    for item in answer["data"]:
+        item["meta"] = {"retrievedAt": stamp, "oemUpdatedAt": stamp}
+    return Reply(body=answer)
+
+
+async def test_data_refreshed_once_a_day_is_read_just_after_with_a_probe_between(
+    hass: HomeAssistant,
+    loaded_ev: MockConfigEntry,
+    smartcar: SmartcarMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    smartcar.routes["GET", SIGNALS] = daily_store
+    # The data moves at 04:00 on the 21st and the 22nd: after 07:58 on the 20th, a day apart.
+    while dt_util.utcnow() < datetime(2026, 10, 22, 4, 0, tzinfo=UTC):
+        await poll_when_due(hass, freezer, loaded_ev)
+    # Seen at the first poll after 04:00 on the 22nd (the pace, a day behind: 49 min 36 s).
+    for _ in range(3):
+        if planned(loaded_ev)[1] == "daily":
+            break
+        await poll_when_due(hass, freezer, loaded_ev)
+    found = coordinator_of(loaded_ev).car.poll.last_poll
+    assert found is not None
+    start = len(smartcar.calls("GET", SIGNALS))
+
+    # From then on: a probe 12 h after a poll, a read 5 min after each refresh, nothing else.
+    polls = [await poll_when_due(hass, freezer, loaded_ev) for _ in range(4)]
+
+    assert polls == [
+        found + timedelta(hours=12),
+        datetime(2026, 10, 23, 4, 5, tzinfo=UTC),
+        datetime(2026, 10, 23, 16, 5, tzinfo=UTC),
+        datetime(2026, 10, 24, 4, 5, tzinfo=UTC),
+    ]
+    assert len(smartcar.calls("GET", SIGNALS)) == start + 4
+    assert planned(loaded_ev) == (datetime(2026, 10, 24, 16, 5, tzinfo=UTC), "daily")
+    assert hass.states.get(BATTERY).state == "76.0"
+
+
 async def test_signals_read_over_two_pages_counts_two_billed_requests(
     hass: HomeAssistant,
     credentials: None,

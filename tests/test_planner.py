@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.smartcar.daily_data import moved
 from custom_components.smartcar.planner import (
     BudgetPolicy,
     Pacing,
@@ -555,3 +556,120 @@ def test_a_refresh_keeps_the_planned_poll_unless_it_ended_in_a_stop_or_a_later_b
     assert kept_plan(planned, stop) == stop
     # Nothing was planned (a car read for the first time): what the read planned.
     assert kept_plan(PollState(), later) == later
+
+
+# --- Data that moves once a day (V3's REST store without a webhook): daily_data.py ----------
+
+REFRESH = timedelta(hours=4)  # the store's refresh, 04:00 UTC, as the bench models it
+
+
+def _daily_poll(previous: PollState, now: datetime, data_time: datetime) -> PollState:
+    """A poll answered on pace at `now`, showing data of `data_time`."""
+    return after_poll(
+        DAILY, previous, now=now, used=150, cost=1, active=False,
+        billing_blocked=False, unchanged=previous.data_times[-1:] == (data_time,),
+        data_time=data_time,
+    )  # fmt: skip
+
+
+def test_data_that_moves_once_a_day_is_read_just_after_with_a_probe_between() -> None:
+    state = PollState()
+    for day in (8, 9):
+        refresh = datetime(2026, 11, day, tzinfo=UTC) + REFRESH
+        state = _daily_poll(state, refresh + timedelta(minutes=30), refresh)
+    # Two data times are one gap: a day by chance, the ordinary pace (96 min).
+    assert state.reason is PollReason.SPREAD
+    refresh = datetime(2026, 11, 10, 4, 0, tzinfo=UTC)
+    state = _daily_poll(state, refresh + timedelta(minutes=30), refresh)
+    # Three, a day apart: the next refresh is due at 04:00 on the 11th, so a probe in 12 h.
+    assert state.next_at == datetime(2026, 11, 10, 16, 30, tzinfo=UTC)
+    assert state.reason is PollReason.DAILY
+    # The probe finds the same data: the next poll is 5 min after the refresh.
+    state = _daily_poll(state, state.next_at, refresh)
+    assert state.next_at == datetime(2026, 11, 11, 4, 5, tzinfo=UTC)
+    assert state.reason is PollReason.DAILY
+    # It finds the new data: a probe again.
+    state = _daily_poll(state, state.next_at, datetime(2026, 11, 11, 4, 0, tzinfo=UTC))
+    assert state.next_at == datetime(2026, 11, 11, 16, 5, tzinfo=UTC)
+    assert PollState.from_json(state.to_json()) == state
+
+
+def test_a_probe_that_finds_the_data_moved_brings_the_ordinary_pace_back() -> None:
+    times = tuple(datetime(2026, 11, day, 4, 0, tzinfo=UTC) for day in (8, 9, 10))
+    state = PollState(data_times=times)
+    probe = datetime(2026, 11, 10, 16, 30, tzinfo=UTC)
+    # The car is read live after all: its data is of the probe's time.
+    state = _daily_poll(state, probe, probe - timedelta(minutes=1))
+    assert state.reason is PollReason.SPREAD
+    assert state.next_at == plan_next_poll(DAILY, now=probe, used=150, cost=1).at
+
+
+def test_a_late_refresh_is_looked_for_by_the_ordinary_plan() -> None:
+    times = tuple(datetime(2026, 11, day, 4, 0, tzinfo=UTC) for day in (8, 9, 10))
+    state = PollState(data_times=times, idle_polls=1)
+    # 04:05 on the 11th, the refresh has not come: the idle stretch (three hours).
+    now = datetime(2026, 11, 11, 4, 5, tzinfo=UTC)
+    state = _daily_poll(state, now, times[-1])
+    assert state.next_at == now + timedelta(hours=3)
+    assert state.reason is PollReason.IDLE
+
+
+@pytest.mark.parametrize(
+    ("gaps", "expected"),
+    [
+        # 26 March 03:00 UTC, then the gaps; planned 18 h after the last: the refresh is due
+        # before the probe (30 h), and read 5 min after it.
+        ((24, 24), datetime(2027, 3, 29, 3, 5, tzinfo=UTC)),
+        # A refresh at a local hour across a DST change: 23, then 25 hours.
+        ((23, 25), datetime(2027, 3, 29, 4, 5, tzinfo=UTC)),
+        ((20, 28), datetime(2027, 3, 29, 7, 5, tzinfo=UTC)),
+        # Not about a day: the ordinary pace.
+        ((24, 12), None),
+        ((24, 29), None),
+        ((19, 24), None),
+    ],
+)
+def test_only_gaps_of_about_a_day_make_data_daily(
+    gaps: tuple[int, int], expected: datetime | None
+) -> None:
+    first = datetime(2027, 3, 26, 3, 0, tzinfo=UTC)
+    second = first + timedelta(hours=gaps[0])
+    times = (first, second, second + timedelta(hours=gaps[1]))
+    now = times[-1] + timedelta(hours=18)
+    plan = plan_next_poll(DAILY, now=now, used=150, cost=1, data_times=times)
+    if expected is None:
+        # Exactly what the pace plans for a car with no data times kept.
+        assert plan == plan_next_poll(DAILY, now=now, used=150, cost=1)
+        assert plan.reason is PollReason.SPREAD
+    else:
+        assert plan == PollPlan(at=expected, reason=PollReason.DAILY)
+
+
+def test_daily_data_never_spends_faster_than_a_small_budget_allows() -> None:
+    # 20 a month: 18 polls, 0.6 a day in November, one per 40 hours. The refresh comes sooner
+    # and is read; a probe would not be.
+    small = BudgetPolicy(monthly_limit=20)
+    times = tuple(datetime(2026, 11, day, 4, 0, tzinfo=UTC) for day in (8, 9, 10))
+    now = datetime(2026, 11, 10, 4, 30, tzinfo=UTC)
+    plan = plan_next_poll(small, now=now, used=6, cost=1, data_times=times)
+    assert plan == PollPlan(
+        at=datetime(2026, 11, 11, 4, 5, tzinfo=UTC), reason=PollReason.DAILY
+    )
+    # With webhooks, polls stay safety polls.
+    pushed = BudgetPolicy(safety_interval=timedelta(days=1))
+    plan = plan_next_poll(pushed, now=now, used=150, cost=1, data_times=times)
+    assert plan == PollPlan(at=now + timedelta(days=1), reason=PollReason.SAFETY)
+
+
+def test_only_data_times_that_moved_are_kept_three_at_most() -> None:
+    times = tuple(datetime(2026, 11, day, 4, 0, tzinfo=UTC) for day in (8, 9, 10))
+    assert moved(times, None) == times
+    assert moved(times, times[-1]) == times
+    assert moved(times, times[0]) == times
+    later = datetime(2026, 11, 11, 4, 0, tzinfo=UTC)
+    assert moved(times, later) == (*times[1:], later)
+    assert moved((), later) == (later,)
+    # A state stored before data times were kept.
+    stored = dict(PollState(data_times=times).to_json())
+    del stored["data_times"]
+    assert PollState.from_json(stored).data_times == ()

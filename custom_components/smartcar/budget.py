@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from homeassistant.util import dt as dt_util
 
+from .api.errors import RateLimitError
 from .ledger import VehicleUsage
 from .planner import after_poll, polls_left, refresh_refusal, triggered_read
 from .poll_state import PollReason, PollState
@@ -66,15 +67,16 @@ class VehicleBudget:
         *,
         cost: int,
         active: bool,
-        retry_after: float | None = None,
-        rate_limited: bool = False,
+        rate_limit: RateLimitError | None = None,
         unchanged: bool = False,
         failed: bool = False,
+        data_time: datetime | None = None,
     ) -> PollState:
         """Return the schedule after a poll that ended at `now`.
 
-        `unchanged`: the read was answered with nothing newer than what was shown; `failed`:
-        it failed for a passing reason and is tried again sooner.
+        `rate_limit`: the 429 it ended in, if any; `unchanged`: the read was answered with
+        nothing newer than what was shown; `failed`: it failed for a passing reason and is
+        tried again sooner; `data_time`: the data time shown after it.
         """
         usage = self.usage(now)
         return after_poll(
@@ -85,10 +87,11 @@ class VehicleBudget:
             cost=max(cost, 1),
             active=active,
             billing_blocked=usage.billing_blocked,
-            rate_limited=rate_limited,
-            retry_after=retry_after,
+            rate_limited=rate_limit is not None,
+            retry_after=None if rate_limit is None else rate_limit.retry_after,
             unchanged=unchanged,
             failed=failed,
+            data_time=data_time,
         )
 
     def refusal(

@@ -161,11 +161,11 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             now,
             cost=self.poll_cost(now),
             active=after.is_charging is True or has_moved(before, after),
-            rate_limited=rate_limit is not None,
-            retry_after=None if rate_limit is None else rate_limit.retry_after,
+            rate_limit=rate_limit,
             # Answered, nothing newer: the car sleeps, or its data is refreshed only daily.
             unchanged=read and rate_limit is None and after.data_age == before.data_age,
             failed=passes(self.last_read_error),
+            data_time=after.data_age,
         )
         if poll.reason is PollReason.BUDGET_EXHAUSTED:
             self.issues.sync_period(self.vehicle_name, now, billing=False, budget=True)

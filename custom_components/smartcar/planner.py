@@ -13,7 +13,9 @@ the daily pace while the car is less than a quarter of a day's allowance ahead (
 month's last day): a bounded boost.
 A poll that brought nothing newer than what is shown (the car sleeps, or its data is only
 refreshed daily) stretches the next wait, doubling, up to `IDLE_MAX`; the first newer answer
-resets it. The month's allowance is a hard cap whatever the pace says.
+resets it. A car whose data moves only once a day (V3's REST store without a webhook) is read
+just after it does, with a probe between (`daily_data.py`). The month's allowance is a hard cap
+whatever the pace says.
 """
 
 from dataclasses import dataclass, replace
@@ -22,6 +24,7 @@ from enum import StrEnum
 import math
 
 from .const import DAY, DEFAULT_MIN_POLL_INTERVAL, DEFAULT_MONTHLY_LIMIT
+from .daily_data import PROBE_EVERY, moved, refresh_read
 from .poll_state import PollReason, PollState
 
 # Polls leave this share of the month's requests for commands (lock, charge, ...).
@@ -208,12 +211,14 @@ def plan_next_poll(
     active: bool = False,
     billing_blocked: bool = False,
     idle_polls: int = 0,
+    data_times: tuple[datetime, ...] = (),
 ) -> PollPlan:
     """Return the next poll after one that ended at `now`.
 
     The daily allowance plus what was carried over (see the module's docstring), spent over
     `CARRY_HORIZON`; a bounded boost while the car charges or moves; a doubling wait after
-    `idle_polls` polls in a row brought nothing newer; never faster than the floor. Once
+    `idle_polls` polls in a row brought nothing newer; just after the next refresh of data
+    that moves once a day (`data_times`); never faster than the floor. Once
     nothing is left, or Smartcar refused with BILLING, the next poll is at the start of the
     next period. With webhooks, polls are safety polls, at least `safety_interval` apart.
     """
@@ -231,6 +236,11 @@ def plan_next_poll(
         if wait < policy.safety_interval:
             return PollPlan(at=now + policy.safety_interval, reason=PollReason.SAFETY)
         return PollPlan(at=now + wait, reason=PollReason.SPREAD)
+    refresh = refresh_read(data_times, now=now, min_interval=policy.min_interval)
+    if refresh is not None:
+        # A probe never comes sooner than the pace allows; the refresh's read does.
+        probe = now + max(PROBE_EVERY, wait)
+        return PollPlan(at=min(refresh, probe), reason=PollReason.DAILY)
     reason = PollReason.SPREAD
     if active and boosted is not None and boosted < wait:
         wait, reason = boosted, PollReason.ACTIVE
@@ -338,14 +348,17 @@ def after_poll(
     retry_after: float | None = None,
     unchanged: bool = False,
     failed: bool = False,
+    data_time: datetime | None = None,
 ) -> PollState:
     """Return the schedule after a poll that ended at `now` (429s in a row back off).
 
     `unchanged`: the poll was answered but brought nothing newer than what was shown (the
     car's own data time did not move); polls like it in a row stretch the wait. `failed`: the
-    read failed for a passing reason (`retry_sooner`).
+    read failed for a passing reason (`retry_sooner`). `data_time`: the data time shown after
+    it, kept when it moved (`daily_data.moved`).
     """
     idle = previous.idle_polls + 1 if unchanged else 0
+    data_times = moved(previous.data_times, data_time)
     plan = plan_next_poll(
         policy,
         now=now,
@@ -354,6 +367,7 @@ def after_poll(
         active=active,
         billing_blocked=billing_blocked,
         idle_polls=idle,
+        data_times=data_times,
     )
     times = previous.rate_limited_times
     if rate_limited:
@@ -377,4 +391,5 @@ def after_poll(
         backed_off_until=plan.at if rate_limited else None,
         idle_polls=idle,
         failed_times=failures,
+        data_times=data_times,
     )

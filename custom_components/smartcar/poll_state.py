@@ -16,6 +16,7 @@ class PollReason(StrEnum):
     SPREAD = "spread"
     ACTIVE = "active"
     IDLE = "idle"
+    DAILY = "daily"
     FLOOR = "floor"
     SAFETY = "safety"
     RATE_LIMITED = "rate_limited"
@@ -37,8 +38,10 @@ class PollState:
     idle_polls: int = 0
     # Reads in a row that failed for a passing reason (5xx, a timeout).
     failed_times: int = 0
+    # The last data times the car's data moved to (`daily_data.py`).
+    data_times: tuple[datetime, ...] = ()
 
-    def to_json(self) -> dict[str, str | int | None]:
+    def to_json(self) -> dict[str, str | int | list[str] | None]:
         """Return the state as JSON for the store."""
         return {
             "next_at": _iso(self.next_at),
@@ -48,6 +51,7 @@ class PollState:
             "backed_off_until": _iso(self.backed_off_until),
             "idle_polls": self.idle_polls,
             "failed_times": self.failed_times,
+            "data_times": [moment.isoformat() for moment in self.data_times],
         }
 
     @classmethod
@@ -62,6 +66,9 @@ class PollState:
             backed_off_until=_from_iso(data.get("backed_off_until")),
             idle_polls=int(data.get("idle_polls", 0)),
             failed_times=int(data.get("failed_times", 0)),
+            data_times=tuple(
+                datetime.fromisoformat(moment) for moment in data.get("data_times", ())
+            ),
         )
 
 
