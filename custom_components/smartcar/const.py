@@ -59,9 +59,9 @@ CONF_MANAGEMENT_TOKEN: Final = "management_token"  # noqa: S105  - a key, not a 
 # Entities of the owner's (a person, an alarm clock) whose change asks for a read of the cars.
 CONF_READ_TRIGGERS: Final = "read_triggers"
 # A triggered read waits this long: a car that just parked reports its state a little later.
+READ_TRIGGER_DELAY: Final = timedelta(minutes=2)
 # A day, for the paces and tiers that are counted per day.
 DAY: Final = timedelta(days=1)
-READ_TRIGGER_DELAY: Final = timedelta(minutes=2)
 
 DEFAULT_MONTHLY_LIMIT: Final = 500
 # Minutes; Smartcar asks for no more than one poll every 30 minutes in typical use.

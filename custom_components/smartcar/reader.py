@@ -263,7 +263,7 @@ class CarReader:
         affordable: Callable[[VehicleProfile], bool],
         now: datetime,
     ) -> tuple[VehicleProfile, ReadOutcome | None]:
-        """Return what was learned, and the read (None when learning used the budget up)."""
+        """Return what was learned, and the read (None: what is left did not fit it)."""
         profile = await async_learn(
             self._client, self._vehicle_id, profile, granted, record, v3=self._v3
         )
