@@ -366,6 +366,55 @@ async def test_v3_cars_subscribe_through_the_v3_management_api(
     assert entry.data["subscribed_vehicles"] == [EV_ID]
 
 
+async def test_removing_a_v3_entry_unsubscribes_its_cars_through_the_v3_management_api(
+    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, v3: V3Smartcar
+) -> None:
+    smartcar.add_vehicle("ev")
+    relationships = {
+        "webhook": {"data": {"type": "webhook", "id": "5a8e5e38"}},
+        "vehicle": {"data": {"type": "vehicle", "id": EV_ID}},
+    }
+    smartcar.add_route(
+        "GET",
+        MANAGEMENT_V3,
+        Reply(
+            body={
+                "data": [
+                    {"type": "subscription", "id": "sub-1", "attributes": {},
+                     "relationships": relationships},
+                ],
+                "meta": {"pageNumber": 1, "pageSize": 100, "totalCount": 1},
+            }
+        ),
+    )  # fmt: skip
+    smartcar.add_route("DELETE", f"{MANAGEMENT_V3}/sub-1", Reply(status=204))
+    entry = v3_entry(management_token="amt-1", webhook_id="a1" * 32)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry,
+        data={
+            **entry.data,
+            "smartcar_webhook_id": "5a8e5e38",
+            "subscribed_vehicles": [EV_ID],
+        },
+    )
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    (listing,) = smartcar.calls("GET", MANAGEMENT_V3)
+    assert listing[1].query["filter[webhookId]"] == "5a8e5e38"
+    assert listing[1].query["filter[vehicleId]"] == EV_ID
+    assert listing[1].query["filter[userId]"] == USER_ID
+    (delete,) = smartcar.calls("DELETE", f"{MANAGEMENT_V3}/sub-1")
+    assert delete[3]["Authorization"].startswith("Bearer app-token-")
+    # Nothing went to v2's webhook endpoints, nor with the management token.
+    deletes = [c for c in smartcar.aioclient_mock.mock_calls if c[0] == "DELETE"]
+    assert [str(c[1]) for c in deletes] == [f"{MANAGEMENT_V3}/sub-1"]
+
+
 async def test_a_push_for_another_user_of_the_application_changes_nothing(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,

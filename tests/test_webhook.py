@@ -1223,6 +1223,28 @@ async def test_removing_the_entry_unsubscribes_the_cars(
     assert deletes[0][3]["Authorization"] == f"Bearer {MANAGEMENT_TOKEN}"
 
 
+async def test_removing_an_entry_without_a_management_token_sends_no_unsubscription(
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    # Subscribed once, the token since removed from the options by hand: nothing to send it with.
+    smartcar.add_vehicle("ev")
+    entry = make_entry(
+        data={
+            "smartcar_webhook_id": SMARTCAR_WEBHOOK_ID,
+            "subscribed_vehicles": [EV_ID],
+        }
+    )
+    await setup_entry(hass, entry)
+
+    await hass.config_entries.async_remove(entry.entry_id)
+    await settle(hass)
+
+    assert [c for c in aioclient_mock.mock_calls if c[0].upper() == "DELETE"] == []
+
+
 # --- pushes that must change nothing, or only what they own --------------------------------
 
 FRONT_TRUNK = "binary_sensor.tesla_model_3_front_trunk"

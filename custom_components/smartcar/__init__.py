@@ -229,6 +229,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
     """Unsubscribe the cars from the webhook; delete the request ledger and the repair issues."""
     async_schedule_unsubscribe(
         hass,
+        entry,
         smartcar_webhook_id(entry),
         subscribed_vehicles(entry),
         entry.options.get(CONF_MANAGEMENT_TOKEN),

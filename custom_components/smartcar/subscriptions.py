@@ -8,14 +8,15 @@ next setup or the next periodic check of the account's cars; the failure never f
 
 Subscribing (`POST /vehicles/{id}/webhooks/{webhookId}`, with the owner's access token) reads
 nothing from the car: it is not a billed request (only vehicle data reads and commands are), so it
-is never recorded in the request ledger. Unsubscribing (`DELETE`, with the management token) is done
-best effort when webhooks are turned off or the entry is removed.
+is never recorded in the request ledger. Unsubscribing is done best effort when webhooks are turned
+off or the entry is removed: `DELETE` with the management token for a legacy application, the v3
+Management API with the application token for a V3 one (its cars were subscribed there).
 
 Nothing is subscribed while webhooks are off (`webhooks_enabled`): `async_schedule_subscriptions`
 checks it, so callers need not.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, cast
 
@@ -25,16 +26,21 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import OAuth2TokenRequestBaseError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from .access import generation
 from .api.client import Origins, SmartcarManagement
 from .api.errors import SmartcarError, describe_error
 from .api.subscriptions import SmartcarManagementV3
-from .auth import ApplicationTokens
+from .auth import ApplicationTokens, async_application_tokens
 from .const import (
+    CONF_API_CLIENT_ID,
+    CONF_API_CLIENT_SECRET,
     CONF_MANAGEMENT_TOKEN,
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_SUBSCRIBED_VEHICLES,
+    CONF_USER_ID,
     DOMAIN,
     LOGGER,
+    ApiGeneration,
 )
 from .models import SmartcarConfigEntry
 
@@ -193,39 +199,64 @@ def async_forget_webhook(
             if key not in (CONF_SMARTCAR_WEBHOOK_ID, CONF_SUBSCRIBED_VEHICLES)
         },
     )
-    async_schedule_unsubscribe(hass, webhook_id, vehicle_ids, management_token)
+    async_schedule_unsubscribe(hass, entry, webhook_id, vehicle_ids, management_token)
 
 
 @callback
 def async_schedule_unsubscribe(
     hass: HomeAssistant,
+    entry: SmartcarConfigEntry,
     webhook_id: str | None,
     vehicle_ids: Iterable[str],
     management_token: str | None,
 ) -> None:
     """Unsubscribe the cars in the background, best effort (it outlives the entry's reload)."""
     vehicle_ids = list(vehicle_ids)
-    if not webhook_id or not vehicle_ids or not management_token:
+    if not webhook_id or not vehicle_ids:
+        return
+    remove = _unsubscriber(hass, entry, webhook_id, management_token)
+    if remove is None:
         return
     hass.async_create_background_task(
-        _async_unsubscribe(hass, webhook_id, vehicle_ids, management_token),
+        _async_unsubscribe(vehicle_ids, remove),
         name=f"{DOMAIN} webhook unsubscriptions",
     )
 
 
-async def _async_unsubscribe(
-    hass: HomeAssistant, webhook_id: str, vehicle_ids: list[str], management_token: str
-) -> None:
-    """DELETE each car's subscription with `Authorization: Bearer <management token>`."""
-    management = SmartcarManagement(
-        async_get_clientsession(hass),
-        management_token,
-        origins=Origins.from_environment(),
-        timeout=UNSUBSCRIBE_TIMEOUT,
+def _unsubscriber(
+    hass: HomeAssistant,
+    entry: SmartcarConfigEntry,
+    webhook_id: str,
+    management_token: str | None,
+) -> Callable[[str], Awaitable[object]] | None:
+    """Return how to unsubscribe one car of the entry (None: nothing to do it with)."""
+    session, origins = async_get_clientsession(hass), Origins.from_environment()
+    if generation(entry) is ApiGeneration.V3:
+        tokens = async_application_tokens(
+            hass, entry.data[CONF_API_CLIENT_ID], entry.data[CONF_API_CLIENT_SECRET]
+        )
+        v3 = SmartcarManagementV3(
+            session, tokens.source, origins=origins, timeout=UNSUBSCRIBE_TIMEOUT
+        )
+        user_id = entry.data.get(CONF_USER_ID)
+        return lambda vehicle_id: tokens.async_authorized(
+            lambda: v3.unsubscribe(webhook_id, vehicle_id, user_id=user_id)
+        )
+    if not management_token:
+        return None
+    v2 = SmartcarManagement(
+        session, management_token, origins=origins, timeout=UNSUBSCRIBE_TIMEOUT
     )
+    return lambda vehicle_id: v2.unsubscribe_webhook(vehicle_id, webhook_id)
+
+
+async def _async_unsubscribe(
+    vehicle_ids: list[str], remove: Callable[[str], Awaitable[object]]
+) -> None:
+    """Remove each car's subscription; one that fails is logged, the others still go."""
     for vehicle_id in vehicle_ids:
         try:
-            await management.unsubscribe_webhook(vehicle_id, webhook_id)
+            await remove(vehicle_id)
         except SmartcarError as err:
             LOGGER.warning(
                 "Could not unsubscribe Smartcar car %s from the webhook (%s); "
