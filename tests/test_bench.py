@@ -315,3 +315,25 @@ def test_a_read_trigger_reads_after_each_drive_within_the_budget(
         assert 0 < car["triggered_reads"] <= 3, car
     for car in runs["ours_at_6h_bill"]["cars"].values():
         assert car["triggered_reads"] == 0
+
+
+def test_data_refreshed_once_a_day_is_read_about_twice_a_day_once_learned() -> None:
+    with _loopback():
+        run = _run(
+            bench.run_benchmark(
+                6,
+                start=datetime.fromisoformat(SHORT_START),
+                scenarios=("v3-daily-store",),
+                strategies=("ours", "ours_month_pacing"),
+            )
+        )
+    runs = run["scenarios"]["v3-daily-store"]
+    for vehicle_id, car in runs["ours"]["cars"].items():
+        paced = runs["ours_month_pacing"]["cars"][vehicle_id]
+        # Learned from the data times within two days; after that a read and a probe a day.
+        assert car["plan_reasons"].get("daily", 0) >= 6
+        assert car["billed_simulator"] < paced["billed_simulator"] / 5
+        assert (
+            car["billed_simulator"]
+            == car["billed_april_integration"] + car["billed_may_integration"]
+        )
