@@ -68,11 +68,10 @@ from custom_components.smartcar.planner import (
     BudgetPolicy,
     Pacing,
     after_poll,
-    kept_plan,
     polls_left,
     triggered_read,
 )
-from custom_components.smartcar.poll_state import PollState
+from custom_components.smartcar.poll_state import PollState, kept_plan
 from custom_components.smartcar.profile import VehicleProfile
 from custom_components.smartcar.reader import CarReader, fact_ages_or
 from custom_components.smartcar.vehicle_data import ShownState, has_moved

@@ -216,29 +216,28 @@ async def test_data_refreshed_once_a_day_is_read_just_after_with_a_probe_between
     freezer: FrozenDateTimeFactory,
 ) -> None:
     smartcar.routes["GET", SIGNALS] = daily_store
-    # The data moves at 04:00 on the 21st and the 22nd: after 07:58 on the 20th, a day apart.
-    while dt_util.utcnow() < datetime(2026, 10, 22, 4, 0, tzinfo=UTC):
-        await poll_when_due(hass, freezer, loaded_ev)
-    # Seen at the first poll after 04:00 on the 22nd (the pace, a day behind: 49 min 36 s).
-    for _ in range(3):
-        if planned(loaded_ev)[1] == "daily":
-            break
-        await poll_when_due(hass, freezer, loaded_ev)
-    found = coordinator_of(loaded_ev).car.poll.last_poll
-    assert found is not None
-    start = len(smartcar.calls("GET", SIGNALS))
+    polls: list[tuple[datetime, str]] = []
+    while dt_util.utcnow() < datetime(2026, 10, 27, 4, 0, tzinfo=UTC):
+        polled = await poll_when_due(hass, freezer, loaded_ev)
+        polls.append((polled, planned(loaded_ev)[1]))
 
-    # From then on: a probe 12 h after a poll, a read 5 min after each refresh, nothing else.
-    polls = [await poll_when_due(hass, freezer, loaded_ev) for _ in range(4)]
-
-    assert polls == [
-        found + timedelta(hours=12),
-        datetime(2026, 10, 23, 4, 5, tzinfo=UTC),
-        datetime(2026, 10, 23, 16, 5, tzinfo=UTC),
-        datetime(2026, 10, 24, 4, 5, tzinfo=UTC),
+    # The data moved at 04:00 on the 21st and the 22nd (after 07:58 on the 20th): seen as daily
+    # at the first poll after that.
+    first = next(polled for polled, reason in polls if reason == "daily")
+    assert first == datetime(2026, 10, 22, 6, 57, 36, tzinfo=UTC)
+    # The first refresh is expected early (20 h and 24 h gaps: 22 h on average) and found at
+    # 04:06 by waits as long as it is late; from then on a probe at 16:05 and the read at 04:05.
+    settled = [
+        polled for polled, _ in polls if polled >= datetime(2026, 10, 24, tzinfo=UTC)
     ]
-    assert len(smartcar.calls("GET", SIGNALS)) == start + 4
-    assert planned(loaded_ev) == (datetime(2026, 10, 24, 16, 5, tzinfo=UTC), "daily")
+    assert [f"{moment:%d %H:%M}" for moment in settled] == [
+        "24 04:05", "24 16:05", "25 04:05", "25 16:05", "26 04:05", "26 16:05", "27 04:05",
+    ]  # fmt: skip
+    assert {reason for polled, reason in polls if polled >= first} == {"daily"}
+    # Before, the pace (stretched to 3 h while nothing moved): 17 polls in two days; after,
+    # 14 in four and a half, 5 of them looking for the first refresh.
+    assert len([p for p, _ in polls if p < first]) == 17
+    assert len([p for p, _ in polls if p > first]) == 14
     assert hass.states.get(BATTERY).state == "76.0"
 
 

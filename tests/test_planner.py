@@ -19,14 +19,13 @@ from custom_components.smartcar.planner import (
     after_poll,
     back_off,
     billing_period,
-    kept_plan,
     next_period_start,
     plan_next_poll,
     polls_left,
     refresh_refusal,
     trigger_allowed,
 )
-from custom_components.smartcar.poll_state import PollReason, PollState
+from custom_components.smartcar.poll_state import PollReason, PollState, kept_plan
 
 POLICY = (
     BudgetPolicy()
@@ -604,25 +603,88 @@ def test_a_probe_that_finds_the_data_moved_brings_the_ordinary_pace_back() -> No
     assert state.next_at == plan_next_poll(DAILY, now=probe, used=150, cost=1).at
 
 
-def test_a_late_refresh_is_looked_for_by_the_ordinary_plan() -> None:
+def test_a_late_refresh_is_looked_for_at_waits_as_long_as_it_is_late() -> None:
     times = tuple(datetime(2026, 11, day, 4, 0, tzinfo=UTC) for day in (8, 9, 10))
     state = PollState(data_times=times, idle_polls=1)
-    # 04:05 on the 11th, the refresh has not come: the idle stretch (three hours).
-    now = datetime(2026, 11, 11, 4, 5, tzinfo=UTC)
-    state = _daily_poll(state, now, times[-1])
-    assert state.next_at == now + timedelta(hours=3)
+    # 04:05 on the 11th, the refresh has not come: the floor, then as long as it is late.
+    polls = [datetime(2026, 11, 11, 4, 5, tzinfo=UTC)]
+    for _ in range(5):
+        state = _daily_poll(state, polls[-1], times[-1])
+        assert state.reason is PollReason.DAILY
+        assert state.next_at is not None
+        polls.append(state.next_at)
+    assert [f"{moment:%H:%M}" for moment in polls] == [
+        "04:05", "04:20", "04:35", "05:05", "06:05", "08:05",
+    ]  # fmt: skip
+    # Four hours late: the ordinary plan (the idle stretch) takes over.
+    state = _daily_poll(state, polls[-1], times[-1])
     assert state.reason is PollReason.IDLE
+    assert state.next_at == polls[-1] + timedelta(hours=3)
+    # It came at 04:50: found at 05:05, and 5 min after the next one, 24 h 25 min on.
+    found = _daily_poll(
+        PollState(data_times=times),
+        datetime(2026, 11, 11, 5, 5, tzinfo=UTC),
+        datetime(2026, 11, 11, 4, 50, tzinfo=UTC),
+    )
+    assert found.next_at == datetime(2026, 11, 11, 17, 5, tzinfo=UTC)  # a probe first
+    probe = _daily_poll(found, found.next_at, datetime(2026, 11, 11, 4, 50, tzinfo=UTC))
+    assert probe.next_at == datetime(2026, 11, 12, 5, 20, tzinfo=UTC)
+
+
+def test_a_probe_that_would_come_close_before_the_refresh_is_not_made() -> None:
+    times = tuple(datetime(2026, 11, day, 4, 0, tzinfo=UTC) for day in (8, 9, 10))
+    # 10:30: the refresh's read (04:05 tomorrow) is within 18 h, so no probe at 22:30.
+    plan = plan_next_poll(
+        DAILY, now=datetime(2026, 11, 10, 10, 30, tzinfo=UTC), used=150, cost=1,
+        data_times=times,
+    )  # fmt: skip
+    assert plan == PollPlan(
+        at=datetime(2026, 11, 11, 4, 5, tzinfo=UTC), reason=PollReason.DAILY
+    )
+
+
+def test_a_read_that_finds_live_data_brings_the_pace_back_though_the_plan_was_daily() -> (
+    None
+):
+    planned = PollState(
+        next_at=datetime(2026, 11, 10, 16, 30, tzinfo=UTC),
+        reason=PollReason.DAILY,
+        last_poll=datetime(2026, 11, 10, 4, 30, tzinfo=UTC),
+    )
+    refreshed = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+    live = PollState(
+        next_at=refreshed + timedelta(minutes=96),
+        reason=PollReason.SPREAD,
+        last_poll=refreshed,
+    )
+    assert kept_plan(planned, live) == live
+    # Still daily: the planned read stays.
+    daily = replace(live, next_at=datetime(2026, 11, 11, 4, 5, tzinfo=UTC),
+                    reason=PollReason.DAILY)  # fmt: skip
+    assert kept_plan(planned, daily).next_at == planned.next_at
+
+
+def test_with_webhooks_no_data_times_are_kept() -> None:
+    times = tuple(datetime(2026, 11, day, 4, 0, tzinfo=UTC) for day in (8, 9, 10))
+    pushed = BudgetPolicy(safety_interval=timedelta(days=1))
+    state = after_poll(
+        pushed, PollState(data_times=times), now=NOV_11, used=150, cost=1,
+        active=False, billing_blocked=False, data_time=NOV_11,
+    )  # fmt: skip
+    assert state.data_times == ()
+    assert state.reason is PollReason.SAFETY
 
 
 @pytest.mark.parametrize(
     ("gaps", "expected"),
     [
         # 26 March 03:00 UTC, then the gaps; planned 18 h after the last: the refresh is due
-        # before the probe (30 h), and read 5 min after it.
+        # the mean gap after the last, within 18 h (no probe), and read 5 min after it.
         ((24, 24), datetime(2027, 3, 29, 3, 5, tzinfo=UTC)),
-        # A refresh at a local hour across a DST change: 23, then 25 hours.
-        ((23, 25), datetime(2027, 3, 29, 4, 5, tzinfo=UTC)),
-        ((20, 28), datetime(2027, 3, 29, 7, 5, tzinfo=UTC)),
+        # A refresh at a local hour across a DST change: 23, then 25 hours (a day on average).
+        ((23, 25), datetime(2027, 3, 29, 3, 5, tzinfo=UTC)),
+        ((20, 28), datetime(2027, 3, 29, 3, 5, tzinfo=UTC)),
+        ((25, 25), datetime(2027, 3, 29, 6, 5, tzinfo=UTC)),
         # Not about a day: the ordinary pace.
         ((24, 12), None),
         ((24, 29), None),
@@ -646,14 +708,17 @@ def test_only_gaps_of_about_a_day_make_data_daily(
 
 
 def test_daily_data_never_spends_faster_than_a_small_budget_allows() -> None:
-    # 20 a month: 18 polls, 0.6 a day in November, one per 40 hours. The refresh comes sooner
-    # and is read; a probe would not be.
+    # 20 a month: 18 polls, 0.6 a day in November; 6 used on the 10th is ahead of the pace,
+    # which waits 80 h (to 12:30 on the 13th). The read is the first refresh after that.
     small = BudgetPolicy(monthly_limit=20)
     times = tuple(datetime(2026, 11, day, 4, 0, tzinfo=UTC) for day in (8, 9, 10))
     now = datetime(2026, 11, 10, 4, 30, tzinfo=UTC)
+    assert plan_next_poll(small, now=now, used=6, cost=1).at == datetime(
+        2026, 11, 13, 12, 30, tzinfo=UTC
+    )
     plan = plan_next_poll(small, now=now, used=6, cost=1, data_times=times)
     assert plan == PollPlan(
-        at=datetime(2026, 11, 11, 4, 5, tzinfo=UTC), reason=PollReason.DAILY
+        at=datetime(2026, 11, 14, 4, 5, tzinfo=UTC), reason=PollReason.DAILY
     )
     # With webhooks, polls stay safety polls.
     pushed = BudgetPolicy(safety_interval=timedelta(days=1))

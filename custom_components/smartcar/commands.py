@@ -19,7 +19,7 @@ from .api.errors import SmartcarError
 from .api.models import CommandResult, Fact, ServiceHistory, VehicleState
 from .const import DOMAIN
 from .failures import translate
-from .planner import kept_plan
+from .poll_state import kept_plan
 from .reader import async_billed
 
 if TYPE_CHECKING:

@@ -29,6 +29,7 @@ from .timer import PollTimer
 from .vehicle_data import has_moved
 from .vehicle_store import StoredVehicle
 
+type _Polled = tuple[datetime | None, RateLimitError | None]
 # Plans that a new listener (an entity enabled: a v2 path to read) may change.
 _PACED = frozenset({PollReason.SPREAD, PollReason.ACTIVE, PollReason.FLOOR})
 
@@ -143,9 +144,9 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         now = dt_util.utcnow()
         runtime = self.config_entry.runtime_data
         before = self.car.shown.values
-        self.last_read_error, read, rate_limit = None, False, None
+        self.last_read_error, data_time, rate_limit = None, None, None
         try:
-            read, rate_limit = await runtime.tokens.async_authorized(
+            data_time, rate_limit = await runtime.tokens.async_authorized(
                 lambda: self._async_poll(now)
             )
             if not self._readable:
@@ -155,7 +156,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             self.last_read_error = err
             rate_limit = err if isinstance(err, RateLimitError) else None
             await self._async_read_failed(now, err)
-        after = self.car.shown.values
+        after, read = self.car.shown.values, bool(data_time and not rate_limit)
         poll = self.budget.after_poll(
             self.car.poll,
             now,
@@ -163,21 +164,19 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             active=after.is_charging is True or has_moved(before, after),
             rate_limit=rate_limit,
             # Answered, nothing newer: the car sleeps, or its data is refreshed only daily.
-            unchanged=read and rate_limit is None and after.data_age == before.data_age,
+            unchanged=read and after.data_age == before.data_age,
             failed=passes(self.last_read_error),
-            data_time=after.data_age,
+            data_time=data_time,
         )
         if poll.reason is PollReason.BUDGET_EXHAUSTED:
             self.issues.sync_period(self.vehicle_name, now, billing=False, budget=True)
-        LOGGER.debug(
-            "%s: next poll %s (%s)", self.vehicle_id, poll.next_at, poll.reason
-        )
+        LOGGER.debug("%s: next %s (%s)", self.vehicle_id, poll.next_at, poll.reason)
         self.async_set_poll(poll)
         await runtime.store.async_save(self.vehicle_id, self.car)
         return after
 
-    async def _async_poll(self, now: datetime) -> tuple[bool, RateLimitError | None]:
-        """Read unless the budget or billing says no; apply it; say if facts came, and a 429."""
+    async def _async_poll(self, now: datetime) -> _Polled:
+        """Read unless the budget or billing says no; apply it; its newest data time, a 429."""
         runtime = self.config_entry.runtime_data
 
         def affordable(profile: VehicleProfile) -> bool:
@@ -189,7 +188,7 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
             self.vehicle_name, now, billing=billing, budget=exhausted
         )
         if billing or exhausted or cost == 0:
-            return False, None
+            return None, None
         profile, outcome = await self._reader.async_read(
             self.car.profile,
             preferred=runtime.read_path,
@@ -201,13 +200,14 @@ class SmartcarCoordinator(DataUpdateCoordinator[VehicleState]):
         )
         self.car = replace(self.car, profile=profile)
         if outcome is None:
-            return False, None
+            return None, None
         self.issues.sync_signals(self.vehicle_name, profile.signals_failure)
-        self._apply(fact_ages_or(outcome.facts, now), gone=outcome.gone)
+        facts = fact_ages_or(outcome.facts, now)
+        self._apply(facts, gone=outcome.gone)
         self.issues.delete(ISSUE_ACCOUNT)
         if outcome.billing_refused:
             await self.issues.async_billing_refused(self.vehicle_name, self.budget, now)
-        return bool(outcome.facts), outcome.rate_limit
+        return max((f.age for f in facts if f.age), default=None), outcome.rate_limit
 
     async def _async_read_failed(self, now: datetime, err: Failure) -> None:
         """Act on a failed read; it is logged once until the car can be read again."""

@@ -18,13 +18,13 @@ just after it does, with a probe between (`daily_data.py`). The month's allowanc
 whatever the pace says.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 import math
 
 from .const import DAY, DEFAULT_MIN_POLL_INTERVAL, DEFAULT_MONTHLY_LIMIT
-from .daily_data import PROBE_EVERY, moved, refresh_read
+from .daily_data import moved, refresh_read
 from .poll_state import PollReason, PollState
 
 # Polls leave this share of the month's requests for commands (lock, charge, ...).
@@ -82,12 +82,6 @@ class BudgetPolicy:
     def poll_allowance(self) -> int:
         """Requests polls may use in a month; the rest is kept for commands."""
         return math.floor(self.monthly_limit * (1 - self.command_reserve))
-
-
-# Plans a refresh (or a triggered read) may push later; any other keeps the planned poll.
-_BLOCKING = frozenset(
-    {PollReason.BILLING, PollReason.BUDGET_EXHAUSTED, PollReason.RATE_LIMITED}
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,21 +163,6 @@ def triggered_read(
     return trigger_allowed(policy, now=now, used=used, cost=cost), None
 
 
-def kept_plan(planned: PollState, after: PollState) -> PollState:
-    """Return the schedule after a refresh or a triggered read that ran with `planned`.
-
-    The planned poll stays where it was, unless the read ended in a stop (billing, an empty
-    budget) or a back-off that is not sooner than it.
-    """
-    if planned.next_at is None:
-        return after
-    if after.reason in _BLOCKING and (
-        after.next_at is None or after.next_at >= planned.next_at
-    ):
-        return after
-    return replace(after, next_at=planned.next_at, reason=planned.reason)
-
-
 def trigger_allowed(
     policy: BudgetPolicy, *, now: datetime, used: int, cost: int
 ) -> bool:
@@ -236,11 +215,11 @@ def plan_next_poll(
         if wait < policy.safety_interval:
             return PollPlan(at=now + policy.safety_interval, reason=PollReason.SAFETY)
         return PollPlan(at=now + wait, reason=PollReason.SPREAD)
-    refresh = refresh_read(data_times, now=now, min_interval=policy.min_interval)
-    if refresh is not None:
-        # A probe never comes sooner than the pace allows; the refresh's read does.
-        probe = now + max(PROBE_EVERY, wait)
-        return PollPlan(at=min(refresh, probe), reason=PollReason.DAILY)
+    daily = refresh_read(
+        data_times, now=now, min_interval=policy.min_interval, wait=wait
+    )
+    if daily is not None:
+        return PollPlan(at=daily, reason=PollReason.DAILY)
     reason = PollReason.SPREAD
     if active and boosted is not None and boosted < wait:
         wait, reason = boosted, PollReason.ACTIVE
@@ -358,7 +337,10 @@ def after_poll(
     it, kept when it moved (`daily_data.moved`).
     """
     idle = previous.idle_polls + 1 if unchanged else 0
-    data_times = moved(previous.data_times, data_time)
+    # With webhooks, pushes bring the data and polls are safety polls: no rhythm to learn.
+    data_times = (
+        moved(previous.data_times, data_time) if policy.safety_interval is None else ()
+    )
     plan = plan_next_poll(
         policy,
         now=now,

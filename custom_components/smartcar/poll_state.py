@@ -1,10 +1,11 @@
 """Where a car's schedule stands, and why its next poll comes when it does.
 
-Stored with the car (`vehicle_store.py`), so a restart keeps the plan; `planner.py` works it out.
+Stored with the car (`vehicle_store.py`), so a restart keeps the plan; `planner.py` works it out,
+and `kept_plan` says what a refresh or a triggered read leaves of it.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -67,9 +68,40 @@ class PollState:
             idle_polls=int(data.get("idle_polls", 0)),
             failed_times=int(data.get("failed_times", 0)),
             data_times=tuple(
-                datetime.fromisoformat(moment) for moment in data.get("data_times", ())
+                datetime.fromisoformat(moment)
+                for moment in data.get("data_times") or ()
             ),
         )
+
+
+# Plans a refresh (or a triggered read) may push later; any other keeps the planned poll.
+_BLOCKING = frozenset(
+    {PollReason.BILLING, PollReason.BUDGET_EXHAUSTED, PollReason.RATE_LIMITED}
+)
+
+
+def kept_plan(planned: PollState, after: PollState) -> PollState:
+    """Return the schedule after a refresh or a triggered read that ran with `planned`.
+
+    The planned poll stays where it was, unless the read ended in a stop (billing, an empty
+    budget) or a back-off that is not sooner than it, or the plan was for data that moves once
+    a day and the read found it does not (its sooner plan then).
+    """
+    if planned.next_at is None:
+        return after
+    if after.reason in _BLOCKING and (
+        after.next_at is None or after.next_at >= planned.next_at
+    ):
+        return after
+    # The read found data that does not move once a day after all: the sooner plan.
+    if (
+        planned.reason is PollReason.DAILY
+        and after.reason is not PollReason.DAILY
+        and after.next_at is not None
+        and after.next_at < planned.next_at
+    ):
+        return after
+    return replace(after, next_at=planned.next_at, reason=planned.reason)
 
 
 def _iso(value: datetime | None) -> str | None:
