@@ -127,8 +127,17 @@ EVERY_ENDPOINT = (
     "/engine/oil",
 )
 SCENARIOS = ("nightly-charge", "commute", "parked-weekend", "v3-daily-store")
-# V3's REST store without a webhook: refreshed once a day (SMARTCAR_V3.md), here at 04:00.
+# V3's REST store without a webhook: refreshed once a day (SMARTCAR_V3.md), here about 04:00:
+# "about daily", so each day's refresh is off by these minutes (cycled), never on the dot.
 STORE_REFRESH_HOUR = 4.0
+STORE_JITTER_MIN = (0, 12, -8, 20, -15, 5, -3, 17, -20, 9)
+
+
+def store_refresh(first: float, day: int) -> float:
+    """When the store is refreshed on `day` (0: the day of `first`)."""
+    return first + day * DAY + STORE_JITTER_MIN[day % len(STORE_JITTER_MIN)] * 60
+
+
 STRATEGIES = {
     "community_6h": "baseline: v2 batch of the default-scope paths every 6 h",
     "every_30min": "baseline: every endpoint every 30 min",
@@ -320,7 +329,10 @@ class CarPlan:
         """The car's own data time a read at `at` answers with."""
         if self.store_refreshed_at is not None:
             first = self.store_refreshed_at
-            return first + math.floor((at - first) / DAY) * DAY
+            day = math.floor((at - first) / DAY) + 1
+            while store_refresh(first, day) > at:
+                day -= 1
+            return store_refresh(first, day)
         since = self.asleep_since(at)
         return at if since is None else since
 
@@ -444,7 +456,9 @@ def build_plans(
             # What changed during a day reaches the store at its next refresh.
             first = base + STORE_REFRESH_HOUR * HOUR
             plan.store_refreshed_at = first
-            plan.changes = [(first + day * DAY,) * 2 for day in range(int(days) + 2)]
+            plan.changes = [
+                (store_refresh(first, day),) * 2 for day in range(int(days) + 2)
+            ]
         plan.patches.sort()
         plan.changes.sort()
     return plans

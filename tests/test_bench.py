@@ -252,12 +252,15 @@ def test_the_daily_store_answers_with_its_last_refresh() -> None:
     plans = bench.build_plans("v3-daily-store", 2, start)
     base = start.timestamp()
     plan = plans[bench.TESLA_ID]
-    # Refreshed at 04:00: a read at 03:59 answers with yesterday's 04:00, at 04:00 with today's.
-    assert plan.data_time(base + 4 * 3600 - 60) == base - 20 * 3600
-    assert plan.data_time(base + 4 * 3600) == base + 4 * 3600
-    assert plan.data_time(base + 27 * 3600) == base + 4 * 3600
+    # Refreshed at 04:00 on the first day, 04:12 on the second ("about daily"): a read at
+    # 03:59 answers with the day before's (04:09), at 04:00 with the day's, until 04:12 next.
+    today, tomorrow = base + 4 * 3600, base + 28 * 3600 + 12 * 60
+    assert plan.data_time(today - 60) == base - 20 * 3600 + 9 * 60
+    assert plan.data_time(today) == today
+    assert plan.data_time(tomorrow - 60) == today
+    assert plan.data_time(tomorrow) == tomorrow
     # What the car did reaches Home Assistant no sooner than the store's next refresh.
-    assert plan.changes[:2] == [(base + 4 * 3600,) * 2, (base + 28 * 3600,) * 2]
+    assert plan.changes[:2] == [(today,) * 2, (tomorrow,) * 2]
 
 
 def test_batch_strategies_report_every_path_no_fresher_than_the_newest(
