@@ -644,6 +644,9 @@ class Ours(Agent):
         before = self.shown.values
         rate_limit: RateLimitError | None = None
         answered = failed = False
+        data_time: datetime | None = (
+            None  # the newest the read brought (as the coordinator)
+        )
 
         async def record(requests: int) -> None:
             await self.ledger.async_record(vehicle_id, requests, moment(self.clock()))
@@ -676,6 +679,7 @@ class Ours(Agent):
                 if outcome is not None:
                     facts = fact_ages_or(outcome.facts, at)
                     self.shown = self.shown.without(outcome.gone).apply(facts)
+                    data_time = max((f.age for f in facts if f.age), default=None)
                     rate_limit = outcome.rate_limit
                     answered = rate_limit is None
                     if outcome.billing_refused:
@@ -695,7 +699,7 @@ class Ours(Agent):
             # The line issue #10 asks of the coordinator: nothing newer came back.
             unchanged=self.informed and answered and after.data_age == before.data_age,
             failed=self.informed and failed,
-            data_time=after.data_age if self.informed else None,
+            data_time=data_time if self.informed else None,
         )
         reason = str(self.poll_state.reason)
         self.car.reasons[reason] = self.car.reasons.get(reason, 0) + 1

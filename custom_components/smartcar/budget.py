@@ -76,7 +76,7 @@ class VehicleBudget:
 
         `rate_limit`: the 429 it ended in, if any; `unchanged`: the read was answered with
         nothing newer than what was shown; `failed`: it failed for a passing reason and is
-        tried again sooner; `data_time`: the data time shown after it.
+        tried again sooner; `data_time`: the newest data time the read brought.
         """
         usage = self.usage(now)
         return after_poll(

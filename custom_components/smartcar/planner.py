@@ -333,8 +333,8 @@ def after_poll(
 
     `unchanged`: the poll was answered but brought nothing newer than what was shown (the
     car's own data time did not move); polls like it in a row stretch the wait. `failed`: the
-    read failed for a passing reason (`retry_sooner`). `data_time`: the data time shown after
-    it, kept when it moved (`daily_data.moved`).
+    read failed for a passing reason (`retry_sooner`). `data_time`: the newest data time the
+    read brought, kept when it moved (`daily_data.moved`).
     """
     idle = previous.idle_polls + 1 if unchanged else 0
     # With webhooks, pushes bring the data and polls are safety polls: no rhythm to learn.
