@@ -26,6 +26,7 @@ from .conftest import (
     make_entry,
     next_poll,
     setup_entry,
+    v3_error,
 )
 from .test_webhook import (
     MANAGEMENT_TOKEN,
@@ -366,8 +367,30 @@ async def test_v3_cars_subscribe_through_the_v3_management_api(
     assert entry.data["subscribed_vehicles"] == [EV_ID]
 
 
-async def test_removing_a_v3_entry_unsubscribes_its_cars_through_the_v3_management_api(
-    hass: HomeAssistant, credentials: None, smartcar: SmartcarMock, v3: V3Smartcar
+async def _v3_entry_subscribed(hass: HomeAssistant) -> MockConfigEntry:
+    """A loaded V3 entry with webhooks on and the EV subscribed."""
+    entry = v3_entry(management_token="amt-1", webhook_id="a1" * 32)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry,
+        data={
+            **entry.data,
+            "smartcar_webhook_id": "5a8e5e38",
+            "subscribed_vehicles": [EV_ID],
+        },
+    )
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return entry
+
+
+@pytest.mark.parametrize("how", ["removed", "webhooks_off"])
+async def test_a_v3_entry_unsubscribes_its_cars_through_the_v3_management_api(
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    v3: V3Smartcar,
+    how: str,
 ) -> None:
     smartcar.add_vehicle("ev")
     relationships = {
@@ -388,20 +411,18 @@ async def test_removing_a_v3_entry_unsubscribes_its_cars_through_the_v3_manageme
         ),
     )  # fmt: skip
     smartcar.add_route("DELETE", f"{MANAGEMENT_V3}/sub-1", Reply(status=204))
-    entry = v3_entry(management_token="amt-1", webhook_id="a1" * 32)
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        entry,
-        data={
-            **entry.data,
-            "smartcar_webhook_id": "5a8e5e38",
-            "subscribed_vehicles": [EV_ID],
-        },
-    )
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    entry = await _v3_entry_subscribed(hass)
 
-    await hass.config_entries.async_remove(entry.entry_id)
+    if how == "removed":
+        await hass.config_entries.async_remove(entry.entry_id)
+    else:
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {"read_path": "signals", "monthly_limit": 500, "min_poll_interval": 15,
+             "webhooks_off": True},
+        )  # fmt: skip
+        assert "subscribed_vehicles" not in entry.data
     await hass.async_block_till_done(wait_background_tasks=True)
 
     (listing,) = smartcar.calls("GET", MANAGEMENT_V3)
@@ -413,6 +434,25 @@ async def test_removing_a_v3_entry_unsubscribes_its_cars_through_the_v3_manageme
     # Nothing went to v2's webhook endpoints, nor with the management token.
     deletes = [c for c in smartcar.aioclient_mock.mock_calls if c[0] == "DELETE"]
     assert [str(c[1]) for c in deletes] == [f"{MANAGEMENT_V3}/sub-1"]
+
+
+async def test_a_failed_v3_unsubscription_is_logged_without_its_token(
+    hass: HomeAssistant,
+    credentials: None,
+    smartcar: SmartcarMock,
+    v3: V3Smartcar,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    smartcar.add_vehicle("ev")
+    smartcar.add_route("GET", MANAGEMENT_V3, v3_error(500, "SERVER", "INTERNAL"))
+    entry = await _v3_entry_subscribed(hass)
+
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert f"Could not unsubscribe Smartcar car {EV_ID}" in caplog.text
+    assert "app-token-" not in caplog.text
+    assert smartcar.calls("DELETE", f"{MANAGEMENT_V3}/sub-1") == []
 
 
 async def test_a_push_for_another_user_of_the_application_changes_nothing(
