@@ -114,6 +114,15 @@ def signals_with(**bodies: Any) -> dict[str, Any]:
     return answer
 
 
+def newer_battery(smartcar: SmartcarMock, percent: int) -> None:
+    """Answer the next signals reads with the battery at `percent`, recorded later."""
+    smartcar.routes["GET", SIGNALS] = Reply(
+        body=signals_with(
+            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": percent}}
+        )
+    )
+
+
 def signal_error(
     body: dict[str, Any], code: str, error_type: str, error_code: str | None
 ) -> None:
@@ -157,11 +166,7 @@ async def test_the_car_is_read_when_its_plan_says_and_not_before(
 ) -> None:
     await next_poll(hass, freezer, 49 * 60 + 31)
     assert len(smartcar.calls("GET", SIGNALS)) == 1
-    smartcar.routes["GET", SIGNALS] = Reply(
-        body=signals_with(
-            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 75}}
-        )
-    )
+    newer_battery(smartcar, 75)
 
     await next_poll(hass, freezer, 10)
 
@@ -183,11 +188,7 @@ async def test_polls_that_bring_nothing_newer_stretch_the_wait_until_one_does(
         polled = await poll_when_due(hass, freezer, loaded_ev)
         assert planned(loaded_ev) == (polled + wait, "idle")
     assert len(smartcar.calls("GET", SIGNALS)) == 4
-    smartcar.routes["GET", SIGNALS] = Reply(
-        body=signals_with(
-            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 75}}
-        )
-    )
+    newer_battery(smartcar, 75)
 
     polled = await poll_when_due(hass, freezer, loaded_ev)
 
@@ -498,11 +499,7 @@ async def test_refresh_button_polls_now_and_keeps_the_planned_poll(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     freezer.tick(timedelta(minutes=15))
-    smartcar.routes["GET", SIGNALS] = Reply(
-        body=signals_with(
-            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 74}}
-        )
-    )
+    newer_battery(smartcar, 74)
 
     await press_refresh(hass)
 
@@ -777,11 +774,7 @@ async def test_rate_limit_is_retried_when_smartcar_says_but_not_before_the_floor
     assert planned(loaded_ev) == (due, "rate_limited")
     assert loaded_ev.runtime_data.ledger.usage(EV_ID, NOW).used == 2
     assert hass.states.get(BATTERY).state == "76.0"
-    smartcar.routes["GET", SIGNALS] = Reply(
-        body=signals_with(
-            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 75}}
-        )
-    )
+    newer_battery(smartcar, 75)
 
     await next_poll(hass, freezer, 121)
     await next_poll(hass, freezer, (due - dt_util.utcnow()).total_seconds() - 5)
@@ -852,11 +845,7 @@ async def test_rate_limit_without_retry_after_doubles_the_planned_wait(
     assert len(smartcar.calls("GET", SIGNALS)) == 4
     assert hass.states.get(BATTERY).state == "76.0"
 
-    smartcar.routes["GET", SIGNALS] = Reply(
-        body=signals_with(
-            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 75}}
-        )
-    )
+    newer_battery(smartcar, 75)
     polled = await poll_when_due(hass, freezer, loaded_ev)
     assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
     # A success starts the count again.
@@ -940,11 +929,7 @@ async def test_passing_failure_keeps_the_last_values_and_the_pace(
     # 60 minutes would be later than the plan (49 min 36 s): the plan.
     polled = await poll_when_due(hass, freezer, loaded_ev)
     assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
-    smartcar.routes["GET", SIGNALS] = Reply(
-        body=signals_with(
-            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 75}}
-        )
-    )
+    newer_battery(smartcar, 75)
 
     polled = await poll_when_due(hass, freezer, loaded_ev)
 
@@ -1040,11 +1025,7 @@ async def test_failed_read_keeps_the_values_until_it_recovers(
     assert hass.states.get(BATTERY).state == "76.0"
     assert hass.states.get(LOCK).state == "locked"
     assert planned(loaded_ev) == (polled + CATCH_UP, "spread")
-    smartcar.routes["GET", SIGNALS] = Reply(
-        body=signals_with(
-            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": 73}}
-        )
-    )
+    newer_battery(smartcar, 73)
     await poll_when_due(hass, freezer, loaded_ev)
     assert hass.states.get(BATTERY).state == "73.0"
 

@@ -28,9 +28,9 @@ from .test_coordinator import (
     CATCH_UP,
     NOW,
     SIGNALS,
+    newer_battery,
     planned,
     press_refresh,
-    signals_with,
 )
 
 OWNER = "person.owner"
@@ -61,14 +61,6 @@ async def triggered(
     await setup_entry(hass, entry)
     assert len(smartcar.calls("GET", SIGNALS)) == 1
     return entry
-
-
-def newer_battery(smartcar: SmartcarMock, percent: int) -> None:
-    smartcar.routes["GET", SIGNALS] = Reply(
-        body=signals_with(
-            **{"tractionbattery-stateofcharge": {"unit": "percent", "value": percent}}
-        )
-    )
 
 
 async def test_coming_home_reads_the_car_two_minutes_later_and_keeps_the_plan(
