@@ -25,7 +25,7 @@ import math
 
 from .const import DAY, DEFAULT_MIN_POLL_INTERVAL, DEFAULT_MONTHLY_LIMIT
 from .daily_data import moved, refresh_read
-from .poll_state import PollReason, PollState
+from .poll_state import STOPS, PollReason, PollState
 
 # Polls leave this share of the month's requests for commands (lock, charge, ...).
 COMMAND_RESERVE = 0.10
@@ -266,7 +266,7 @@ def back_off(
     the pace decides the polls after the retry. Without one the wait doubles from the planned
     one, up to `RATE_LIMIT_BACKOFF_MAX`, never sooner than `plan`.
     """
-    if plan.reason in (PollReason.BILLING, PollReason.BUDGET_EXHAUSTED):
+    if plan.reason in STOPS:
         return plan
     if retry_after is not None:
         floor = min(_doubled(min_interval, times), plan.at - now)
@@ -286,7 +286,7 @@ def retry_sooner(
     Smartcar or the carmaker did not answer (5xx, a timeout) and bills nothing for it, so the
     read is tried again the floor's length later, doubling each time, never later than `plan`.
     """
-    if plan.reason in (PollReason.BILLING, PollReason.BUDGET_EXHAUSTED):
+    if plan.reason in STOPS:
         return plan
     at = now + _doubled(min_interval, times - 1)
     return PollPlan(at=at, reason=PollReason.RETRY) if at < plan.at else plan

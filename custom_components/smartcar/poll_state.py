@@ -74,10 +74,10 @@ class PollState:
         )
 
 
+# Plans that stop polling until the next period: no back-off or retry comes before them.
+STOPS = frozenset({PollReason.BILLING, PollReason.BUDGET_EXHAUSTED})
 # Plans a refresh (or a triggered read) may push later; any other keeps the planned poll.
-_BLOCKING = frozenset(
-    {PollReason.BILLING, PollReason.BUDGET_EXHAUSTED, PollReason.RATE_LIMITED}
-)
+_BLOCKING = STOPS | {PollReason.RATE_LIMITED}
 
 
 def kept_plan(planned: PollState, after: PollState) -> PollState:
