@@ -116,7 +116,9 @@ class VehicleProfile:
             and path not in self.denied
         )
 
-    def _due(self, path: str, needed: Collection[str], now: datetime) -> bool:
+    def _due(
+        self, path: str, needed: Collection[str], now: datetime, interval: timedelta
+    ) -> bool:
         if path not in self.answered:
             return True  # worth one request to learn it exists
         if path not in needed:
@@ -126,11 +128,11 @@ class VehicleProfile:
             # Just enabled (a new car's entities too: they appear after its first read), or
             # stored before the times were kept.
             return True
-        return now - answered_at >= self._interval(path)
+        return now - answered_at >= interval
 
-    def _interval(self, path: str) -> timedelta:
-        hybrid = "/battery" in self.answered and "/battery" in self._candidates()
-        return tier_interval(path, hybrid=hybrid)
+    def _hybrid(self, candidates: frozenset[str]) -> bool:
+        """Return whether `/fuel` is not the car's only energy path (it answers `/battery`)."""
+        return "/battery" in self.answered and "/battery" in candidates
 
     def batch_paths(self, needed: Collection[str], now: datetime) -> tuple[str, ...]:
         """Return the v2 paths worth a request at `now`.
@@ -140,10 +142,12 @@ class VehicleProfile:
         needed since the last read (an entity was just enabled).
         """
         candidates = self._candidates()
+        hybrid = self._hybrid(candidates)
         return tuple(
             path
             for path in BATCH_PATHS
-            if path in candidates and self._due(path, needed, now)
+            if path in candidates
+            and self._due(path, needed, now, tier_interval(path, hybrid=hybrid))
         )
 
     def poll_cost(
@@ -167,8 +171,12 @@ class VehicleProfile:
         if read_path is ReadPath.SIGNALS or self.permissions is None:
             return 1
         asked = len(self.batch_paths(needed, now))
-        followed = self._candidates() & frozenset(needed)
-        intervals = [self._interval(path) for path in followed]
+        candidates = self._candidates()
+        hybrid = self._hybrid(candidates)
+        intervals = [
+            tier_interval(path, hybrid=hybrid)
+            for path in candidates & frozenset(needed)
+        ]
         every_poll = intervals.count(EVERY_POLL)
         reads_a_day = sum(DAY / each for each in intervals if each != EVERY_POLL)
         return max(asked, every_poll + math.ceil(reads_a_day / TIER_POLLS_A_DAY))
